@@ -1,0 +1,104 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "zun-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "zun", targets: ["zun"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+    ],
+    targets: [
+        .target(name: "ZunCore", swiftSettings: swiftSettings),
+        .target(
+            name: "ZunStore",
+            dependencies: [
+                "ZunCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "ZunScheduler", dependencies: ["ZunCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "DockerEngine",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ZunCompute",
+            dependencies: [
+                "ZunCore", "ZunStore", "DockerEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ZunAPI",
+            dependencies: [
+                "ZunCore", "ZunStore", "ZunScheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "zun",
+            dependencies: [
+                "ZunCore", "ZunStore", "ZunScheduler", "DockerEngine", "ZunCompute", "ZunAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ZunTestSupport",
+            dependencies: ["ZunCore", "ZunStore", "ZunScheduler", "ZunAPI", "ZunCompute", "DockerEngine",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ZunTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ZunCoreTests", dependencies: ["ZunCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZunSchedulerTests", dependencies: ["ZunScheduler", "ZunCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ZunAPITests",
+            dependencies: [
+                "ZunAPI", "ZunCore", "ZunStore", "ZunTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "ZunAPI", "ZunCore", "ZunStore", "ZunCompute", "DockerEngine", "ZunTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A thin typed client of the Docker Engine API over a unix socket (or tcp), built on AsyncHTTPClient.
+///
+/// The API version is negotiated once from `/version` (capped at `maximumAPIVersion`) and prefixed to every
+/// path. Endpoints live in `Endpoints/`, one file per resource.
+public final class DockerClient: Sendable {
+    /// The newest Engine API version this client speaks.
+    public static let maximumAPIVersion = "1.41"
+
+    /// `unix:///var/run/docker.sock` or `tcp://127.0.0.1:2375`.
+    public let endpoint: String
+    private let baseURL: String
+    private let httpClient: HTTPClient
+    private let apiVersion: String
+
+    private init(endpoint: String, baseURL: String, httpClient: HTTPClient, apiVersion: String) {
+        self.endpoint = endpoint
+        self.baseURL = baseURL
+        self.httpClient = httpClient
+        self.apiVersion = apiVersion
+    }
+
+    /// Connects to the engine and negotiates the API version.
+    /// - Throws: `DockerError` with status 0 when nothing answers at `endpoint`.
+    public static func connect(endpoint: String, httpClient: HTTPClient = .shared, logger: Logger) async throws -> DockerClient {
+        let baseURL = try Self.baseURL(for: endpoint)
+        let unversioned = DockerClient(endpoint: endpoint, baseURL: baseURL, httpClient: httpClient, apiVersion: "")
+        let version: SystemVersion = try await unversioned.get("/version", timeout: .seconds(10), logger: logger)
+        let negotiated = Self.lower(version.apiVersion, maximumAPIVersion)
+        logger.debug("negotiated Docker API version", metadata: ["docker_api": "\(negotiated)", "engine": "\(version.version)"])
+        return DockerClient(endpoint: endpoint, baseURL: baseURL, httpClient: httpClient, apiVersion: negotiated)
+    }
+
+    /// The negotiated API version, e.g. `1.41`.
+    public var negotiatedVersion: String { apiVersion }
+
+    static func baseURL(for endpoint: String) throws -> String {
+        if endpoint.hasPrefix("unix://") {
+            let path = String(endpoint.dropFirst("unix://".count))
+            guard let encoded = path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) else {
+                throw DockerError(status: 0, message: "invalid Docker socket path \(path)")
+            }
+            return "http+unix://\(encoded)"
+        }
+        if endpoint.hasPrefix("tcp://") { return "http://" + endpoint.dropFirst("tcp://".count) }
+        if endpoint.hasPrefix("http://") { return endpoint }
+        throw DockerError(status: 0, message: "unsupported Docker host \(endpoint); use unix:// or tcp://")
+    }
+
+    private static func lower(_ a: String, _ b: String) -> String {
+        func parts(_ v: String) -> [Int] { v.split(separator: ".").compactMap { Int($0) } }
+        return parts(a).lexicographicallyPrecedes(parts(b)) ? a : b
+    }
+
+    // MARK: Requests
+
+    /// A raw response: status and the whole body.
+    struct RawResponse {
+        var status: Int
+        var body: ByteBuffer
+    }
+
+    func send(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: ByteBuffer? = nil,
+        headers: [(String, String)] = [], timeout: Duration, maxBodyBytes: Int = 64 << 20, logger: Logger
+    ) async throws -> RawResponse {
+        var url = baseURL + (apiVersion.isEmpty ? "" : "/v\(apiVersion)") + path
+        if !query.isEmpty {
+            var components = URLComponents()
+            components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+            url += "?" + (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        // The engine rejects requests without a Host header; a unix-socket URL has no usable host.
+        request.headers.add(name: "Host", value: "docker")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, timeout: .init(timeout), logger: logger)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw DockerError(status: 0, message: "Docker engine at \(endpoint) did not answer \(method) \(path) in time")
+        } catch let error as DockerError {
+            throw error
+        } catch {
+            throw DockerError.unreachable(endpoint, "\(error)")
+        }
+        let bytes = try await response.body.collect(upTo: maxBodyBytes)
+        let status = Int(response.status.code)
+        guard (200..<400).contains(status) else {
+            throw DockerError(status: status, message: Self.message(from: bytes))
+        }
+        return RawResponse(status: status, body: bytes)
+    }
+
+    func get<T: Decodable>(_ path: String, query: [(String, String)] = [], timeout: Duration = .seconds(30), logger: Logger) async throws -> T {
+        let response = try await send(.GET, path, query: query, timeout: timeout, logger: logger)
+        return try decode(T.self, response.body)
+    }
+
+    func post<T: Decodable>(
+        _ path: String, query: [(String, String)] = [], json: some Encodable, timeout: Duration = .seconds(60), logger: Logger
+    ) async throws -> T {
+        let body = ByteBuffer(bytes: try JSONEncoder().encode(json))
+        let response = try await send(.POST, path, query: query, body: body, timeout: timeout, logger: logger)
+        return try decode(T.self, response.body)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+        } catch {
+            throw DockerError(status: 0, message: "unexpected answer from the Docker engine: \(error)")
+        }
+    }
+
+    /// Docker error bodies are `{"message": "..."}`; fall back to the raw text.
+    static func message(from body: ByteBuffer) -> String {
+        struct Message: Decodable { var message: String }
+        let data = Data(body.readableBytesView)
+        if let decoded = try? JSONDecoder().decode(Message.self, from: data) { return decoded.message }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

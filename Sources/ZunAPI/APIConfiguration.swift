@@ -1,0 +1,22 @@
+import Foundation
+import ZunCore
+import ZunScheduler
+
+/// Options of the API role, named after Zun's where the meaning matches.
+public struct APIConfiguration: Sendable {
+    /// `default_cpu` (vCPU) and `default_memory` (MB) for creates that omit them.
+    public var defaultCPU: Double = 1.0
+    public var defaultMemoryMB: Int = 512
+    /// `[api] max_limit`: page size default and cap.
+    public var maxLimit: Int = 1000
+    /// A compute service not heard from for this long is down (Zun's `service_down_time`, default 180 s there).
+    public var serviceDownTime: TimeInterval = 15
+    /// `default_availability_zone` of compute services.
+    public var defaultAvailabilityZone: String = "nova"
+    /// `[scheduler] enabled_filters`, in order.
+    public var enabledFilters: [String] = HostFilterRegistry.defaultEnabled
+    public var allocationRatios = AllocationRatios()
+    public var policy = Policy()
+
+    public init() {}
+}

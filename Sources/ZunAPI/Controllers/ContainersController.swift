@@ -1,0 +1,325 @@
+import Foundation
+import Hummingbird
+import Logging
+import ZunCore
+import ZunScheduler
+import ZunStore
+
+/// `/v1/containers`: create, list, show, delete, start, stop, logs and the action history.
+struct ContainersController {
+    let dependencies: APIDependencies
+    let placement: ContainerPlacement
+    var store: any ZunStore { dependencies.store }
+    var policy: Policy { dependencies.configuration.policy }
+    var configuration: APIConfiguration { dependencies.configuration }
+
+    func register(on group: RouterGroup<ZunRequestContext>) {
+        group.post("/", use: create)
+        group.get("/", use: list)
+        group.get("/{ident}", use: show)
+        group.delete("/{ident}", use: delete)
+        group.post("/{ident}/start", use: start)
+        group.post("/{ident}/stop", use: stop)
+        group.get("/{ident}/logs", use: logs)
+        group.get("/{ident}/container_actions", use: actions)
+        group.get("/{ident}/container_actions/{request_id}", use: action)
+    }
+
+    // MARK: Create
+
+    /// The create flow of design.md, in order: content type, body schema for the microversion, policy,
+    /// defaults, schedule, then container + action + task in one transaction, and 202 with `Location`.
+    @Sendable func create(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            throw ZunError(status: 415, code: "", message: "The server does not support the media type of the request; use application/json.", title: "Unsupported Media Type")
+        }
+        let query = ActionParameters(values: Dictionary(
+            request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 }
+        ))
+        try query.requireOnly(["run"])
+        let run = try query.bool("run")
+        let identity = context.identity
+        try policy.enforce("container:create", identity, targetProject: identity.projectID)
+
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let body: JSONValue
+        do {
+            body = try JSONResponse.decoder.decode(JSONValue.self, from: buffer)
+        } catch {
+            throw ZunError.schemaValidation("The request body is not valid JSON.")
+        }
+        let spec = try CreateContainerValidator(version: context.apiVersion).validate(body)
+        try enforceCreatePolicies(spec, identity)
+        if let nets = spec.nets, !nets.isEmpty {
+            throw ZunError.invalidValue("Requested networks (nets) are not supported yet; omit nets to use the default network.")
+        }
+        if let mounts = spec.mounts, !mounts.isEmpty {
+            throw ZunError.invalidValue("Volumes (mounts) are not supported yet.")
+        }
+        if let registry = spec.registry {
+            throw ZunError(status: 404, code: "registry-not-found", message: "Registry \(registry) could not be found.")
+        }
+        if let host = spec.host, try await store.computeNode(ident: host) == nil {
+            throw ZunError.requestedHostNotFound(host)
+        }
+
+        let container = makeContainer(spec, identity)
+        let schedulingRequest = SchedulingRequest(
+            cpu: container.cpu, memoryMB: container.memoryMB, diskGB: container.disk, runtime: container.runtime,
+            availabilityZone: container.availabilityZone, requestedHost: spec.host, hints: container.hints ?? [:]
+        )
+        let placed = try await placement.place(
+            container, request: schedulingRequest, requestID: context.requestID, run: run, logger: context.logger
+        )
+        let host = request.hostURL
+        return try JSONResponse.make(
+            ContainerView.render(placed, hostURL: host, identity: identity, policy: policy), status: .accepted,
+            headers: [.location: "\(host)/v1/containers/\(placed.uuid)"]
+        )
+    }
+
+    private func enforceCreatePolicies(_ spec: CreateContainerRequest, _ identity: Identity) throws {
+        if spec.runtime != nil { try policy.enforce("container:create:runtime", identity) }
+        if spec.privileged == true { try policy.enforce("container:create:privileged", identity) }
+        if spec.imagePullPolicy != nil { try policy.enforce("container:create:image_pull_policy", identity) }
+        if spec.host != nil { try policy.enforce("container:create:requested_destination", identity) }
+    }
+
+    /// Applies Zun's defaults: generated name, cpu, memory (as a string), image driver, owner.
+    private func makeContainer(_ spec: CreateContainerRequest, _ identity: Identity) -> Container {
+        let name = (spec.name?.isEmpty ?? true) ? ContainerNameGenerator.generate() : spec.name!
+        var c = Container(
+            uuid: UUID().uuidString.lowercased(), name: name, projectID: identity.projectID, userID: identity.userID,
+            image: spec.image, cpu: spec.cpu ?? configuration.defaultCPU,
+            memory: String(spec.memory ?? configuration.defaultMemoryMB), createdAt: Date()
+        )
+        c.command = spec.command
+        c.entrypoint = spec.entrypoint
+        c.disk = spec.disk
+        c.cpuPolicy = spec.cpuPolicy
+        c.workdir = spec.workdir
+        c.labels = spec.labels ?? [:]
+        c.environment = spec.environment ?? [:]
+        c.restartPolicy = spec.restartPolicy
+        c.interactive = spec.interactive ?? false
+        c.tty = spec.tty ?? false
+        c.imagePullPolicy = spec.imagePullPolicy
+        c.imageDriver = spec.imageDriver ?? "docker"
+        c.securityGroups = spec.securityGroups ?? []
+        c.runtime = spec.runtime
+        c.hostname = spec.hostname
+        c.autoRemove = spec.autoRemove ?? false
+        c.autoHeal = spec.autoHeal ?? false
+        c.privileged = spec.privileged ?? false
+        c.healthcheck = spec.healthcheck
+        c.exposedPorts = spec.exposedPorts
+        c.availabilityZone = spec.availabilityZone
+        c.hints = spec.hints
+        c.requestedNetworks = spec.nets
+        return c
+    }
+
+    // MARK: List and show
+
+    @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(ContainerQuery.filterColumns.union(["all_projects", "limit", "marker", "sort_key", "sort_dir", "expand", "resource_url"]))
+        let identity = context.identity
+        try policy.enforce("container:get_all", identity, targetProject: identity.projectID)
+        let allProjects = try params.bool("all_projects")
+        if allProjects { try policy.enforce("container:get_all_all_projects", identity) }
+
+        var filters: [String: String] = [:]
+        for column in ContainerQuery.filterColumns {
+            guard let value = params.values[column] else { continue }
+            try policy.enforce("container:get_one:\(column)", identity)
+            filters[column] = column == "auto_remove" ? String(try StrictBool.parse(value, name: column)) : value
+        }
+        let paging = try Paging(params, maxLimit: configuration.maxLimit, defaultSortKey: "id", sortKeys: ContainerQuery.sortColumns)
+        let containers = try await store.listContainers(ContainerQuery(
+            filters: filters, projectID: allProjects ? nil : identity.projectID, sortKey: paging.sortKey,
+            ascending: paging.ascending, limit: paging.limit, marker: paging.marker
+        ))
+        let host = request.hostURL
+        return try JSONResponse.make(JSONValue.object([
+            "containers": .array(containers.map { ContainerView.render($0, hostURL: host, identity: identity, policy: policy) }),
+            "next": paging.next(lastUUID: containers.last?.uuid, count: containers.count, url: "\(host)/v1/containers"),
+        ]))
+    }
+
+    @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let container = try await lookup(request, context)
+        try policy.enforce("container:get_one", context.identity, targetProject: container.projectID)
+        return try JSONResponse.make(
+            ContainerView.render(container, hostURL: request.hostURL, identity: context.identity, policy: policy)
+        )
+    }
+
+    /// Finds `{ident}` by uuid or name, scoped to the caller's project unless admin (reference §2.0.3).
+    func lookup(_ request: Request, _ context: ZunRequestContext) async throws -> Container {
+        let ident = try context.parameters.require("ident")
+        let scope = context.identity.isAdmin ? nil : context.identity.projectID
+        if Self.looksLikeUUID(ident) {
+            guard let container = try await store.container(uuid: ident.lowercased()),
+                  scope == nil || container.projectID == scope
+            else { throw ZunError.containerNotFound(ident) }
+            return container
+        }
+        let matches = try await store.containers(named: ident, projectID: scope)
+        if matches.count > 1 {
+            throw ZunError.conflict("Multiple containers exist with same name. Please use the container uuid instead.")
+        }
+        guard let container = matches.first else { throw ZunError.containerNotFound(ident) }
+        return container
+    }
+
+    static func looksLikeUUID(_ value: String) -> Bool {
+        UUID(uuidString: value) != nil || (value.count == 32 && value.allSatisfy(\.isHexDigit))
+    }
+
+    // MARK: Delete, start, stop
+
+    @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(["force", "stop", "all_projects"])
+        let force = try params.bool("force")
+        let stop = try params.bool("stop")
+        if try params.bool("all_projects") { try policy.enforce("container:delete_all_projects", context.identity) }
+        let container = try await lookup(request, context)
+        let identity = context.identity
+        try policy.enforce("container:delete", identity, targetProject: container.projectID)
+
+        if stop {
+            if context.apiVersion < APIVersion(1, 12) { throw ZunError.invalidParamInVersion("stop", version: context.apiVersion) }
+            try ContainerStateRules.check(action: "delete_after_stop", container: container)
+        } else if force {
+            if context.apiVersion < APIVersion(1, 7) { throw ZunError.invalidParamInVersion("force", version: context.apiVersion) }
+            try policy.enforce("container:delete_force", identity)
+            try ContainerStateRules.check(action: "delete_force", container: container)
+        } else {
+            try ContainerStateRules.check(action: "delete", container: container)
+        }
+
+        guard let host = container.host else {
+            try await store.destroyContainer(uuid: container.uuid)
+            return JSONResponse.empty(.noContent)
+        }
+        var actions: [ContainerAction] = []
+        var tasks: [ComputeTask] = []
+        let now = Date()
+        if stop && container.status == .running {
+            try policy.enforce("container:stop", identity, targetProject: container.projectID)
+            actions.append(makeAction("stop", container, context, now))
+            tasks.append(makeTask(.stop, host, container, .init(requestID: context.requestID, timeout: 10), now))
+        }
+        actions.append(makeAction("delete", container, context, now))
+        tasks.append(makeTask(.delete, host, container, .init(requestID: context.requestID, force: force), now))
+        try await store.updateContainer(uuid: container.uuid, actions: actions, tasks: tasks) { $0.status = .deleting }
+        return JSONResponse.empty(.noContent)
+    }
+
+    @Sendable func start(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        try await dispatch("start", kind: .start, request, context) { _ in .init(requestID: context.requestID) }
+    }
+
+    @Sendable func stop(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        try await dispatch("stop", kind: .stop, request, context) { params in
+            try params.requireOnly(["timeout"])
+            return .init(requestID: context.requestID, timeout: try params.nonNegativeInt("timeout"))
+        }
+    }
+
+    /// Checks policy and state, then records the action and the host's task in one transaction (202).
+    private func dispatch(
+        _ name: String, kind: ComputeTask.Kind, _ request: Request, _ context: ZunRequestContext,
+        payload: (ActionParameters) throws -> ComputeTask.Payload
+    ) async throws -> Response {
+        let params = try await ActionParameters.read(request, context: context)
+        let taskPayload = try payload(params)
+        let container = try await lookup(request, context)
+        try policy.enforce("container:\(name)", context.identity, targetProject: container.projectID)
+        try ContainerStateRules.check(action: name, container: container)
+        guard let host = container.host, container.containerID != nil else {
+            throw ZunError.invalidValue("Cannot operate an uncreated container.")
+        }
+        let now = Date()
+        try await store.updateContainer(
+            uuid: container.uuid, actions: [makeAction(name, container, context, now)],
+            tasks: [makeTask(kind, host, container, taskPayload, now)]
+        ) { latest in
+            // The status may have moved since the check above; re-check inside the transaction.
+            try ContainerStateRules.check(action: name, container: latest)
+        }
+        return JSONResponse.empty(.accepted)
+    }
+
+    private func makeAction(_ name: String, _ c: Container, _ context: ZunRequestContext, _ now: Date) -> ContainerAction {
+        ContainerAction(
+            action: name, containerUUID: c.uuid, requestID: context.requestID, userID: context.identity.userID,
+            projectID: context.identity.projectID, startTime: now
+        )
+    }
+
+    private func makeTask(_ kind: ComputeTask.Kind, _ host: String, _ c: Container, _ payload: ComputeTask.Payload, _ now: Date) -> ComputeTask {
+        ComputeTask(host: host, containerUUID: c.uuid, kind: kind, payload: payload, createdAt: now)
+    }
+
+    // MARK: Logs
+
+    @Sendable func logs(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(["stdout", "stderr", "timestamps", "tail", "since"])
+        var options = LogOptions(
+            stdout: try params.bool("stdout", default: true), stderr: try params.bool("stderr", default: true),
+            timestamps: try params.bool("timestamps")
+        )
+        options.tail = params.values["tail"].flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
+        if let since = params.values["since"] { options.since = try Self.parseSince(since) }
+        let container = try await lookup(request, context)
+        try policy.enforce("container:logs", context.identity, targetProject: container.projectID)
+        try ContainerStateRules.check(action: "logs", container: container)
+        guard let host = container.host, container.containerID != nil else {
+            throw ZunError.invalidValue("Cannot operate an uncreated container.")
+        }
+        guard let calls = await dependencies.nodes.calls(forHost: host) else { throw ZunError.hostNotUp(host) }
+        let text = try await calls.logs(of: container, options: options)
+        return try JSONResponse.make(JSONValue.string(text))
+    }
+
+    /// `since` is unix seconds or `YYYY-MM-DD HH:MM:SS,fff` (UTC).
+    static func parseSince(_ value: String) throws -> Int {
+        if let seconds = Int(value), seconds >= 0 { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        for format in ["yyyy-MM-dd HH:mm:ss,SSS", "yyyy-MM-dd HH:mm:ss"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: value) { return Int(date.timeIntervalSince1970) }
+        }
+        throw ZunError.invalidValue("Invalid since: \(value). Use a unix timestamp or 'YYYY-MM-DD HH:MM:SS,fff'.")
+    }
+
+    // MARK: Actions
+
+    @Sendable func actions(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let container = try await lookup(request, context)
+        try policy.enforce("container:actions", context.identity, targetProject: container.projectID)
+        let actions = try await store.actions(containerUUID: container.uuid)
+        return try JSONResponse.make(JSONValue.object([
+            "containerActions": .array(actions.map { .object(ActionView.render($0)) })
+        ]))
+    }
+
+    @Sendable func action(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let container = try await lookup(request, context)
+        try policy.enforce("container:actions", context.identity, targetProject: container.projectID)
+        let requestID = try context.parameters.require("request_id")
+        guard let action = try await store.action(containerUUID: container.uuid, requestID: requestID), let id = action.id else {
+            throw ZunError.resourceNotFound("Action", requestID)
+        }
+        let showTraceback = policy.allows("container:action:events", context.identity)
+        var view = ActionView.render(action)
+        view["events"] = .array(try await store.events(actionID: id).map { ActionView.render($0, showTraceback: showTraceback) })
+        return try JSONResponse.make(JSONValue.object(view))
+    }
+}

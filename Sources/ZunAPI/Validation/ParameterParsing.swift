@@ -1,0 +1,76 @@
+import Hummingbird
+import ZunCore
+
+/// Zun's boolean spellings (oslo `bool_from_string(strict=True)`).
+enum StrictBool {
+    static let trueValues: Set<String> = ["1", "t", "true", "on", "y", "yes"]
+    static let falseValues: Set<String> = ["0", "f", "false", "off", "n", "no"]
+
+    /// Parses a query/body boolean; anything else is a 400 naming the parameter.
+    static func parse(_ value: String, name: String) throws -> Bool {
+        let lowered = value.lowercased()
+        if trueValues.contains(lowered) { return true }
+        if falseValues.contains(lowered) { return false }
+        throw ZunError.invalidValue(
+            "Invalid value for \(name): Unrecognized value '\(value)', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'"
+        )
+    }
+}
+
+/// The parameters of an action: the query string, merged with a JSON object body when there is one
+/// (Zun accepts either, reference §2.0.2).
+struct ActionParameters {
+    var values: [String: String]
+
+    static func read(_ request: Request, context: ZunRequestContext) async throws -> ActionParameters {
+        var values: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true {
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            if buffer.readableBytes > 0 {
+                guard let json = try? JSONResponse.decoder.decode(JSONValue.self, from: buffer),
+                      case .object(let object) = json
+                else { throw ZunError.invalidValue("The request body is not a JSON object.") }
+                for (key, value) in object {
+                    switch value {
+                    case .string(let s): values[key] = s
+                    case .int(let i): values[key] = String(i)
+                    case .double(let d): values[key] = String(d)
+                    case .bool(let b): values[key] = b ? "true" : "false"
+                    case .null: continue
+                    default: throw ZunError.invalidValue("Invalid value for \(key).")
+                    }
+                }
+            }
+        }
+        return ActionParameters(values: values)
+    }
+
+    /// Rejects parameters outside `allowed` with Zun's `Unknown parameters: ...` (400).
+    func requireOnly(_ allowed: Set<String>) throws {
+        let unknown = values.keys.filter { !allowed.contains($0) }.sorted()
+        if !unknown.isEmpty { throw ZunError.invalidValue("Unknown parameters: \(unknown.joined(separator: ", "))") }
+    }
+
+    func bool(_ name: String, default value: Bool = false) throws -> Bool {
+        guard let raw = values[name] else { return value }
+        return try StrictBool.parse(raw, name: name)
+    }
+
+    /// A non-negative integer such as a stop `timeout`.
+    func nonNegativeInt(_ name: String) throws -> Int? {
+        guard let raw = values[name] else { return nil }
+        guard let value = Int(raw), value >= 0, raw.allSatisfy(\.isNumber) else {
+            throw ZunError.schemaValidation(
+                "Invalid input for query parameters '\(name)'. Value: '\(raw)'. '\(raw)' does not match '^[0-9]+$'"
+            )
+        }
+        return value
+    }
+}
+
+extension JSONResponse {
+    static let decoder = JSONDecoder()
+}
+
+import Foundation

@@ -1,0 +1,32 @@
+import Hummingbird
+import Logging
+import ZunCore
+import ZunStore
+
+/// What the API's handlers need: the store, the node-local calls of compute hosts, configuration.
+public struct APIDependencies: Sendable {
+    public var store: any ZunStore
+    public var nodes: any NodeLocalCallsResolver
+    public var configuration: APIConfiguration
+
+    public init(store: any ZunStore, nodes: any NodeLocalCallsResolver, configuration: APIConfiguration = APIConfiguration()) {
+        self.store = store
+        self.nodes = nodes
+        self.configuration = configuration
+    }
+}
+
+/// Builds the HTTP router of the Zun v1 API.
+public enum ZunAPIRouter {
+    public static func build(_ dependencies: APIDependencies) throws -> Router<ZunRequestContext> {
+        let router = Router(context: ZunRequestContext.self)
+        router.add(middleware: ZunErrorMiddleware())
+        RootController().register(on: router)
+        let v1 = router.group("v1").add(middleware: MicroversionMiddleware())
+        RootController().registerV1(on: v1)
+        let placement = try ContainerPlacement(store: dependencies.store, configuration: dependencies.configuration)
+        ContainersController(dependencies: dependencies, placement: placement).register(on: v1.group("containers"))
+        HostsController(dependencies: dependencies).register(on: v1.group("hosts"))
+        return router
+    }
+}

@@ -1,0 +1,101 @@
+import DockerEngine
+import Foundation
+import Logging
+import ZunCore
+import ZunStore
+
+/// The compute agent of one Docker host: registers the host, heartbeats, runs its tasks and keeps the store
+/// in step with the engine. Its loops are `Service`s (`services`), so a `ServiceGroup` runs and stops them.
+public struct ComputeAgent: Sendable {
+    public struct Configuration: Sendable {
+        public var hostName: String
+        public var availabilityZone: String
+        public var heartbeatInterval: Duration
+        public var syncInterval: Duration
+        /// How long a claimed task stays ours before another runner may take it.
+        public var taskLease: TimeInterval
+        /// Tasks run at once on this host (each on a different container).
+        public var maxConcurrentTasks: Int
+        public var publishHost: String
+
+        public init(
+            hostName: String, availabilityZone: String = "nova", heartbeatInterval: Duration = .seconds(5),
+            syncInterval: Duration = .seconds(10), taskLease: TimeInterval = 300, maxConcurrentTasks: Int = 8,
+            publishHost: String = "127.0.0.1"
+        ) {
+            self.hostName = hostName
+            self.availabilityZone = availabilityZone
+            self.heartbeatInterval = heartbeatInterval
+            self.syncInterval = syncInterval
+            self.taskLease = taskLease
+            self.maxConcurrentTasks = maxConcurrentTasks
+            self.publishHost = publishHost
+        }
+    }
+
+    public let configuration: Configuration
+    public let store: any ZunStore
+    public let docker: DockerClient
+    public let logger: Logger
+
+    public init(configuration: Configuration, store: any ZunStore, docker: DockerClient, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.docker = docker
+        var logger = logger
+        logger[metadataKey: LogKey.host] = "\(configuration.hostName)"
+        self.logger = logger
+    }
+
+    /// Records this host's compute node and service, and takes back tasks a previous run left claimed.
+    public func register() async throws {
+        try await refreshInventory()
+        try await store.heartbeat(
+            host: configuration.hostName, binary: "zun-compute", availabilityZone: configuration.availabilityZone,
+            at: Date()
+        )
+        try await store.releaseTasks(host: configuration.hostName)
+        logger.info("compute host registered")
+    }
+
+    /// Reads the engine's `/info` into the compute node record (reusing the node's uuid across restarts).
+    public func refreshInventory() async throws {
+        let info = try await docker.info(logger: logger)
+        var node = try await store.computeNode(ident: configuration.hostName)
+            ?? ComputeNode(uuid: UUID().uuidString.lowercased(), hostname: configuration.hostName)
+        node.cpus = info.ncpu
+        node.memTotal = Int(info.memTotal / (1024 * 1024))
+        node.architecture = info.architecture
+        node.osType = info.osType
+        node.os = info.operatingSystem
+        node.kernelVersion = info.kernelVersion
+        let runtimes = (info.runtimes?.keys).map { Array($0).sorted() } ?? []
+        node.runtimes = runtimes.isEmpty ? ["runc"] : runtimes
+        node.totalContainers = info.containers ?? 0
+        node.runningContainers = info.containersRunning ?? 0
+        node.diskTotal = Self.diskTotalGB(path: info.dockerRootDir)
+        // overlay2 on a plain filesystem has no per-container disk quota.
+        node.diskQuotaSupported = false
+        let usage = try await store.hostUsage()[configuration.hostName]
+        node.cpuUsed = usage?.cpu ?? 0
+        node.memUsed = usage?.memoryMB ?? 0
+        node.diskUsed = usage?.diskGB ?? 0
+        node.updatedAt = Date()
+        try await store.saveComputeNode(node)
+    }
+
+    static func diskTotalGB(path: String?) -> Int {
+        guard let path, let attributes = try? FileManager.default.attributesOfFileSystem(forPath: path),
+              let size = attributes[.systemSize] as? NSNumber
+        else { return 0 }
+        return Int(size.int64Value / (1 << 30))
+    }
+
+    /// The agent's loops, in start order.
+    public var services: [any ServiceLifecycleService] {
+        [HeartbeatService(agent: self), TaskRunnerService(agent: self), StateSyncService(agent: self)]
+    }
+
+    /// Answers the API's node-local calls (logs) for containers on this host.
+    public var nodeLocalCalls: any NodeLocalCalls { LocalNodeCalls(docker: docker, logger: logger) }
+}

@@ -1,0 +1,183 @@
+import DockerEngine
+import Foundation
+import Logging
+import ZunCore
+import ZunStore
+
+/// The operations a compute host runs for its tasks. Each is idempotent: it finds what an earlier try made
+/// (the engine container is named `zun-<uuid>`) before it makes anything, so a retried task is harmless.
+struct ContainerFlows: Sendable {
+    let agent: ComputeAgent
+    var store: any ZunStore { agent.store }
+    var docker: DockerClient { agent.docker }
+
+    /// Runs one task and marks it finished. Failures of the operation are recorded on the container;
+    /// only failures to record anything leave the task failed.
+    func run(_ task: ComputeTask) async {
+        var logger = agent.logger
+        logger[metadataKey: LogKey.taskID] = "\(task.id ?? 0)"
+        logger[metadataKey: LogKey.taskKind] = "\(task.kind.rawValue)"
+        logger[metadataKey: LogKey.containerUUID] = "\(task.containerUUID)"
+        logger[metadataKey: LogKey.requestID] = "\(task.payload.requestID)"
+        logger.debug("running task")
+        var failure: String?
+        do {
+            let recorder = ActionRecorder(store: store, containerUUID: task.containerUUID, requestID: task.payload.requestID)
+            switch task.kind {
+            case .create: try await CreateContainerFlow(flows: self, recorder: recorder, logger: logger).run(task)
+            case .start: try await start(task, recorder, logger)
+            case .stop: try await stop(task, recorder, logger)
+            case .delete: try await delete(task, recorder, logger)
+            }
+        } catch {
+            failure = "\(error)"
+            logger.error("task failed", metadata: [LogKey.error: "\(error)"])
+        }
+        if let id = task.id {
+            do {
+                try await store.finishTask(id: id, error: failure, at: Date())
+            } catch {
+                logger.error("could not mark task finished", metadata: [LogKey.error: "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Shared steps
+
+    /// Sets or clears `task_state`.
+    @discardableResult
+    func setTaskState(_ uuid: String, _ state: ContainerTaskState?) async throws -> Container? {
+        try await store.updateContainer(uuid: uuid) { $0.taskState = state }
+    }
+
+    /// Marks the container `Error` with a reason a human can act on, and clears its task state.
+    func markError(_ uuid: String, reason: String) async {
+        _ = try? await store.updateContainer(uuid: uuid) {
+            $0.status = .error
+            $0.statusReason = reason
+            $0.taskState = nil
+        }
+    }
+
+    /// Reads the engine's view of the container into the record (status, detail, hostname, ports, addresses).
+    @discardableResult
+    func refreshFromEngine(_ uuid: String, inspect: ContainerInspect, clearTaskState: Bool = true) async throws -> Container? {
+        let now = Date()
+        return try await store.updateContainer(uuid: uuid) { container in
+            let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: now)
+            container.status = mapped.status
+            container.statusDetail = mapped.detail
+            container.statusReason = mapped.reason
+            container.containerID = inspect.id
+            if container.hostname == nil { container.hostname = inspect.config?.hostname }
+            if let exposed = inspect.config?.exposedPorts {
+                container.ports = exposed.keys.compactMap { Int($0.split(separator: "/").first ?? "") }.sorted()
+            }
+            if let networks = inspect.networkSettings?.networks {
+                var addresses: [String: [ContainerAddress]] = [:]
+                for (name, network) in networks {
+                    var list: [ContainerAddress] = []
+                    if let ip = network.ipAddress, !ip.isEmpty { list.append(ContainerAddress(addr: ip, version: 4)) }
+                    if let ip = network.globalIPv6Address, !ip.isEmpty { list.append(ContainerAddress(addr: ip, version: 6)) }
+                    if !list.isEmpty { addresses[name] = list }
+                }
+                container.addresses = addresses
+            }
+            if mapped.status == .running, container.startedAt == nil { container.startedAt = now }
+            if clearTaskState { container.taskState = nil }
+        }
+    }
+
+    /// The engine container of a record: by id if known, else by its `zun-<uuid>` name.
+    func inspect(_ container: Container, logger: Logger) async throws -> ContainerInspect? {
+        try await docker.inspectContainer(container.containerID ?? container.dockerName, logger: logger)
+    }
+
+    // MARK: start / stop / delete
+
+    func start(_ task: ComputeTask, _ recorder: ActionRecorder, _ logger: Logger) async throws {
+        guard let container = try await store.container(uuid: task.containerUUID) else { return }
+        do {
+            try await startContainer(container, recorder, logger)
+            await recorder.finish(failed: false)
+        } catch {
+            await markError(container.uuid, reason: Self.reason(error))
+            await recorder.finish(failed: true)
+        }
+    }
+
+    /// Starts the engine container under the `compute__do_container_start` event and saves the result.
+    func startContainer(_ container: Container, _ recorder: ActionRecorder, _ logger: Logger) async throws {
+        try await recorder.event("compute__do_container_start") {
+            try await setTaskState(container.uuid, .containerStarting)
+            let id = container.containerID ?? container.dockerName
+            try await docker.startContainer(id, logger: logger)
+            guard let inspect = try await docker.inspectContainer(id, logger: logger) else {
+                throw DockerError(status: 404, message: "No such container: \(id)")
+            }
+            try await refreshFromEngine(container.uuid, inspect: inspect)
+        }
+    }
+
+    func stop(_ task: ComputeTask, _ recorder: ActionRecorder, _ logger: Logger) async throws {
+        guard let container = try await store.container(uuid: task.containerUUID) else { return }
+        do {
+            try await recorder.event("compute__do_container_stop") {
+                try await setTaskState(container.uuid, .containerStopping)
+                let id = container.containerID ?? container.dockerName
+                try await docker.stopContainer(id, timeout: task.payload.timeout, logger: logger)
+                guard let inspect = try await docker.inspectContainer(id, logger: logger) else {
+                    throw DockerError(status: 404, message: "No such container: \(id)")
+                }
+                try await refreshFromEngine(container.uuid, inspect: inspect)
+            }
+            await recorder.finish(failed: false)
+        } catch let error as DockerError where error.isNotFound {
+            await vanished(container, error)
+            await recorder.finish(failed: true)
+        } catch {
+            // Zun records a failed stop and leaves the status as it was.
+            _ = try? await setTaskState(container.uuid, nil)
+            await recorder.finish(failed: true)
+        }
+    }
+
+    func delete(_ task: ComputeTask, _ recorder: ActionRecorder, _ logger: Logger) async throws {
+        guard let container = try await store.container(uuid: task.containerUUID) else { return }
+        let force = task.payload.force ?? false
+        do {
+            try await recorder.event("compute__do_container_delete") {
+                try await setTaskState(container.uuid, .containerDeleting)
+                do {
+                    try await docker.removeContainer(container.containerID ?? container.dockerName, force: true, logger: logger)
+                } catch where force {
+                    logger.warning("force delete ignored an engine error", metadata: [LogKey.error: "\(error)"])
+                }
+            }
+            try await store.destroyContainer(uuid: container.uuid)
+            await recorder.finish(failed: false)
+        } catch {
+            await markError(container.uuid, reason: Self.reason(error))
+            await recorder.finish(failed: true)
+        }
+    }
+
+    /// The engine lost the container: `Deleted` if it was auto-remove, else `Error` with the engine's words.
+    func vanished(_ container: Container, _ error: DockerError) async {
+        if container.autoRemove {
+            _ = try? await store.updateContainer(uuid: container.uuid) {
+                $0.status = .deleted
+                $0.taskState = nil
+            }
+        } else {
+            await markError(container.uuid, reason: error.message)
+        }
+    }
+
+    /// The text to show as `status_reason`.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? DockerError { return error.message }
+        if let error = error as? ZunError { return error.message }
+        return "\(error)"
+    }
+}

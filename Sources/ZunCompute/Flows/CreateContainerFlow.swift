@@ -1,0 +1,134 @@
+import DockerEngine
+import Foundation
+import Logging
+import ZunCore
+import ZunStore
+
+/// Zun's create (and run) flow on the compute host (reference §6.2), as a list of idempotent steps:
+/// image, engine container, inspect and save, start if asked. One `catch` turns any failure into `Error`
+/// with a reason a human can act on.
+struct CreateContainerFlow: Sendable {
+    let flows: ContainerFlows
+    let recorder: ActionRecorder
+    let logger: Logger
+    var docker: DockerClient { flows.docker }
+    var store: any ZunStore { flows.store }
+
+    func run(_ task: ComputeTask) async throws {
+        guard var container = try await store.container(uuid: task.containerUUID) else {
+            logger.info("container is gone; nothing to create")
+            return
+        }
+        // A retried task may find the work done; only a container still being created needs the steps.
+        if container.status != .creating {
+            if task.payload.run == true, container.status == .created {
+                try await runStart(container)
+            }
+            return
+        }
+        do {
+            try await recorder.event("compute__do_container_create") {
+                try await flows.setTaskState(container.uuid, .containerCreating)
+                let image = try await ensureImage(container)
+                container = try await fillFromImage(container, image)
+                let inspect = try await ensureEngineContainer(container)
+                try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: true)
+            }
+        } catch {
+            await flows.markError(container.uuid, reason: CreateContainerFlow.reason(error, container))
+            await recorder.finish(failed: true)
+            return
+        }
+        guard task.payload.run == true, let created = try await store.container(uuid: container.uuid) else {
+            await recorder.finish(failed: false)
+            return
+        }
+        try await runStart(created)
+    }
+
+    private func runStart(_ container: Container) async throws {
+        do {
+            try await flows.startContainer(container, recorder, logger)
+            await recorder.finish(failed: false)
+        } catch {
+            await flows.markError(container.uuid, reason: ContainerFlows.reason(error))
+            await recorder.finish(failed: true)
+        }
+    }
+
+    /// Pulls or finds the image according to the pull policy.
+    func ensureImage(_ container: Container) async throws -> ImageInspect {
+        let reference = ImageReference(parsing: container.image)
+        let policy = ImagePullPolicy.effective(requested: container.imagePullPolicy, image: reference)
+        switch policy {
+        case .always:
+            try await pull(reference)
+        case .ifNotPresent:
+            if let image = try await docker.inspectImage(reference.description, logger: logger) { return image }
+            try await pull(reference)
+        case .never:
+            break
+        }
+        guard let image = try await docker.inspectImage(reference.description, logger: logger) else {
+            throw ImageError(
+                message: policy == .never
+                    ? "Image \(container.image) is not present on host \(flows.agent.configuration.hostName) with pull policy of Never"
+                    : "Image \(container.image) was pulled but is not present"
+            )
+        }
+        return image
+    }
+
+    private func pull(_ reference: ImageReference) async throws {
+        do {
+            if let digest = reference.digest {
+                try await docker.pullImage(repository: reference.repository, tag: digest, logger: logger)
+            } else {
+                try await docker.pullImage(repository: reference.repository, tag: reference.effectiveTag, logger: logger)
+            }
+        } catch let error as DockerError {
+            throw ImageError(message: "Failed to pull image \(reference): \(error.message)")
+        }
+    }
+
+    /// Copies the image's `Cmd`/`Entrypoint` into the record when the user gave none, as Zun does.
+    private func fillFromImage(_ container: Container, _ image: ImageInspect) async throws -> Container {
+        let needsCommand = container.command?.isEmpty ?? true
+        let needsEntrypoint = container.entrypoint?.isEmpty ?? true
+        guard needsCommand || needsEntrypoint else { return container }
+        let updated = try await store.updateContainer(uuid: container.uuid) {
+            if needsCommand, let cmd = image.config?.cmd { $0.command = cmd }
+            if needsEntrypoint, let entrypoint = image.config?.entrypoint { $0.entrypoint = entrypoint }
+        }
+        return updated ?? container
+    }
+
+    /// Creates `zun-<uuid>` unless an earlier try already did; returns its inspection.
+    private func ensureEngineContainer(_ container: Container) async throws -> ContainerInspect {
+        if let existing = try await docker.inspectContainer(container.dockerName, logger: logger) {
+            logger.info("engine container already exists; reusing it")
+            return existing
+        }
+        let config = ContainerSpecBuilder(publishHost: flows.agent.configuration.publishHost).config(for: container)
+        do {
+            _ = try await docker.createContainer(name: container.dockerName, config: config, logger: logger)
+        } catch let error as DockerError where error.isConflict {
+            logger.info("engine container was created concurrently; reusing it")
+        }
+        guard let inspect = try await docker.inspectContainer(container.dockerName, logger: logger) else {
+            throw DockerError(status: 404, message: "No such container: \(container.dockerName)")
+        }
+        return inspect
+    }
+
+    static func reason(_ error: any Error, _ container: Container) -> String {
+        if let error = error as? ImageError { return error.message }
+        return ContainerFlows.reason(error)
+    }
+}
+
+/// An image could not be pulled or found; the message names the image.
+struct ImageError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

@@ -1,0 +1,55 @@
+import DockerEngine
+import Foundation
+import Logging
+import ServiceLifecycle
+import ZunCore
+
+/// Copies the engine's truth into the store every `syncInterval` (Zun's `sync_container_state`, §6.16):
+/// status changes made behind our back, and containers removed from the engine.
+struct StateSyncService: Service {
+    let agent: ComputeAgent
+
+    func run() async throws {
+        try? await syncOnce()
+        for await _ in AsyncTimerSequence(interval: agent.configuration.syncInterval).cancelOnGracefulShutdown() {
+            do {
+                try await syncOnce()
+            } catch {
+                agent.logger.warning("container state sync failed", metadata: [LogKey.error: "\(error)"])
+            }
+        }
+    }
+
+    /// One pass over the containers of this host.
+    func syncOnce() async throws {
+        let logger = agent.logger
+        let flows = ContainerFlows(agent: agent)
+        let engine = try await agent.docker.listContainers(withLabel: ContainerSpecBuilder.uuidLabel, logger: logger)
+        let present = Set(engine.compactMap { $0.labels?[ContainerSpecBuilder.uuidLabel] })
+        for container in try await agent.store.containers(onHost: agent.configuration.hostName) {
+            // Skip records a task is working on, and those not yet (or no longer) backed by the engine.
+            guard container.taskState == nil,
+                  ![.creating, .deleting, .deleted].contains(container.status)
+            else { continue }
+            if present.contains(container.uuid) {
+                guard let inspect = try await flows.inspect(container, logger: logger) else { continue }
+                let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: Date())
+                if mapped.status != container.status || mapped.detail != container.statusDetail {
+                    try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: false)
+                }
+            } else if container.autoRemove {
+                try await agent.store.updateContainer(uuid: container.uuid) {
+                    if $0.taskState == nil { $0.status = .deleted }
+                }
+            } else if let id = container.containerID, container.status != .error {
+                logger.info("container vanished from the engine", metadata: [LogKey.containerUUID: "\(container.uuid)"])
+                try await agent.store.updateContainer(uuid: container.uuid) {
+                    guard $0.taskState == nil else { return }
+                    $0.status = .error
+                    $0.statusReason = "No such container: \(id) in docker"
+                    $0.statusDetail = nil
+                }
+            }
+        }
+    }
+}

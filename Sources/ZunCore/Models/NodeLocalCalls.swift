@@ -1,0 +1,30 @@
+/// Options of `GET /v1/containers/{id}/logs`.
+public struct LogOptions: Sendable, Equatable {
+    public var stdout: Bool
+    public var stderr: Bool
+    public var timestamps: Bool
+    /// A line count, or nil for all lines.
+    public var tail: Int?
+    /// Unix seconds.
+    public var since: Int?
+
+    public init(stdout: Bool = true, stderr: Bool = true, timestamps: Bool = false, tail: Int? = nil, since: Int? = nil) {
+        self.stdout = stdout
+        self.stderr = stderr
+        self.timestamps = timestamps
+        self.tail = tail
+        self.since = since
+    }
+}
+
+/// Calls the API makes synchronously on the compute host that runs a container.
+///
+/// In `zun dev` the local agent answers directly; in a cluster a client proxies to the agent's endpoint.
+public protocol NodeLocalCalls: Sendable {
+    func logs(of container: Container, options: LogOptions) async throws -> String
+}
+
+/// Finds the `NodeLocalCalls` for a host; nil when the host is unknown or unreachable.
+public protocol NodeLocalCallsResolver: Sendable {
+    func calls(forHost host: String) async -> (any NodeLocalCalls)?
+}

@@ -1,0 +1,100 @@
+/// Versioned schema of the store. Append a step to change it; never edit a released one.
+enum SQLiteMigrations {
+    static let steps: [[String]] = [
+        // 1: the foundation tables.
+        [
+            """
+            CREATE TABLE container (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                uuid TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                project_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                image TEXT NOT NULL,
+                status TEXT NOT NULL,
+                task_state TEXT,
+                host TEXT,
+                memory TEXT,
+                cpu REAL,
+                disk INTEGER,
+                auto_remove INTEGER NOT NULL DEFAULT 0,
+                created_at REAL NOT NULL,
+                updated_at REAL,
+                data TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX container_name ON container(name)",
+            "CREATE INDEX container_host ON container(host)",
+            "CREATE INDEX container_project ON container(project_id)",
+            """
+            CREATE TABLE container_actions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                container_uuid TEXT NOT NULL,
+                action TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                user_id TEXT,
+                project_id TEXT,
+                start_time REAL NOT NULL,
+                finish_time REAL,
+                message TEXT
+            )
+            """,
+            "CREATE INDEX container_actions_uuid ON container_actions(container_uuid, request_id)",
+            """
+            CREATE TABLE container_actions_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                action_id INTEGER NOT NULL REFERENCES container_actions(id),
+                event TEXT NOT NULL,
+                start_time REAL NOT NULL,
+                finish_time REAL,
+                result TEXT,
+                traceback TEXT
+            )
+            """,
+            "CREATE INDEX container_actions_events_action ON container_actions_events(action_id)",
+            """
+            CREATE TABLE compute_node (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                uuid TEXT NOT NULL UNIQUE,
+                hostname TEXT NOT NULL UNIQUE,
+                data TEXT NOT NULL,
+                updated_at REAL
+            )
+            """,
+            """
+            CREATE TABLE zun_service (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                host TEXT NOT NULL,
+                binary TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                disabled_reason TEXT,
+                forced_down INTEGER NOT NULL DEFAULT 0,
+                report_count INTEGER NOT NULL DEFAULT 0,
+                last_seen_up REAL,
+                availability_zone TEXT,
+                created_at REAL NOT NULL,
+                updated_at REAL,
+                UNIQUE(host, binary)
+            )
+            """,
+            """
+            CREATE TABLE task (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                host TEXT NOT NULL,
+                container_uuid TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                lease_owner TEXT,
+                lease_until REAL,
+                created_at REAL NOT NULL,
+                finished_at REAL,
+                error TEXT
+            )
+            """,
+            "CREATE INDEX task_host_state ON task(host, state, id)",
+            "CREATE INDEX task_container ON task(container_uuid, state)",
+        ]
+    ]
+}

@@ -1,0 +1,128 @@
+import Foundation
+import ZunCore
+
+/// Durable state of the service: containers, actions and events, compute nodes, services and tasks.
+///
+/// Every method commits before it returns, so callers acknowledge only what is durable. Implementations:
+/// `SQLiteStore` (embedded, `zun dev`); PostgreSQL arrives with the cluster work.
+public protocol ZunStore: Sendable {
+    // MARK: Containers
+
+    /// Writes a new container, with its action and its first task, in one transaction.
+    func createContainer(_ container: Container, action: ContainerAction?, task: ComputeTask?) async throws
+
+    func container(uuid: String) async throws -> Container?
+
+    /// Containers with this exact name; scoped to a project unless `projectID` is nil.
+    func containers(named name: String, projectID: String?) async throws -> [Container]
+
+    func listContainers(_ query: ContainerQuery) async throws -> [Container]
+
+    /// All containers assigned to a host.
+    func containers(onHost host: String) async throws -> [Container]
+
+    /// Reads, changes and writes one container atomically, recording actions and tasks in the same
+    /// transaction. Returns the new record, or nil when it does not exist.
+    @discardableResult
+    func updateContainer(
+        uuid: String, actions: [ContainerAction], tasks: [ComputeTask],
+        _ change: @Sendable (inout Container) throws -> Void
+    ) async throws -> Container?
+
+    /// Removes the container record (its actions stay, like Zun's soft history).
+    func destroyContainer(uuid: String) async throws
+
+    /// Resources held on each host by the containers assigned to it.
+    func hostUsage() async throws -> [String: HostUsage]
+
+    // MARK: Actions and events
+
+    func actions(containerUUID: String) async throws -> [ContainerAction]
+    func action(containerUUID: String, requestID: String) async throws -> ContainerAction?
+    func events(actionID: Int64) async throws -> [ContainerActionEvent]
+
+    /// Starts (or, on a retried task, resumes) the event `event` of the action made by `requestID`.
+    func startEvent(containerUUID: String, requestID: String, event: String, at: Date) async throws
+    /// Finishes the event with `Success` or `Error`.
+    func finishEvent(
+        containerUUID: String, requestID: String, event: String, result: String, traceback: String?, at: Date
+    ) async throws
+    /// Sets the action's finish time, and `message = "Error"` when it failed.
+    func finishAction(containerUUID: String, requestID: String, failed: Bool, at: Date) async throws
+
+    // MARK: Compute nodes and services
+
+    func saveComputeNode(_ node: ComputeNode) async throws
+    func computeNodes() async throws -> [ComputeNode]
+    func computeNode(ident: String) async throws -> ComputeNode?
+
+    /// Creates or refreshes the service record and bumps its `report_count` and `last_seen_up`.
+    @discardableResult
+    func heartbeat(host: String, binary: String, availabilityZone: String, at: Date) async throws -> ZunService
+    func services() async throws -> [ZunService]
+
+    // MARK: Tasks
+
+    /// Claims the oldest runnable task of `host`: pending, or running with an expired lease, and not behind
+    /// an unfinished earlier task of the same container.
+    func claimTask(host: String, owner: String, leaseUntil: Date, now: Date) async throws -> ComputeTask?
+    /// Marks a task done (nil error) or failed.
+    func finishTask(id: Int64, error: String?, at: Date) async throws
+    /// Makes every running task of `host` claimable again (the agent that held them is gone).
+    func releaseTasks(host: String) async throws
+    func tasks(containerUUID: String) async throws -> [ComputeTask]
+    /// Waits until a task for `host` is written or `timeout` passes.
+    func waitForTasks(host: String, timeout: Duration) async
+
+    func close() async throws
+}
+
+extension ZunStore {
+    /// Reads, changes and writes one container atomically.
+    @discardableResult
+    public func updateContainer(uuid: String, _ change: @Sendable (inout Container) throws -> Void) async throws -> Container? {
+        try await updateContainer(uuid: uuid, actions: [], tasks: [], change)
+    }
+}
+
+/// Filters, order and page of a container list.
+public struct ContainerQuery: Sendable, Equatable {
+    /// Exact-match filters on `ContainerQuery.filterColumns`.
+    public var filters: [String: String]
+    /// nil = all projects.
+    public var projectID: String?
+    public var sortKey: String
+    public var ascending: Bool
+    public var limit: Int?
+    /// uuid of the last item of the previous page.
+    public var marker: String?
+
+    public init(
+        filters: [String: String] = [:], projectID: String? = nil, sortKey: String = "id", ascending: Bool = true,
+        limit: Int? = nil, marker: String? = nil
+    ) {
+        self.filters = filters
+        self.projectID = projectID
+        self.sortKey = sortKey
+        self.ascending = ascending
+        self.limit = limit
+        self.marker = marker
+    }
+
+    /// Columns a list may filter on (Zun's list filters).
+    public static let filterColumns: Set<String> = [
+        "name", "image", "project_id", "user_id", "memory", "host", "task_state", "status", "auto_remove",
+    ]
+    /// Columns a list may sort on.
+    public static let sortColumns: Set<String> = [
+        "id", "uuid", "name", "image", "project_id", "user_id", "memory", "cpu", "disk", "host", "task_state",
+        "status", "auto_remove", "created_at", "updated_at",
+    ]
+}
+
+/// A store failure that is not the caller's fault.
+public struct StoreError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
