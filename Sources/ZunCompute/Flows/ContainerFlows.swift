@@ -65,7 +65,8 @@ struct ContainerFlows: Sendable {
         let now = Date()
         return try await store.updateContainer(uuid: uuid) { container in
             let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: now)
-            container.status = mapped.status
+            // A pending delete owns the status until the record goes away.
+            if container.status != .deleting { container.status = mapped.status }
             container.statusDetail = mapped.detail
             container.statusReason = mapped.reason
             container.containerID = inspect.id

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import ZunCore
+import ZunStore
+import ZunTestSupport
+
+struct SQLiteStoreTests {
+    func container(_ name: String, project: String = "p1", host: String? = "h1") -> Container {
+        var c = Container(uuid: UUID().uuidString.lowercased(), name: name, projectID: project, userID: "u", image: "busybox", cpu: 1, memory: "256", createdAt: Date())
+        c.host = host
+        return c
+    }
+
+    @Test func containerActionAndTaskAreWrittenTogetherAndSurviveReopen() async throws {
+        do {
+            let (store, path) = try await TestSupport.makeStore()
+            let c = container("a")
+            let action = ContainerAction(action: "create", containerUUID: c.uuid, requestID: "req-1", userID: "u", projectID: "p1", startTime: Date())
+            let task = ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "req-1", run: true), createdAt: Date())
+            try await store.createContainer(c, action: action, task: task)
+            try await store.close()
+            let reopened = try await SQLiteStore.open(path: path, logger: TestSupport.logger)
+            #expect(try await reopened.container(uuid: c.uuid)?.name == "a")
+            #expect(try await reopened.actions(containerUUID: c.uuid).map(\.action) == ["create"])
+            let claimed = try await reopened.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(60), now: Date())
+            #expect(claimed?.containerUUID == c.uuid)
+            #expect(claimed?.payload.run == true)
+            try await reopened.close()
+        }
+    }
+
+    @Test func tasksOfOneContainerRunOneAtATime() async throws {
+        try await TestSupport.withStore { store, _ in
+            let c = container("a")
+            try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r1"), createdAt: Date()))
+            try await store.updateContainer(uuid: c.uuid, actions: [], tasks: [ComputeTask(host: "h1", containerUUID: c.uuid, kind: .start, payload: .init(requestID: "r2"), createdAt: Date())]) { _ in }
+            let first = try await store.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(60), now: Date())
+            #expect(first?.kind == .create)
+            #expect(try await store.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(60), now: Date()) == nil)
+            try await store.finishTask(id: first!.id!, error: nil, at: Date())
+            #expect(try await store.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(60), now: Date())?.kind == .start)
+        }
+    }
+
+    @Test func expiredLeasesAndReleasedTasksAreClaimedAgain() async throws {
+        try await TestSupport.withStore { store, _ in
+            let c = container("a")
+            try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r1"), createdAt: Date()))
+            let now = Date()
+            _ = try await store.claimTask(host: "h1", owner: "dead", leaseUntil: now.addingTimeInterval(5), now: now)
+            #expect(try await store.claimTask(host: "h1", owner: "o", leaseUntil: now.addingTimeInterval(60), now: now) == nil)
+            let later = try await store.claimTask(host: "h1", owner: "o", leaseUntil: now.addingTimeInterval(60), now: now.addingTimeInterval(10))
+            #expect(later?.attempts == 2)
+            try await store.releaseTasks(host: "h1")
+            #expect(try await store.claimTask(host: "h1", owner: "o2", leaseUntil: now.addingTimeInterval(60), now: now)?.attempts == 3)
+        }
+    }
+
+    @Test func listFiltersSortsAndPages() async throws {
+        try await TestSupport.withStore { store, _ in
+            for name in ["c3", "c1", "c2"] { try await store.createContainer(container(name), action: nil, task: nil) }
+            try await store.createContainer(container("other", project: "p2"), action: nil, task: nil)
+            let page1 = try await store.listContainers(ContainerQuery(projectID: "p1", sortKey: "name", limit: 2))
+            #expect(page1.map(\.name) == ["c1", "c2"])
+            let page2 = try await store.listContainers(ContainerQuery(projectID: "p1", sortKey: "name", limit: 2, marker: page1.last!.uuid))
+            #expect(page2.map(\.name) == ["c3"])
+            let desc = try await store.listContainers(ContainerQuery(sortKey: "name", ascending: false))
+            #expect(desc.first?.name == "other")
+            #expect(try await store.listContainers(ContainerQuery(filters: ["name": "c2"])).count == 1)
+        }
+    }
+
+    @Test func usageCountsLiveContainersPerHost() async throws {
+        try await TestSupport.withStore { store, _ in
+            try await store.createContainer(container("a"), action: nil, task: nil)
+            var failed = container("b")
+            failed.status = .error
+            try await store.createContainer(failed, action: nil, task: nil)
+            let usage = try await store.hostUsage()["h1"]
+            #expect(usage == HostUsage(cpu: 1, memoryMB: 256, diskGB: 0, containers: 1))
+        }
+    }
+
+    @Test func eventsAreStartedOnceAndFinished() async throws {
+        try await TestSupport.withStore { store, _ in
+            let c = container("a")
+            try await store.createContainer(c, action: ContainerAction(action: "create", containerUUID: c.uuid, requestID: "r", userID: "u", projectID: "p1", startTime: Date()), task: nil)
+            try await store.startEvent(containerUUID: c.uuid, requestID: "r", event: "compute__do_container_create", at: Date())
+            try await store.startEvent(containerUUID: c.uuid, requestID: "r", event: "compute__do_container_create", at: Date())
+            try await store.finishEvent(containerUUID: c.uuid, requestID: "r", event: "compute__do_container_create", result: "Success", traceback: nil, at: Date())
+            try await store.finishAction(containerUUID: c.uuid, requestID: "r", failed: false, at: Date())
+            let action = try await store.action(containerUUID: c.uuid, requestID: "r")
+            #expect(action?.finishTime != nil)
+            let events = try await store.events(actionID: action!.id!)
+            #expect(events.count == 1)
+            #expect(events.first?.result == "Success")
+        }
+    }
+}

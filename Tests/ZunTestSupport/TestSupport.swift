@@ -1,0 +1,104 @@
+import DockerEngine
+import Foundation
+import Logging
+import ZunCore
+import ZunStore
+
+/// Shared fixtures of the test targets.
+public enum TestSupport {
+    public static let logger: Logger = {
+        var logger = Logger(label: "zun-test")
+        logger.logLevel = ProcessInfo.processInfo.environment["ZUN_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return logger
+    }()
+
+    /// A fresh directory under the system temp dir.
+    public static func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "zun-test-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A new SQLite store in its own temp dir; returns the store and its file path.
+    public static func makeStore() async throws -> (SQLiteStore, String) {
+        let path = try temporaryDirectory() + "/zun.sqlite"
+        return (try await SQLiteStore.open(path: path, logger: logger), path)
+    }
+
+    /// Runs `body` with a fresh store and closes it afterwards (an unclosed connection traps in SQLiteNIO).
+    public static func withStore<T>(_ body: (SQLiteStore, String) async throws -> T) async throws -> T {
+        let (store, path) = try await makeStore()
+        do {
+            let result = try await body(store, path)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// Records a compute node and a live `zun-compute` service for `host`.
+    public static func seedHost(
+        _ store: any ZunStore, host: String, cpus: Int = 4, memTotal: Int = 8192, runtimes: [String] = ["runc"],
+        heartbeatAt: Date = Date()
+    ) async throws {
+        var node = ComputeNode(uuid: UUID().uuidString.lowercased(), hostname: host)
+        node.cpus = cpus
+        node.memTotal = memTotal
+        node.diskTotal = 100
+        node.runtimes = runtimes
+        node.architecture = "x86_64"
+        try await store.saveComputeNode(node)
+        try await store.heartbeat(host: host, binary: "zun-compute", availabilityZone: "nova", at: heartbeatAt)
+    }
+
+    /// The Docker engine the integration tests use. Fails loudly, never skips, when it is not configured.
+    public static func dockerEndpoint() throws -> String {
+        guard let endpoint = ProcessInfo.processInfo.environment["ZUN_TEST_DOCKER_HOST"], !endpoint.isEmpty else {
+            throw MissingEnvironment(
+                "ZUN_TEST_DOCKER_HOST is not set: the Docker tests need a real engine. Run ./scripts/test, which starts a private dockerd and a registry on 127.0.0.1."
+            )
+        }
+        return endpoint
+    }
+
+    /// `127.0.0.1:5000`-style address of the test registry (holds `busybox:1`).
+    public static func registry() throws -> String {
+        guard let registry = ProcessInfo.processInfo.environment["ZUN_TEST_REGISTRY"], !registry.isEmpty else {
+            throw MissingEnvironment("ZUN_TEST_REGISTRY is not set: run ./scripts/test, which starts a registry on 127.0.0.1.")
+        }
+        return registry
+    }
+
+    public static func docker() async throws -> DockerClient {
+        let endpoint = try dockerEndpoint()
+        do {
+            return try await DockerClient.connect(endpoint: endpoint, logger: logger)
+        } catch {
+            throw MissingEnvironment("No Docker engine answers at \(endpoint) (\(error)). Run ./scripts/test to start one.")
+        }
+    }
+
+    /// Polls `check` until it returns a value or `timeout` passes.
+    public static func eventually<T>(
+        timeout: Duration = .seconds(30), interval: Duration = .milliseconds(100), _ check: () async throws -> T?
+    ) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let value = try await check() { return value }
+            try await Task.sleep(for: interval)
+        }
+        throw Timeout()
+    }
+
+    public struct Timeout: Error, CustomStringConvertible {
+        public var description: String { "condition not met in time" }
+    }
+}
+
+/// A test prerequisite is missing; the message says what to start.
+public struct MissingEnvironment: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,103 @@
+# Shared helpers of scripts/dev and scripts/test: install what is missing, start a private dockerd,
+# a registry on 127.0.0.1 and a small busybox image built from Debian's busybox-static.
+# Everything listens on loopback or a private unix socket; nothing touches the system's Docker.
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# ensure_packages PKG... : apt-get install the Debian packages whose commands are missing.
+ensure_packages() {
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q static || missing+=(busybox-static)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v file >/dev/null || missing+=(file)
+  command -v curl >/dev/null || missing+=(curl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || die "missing ${missing[*]}; run as root or install them with apt-get"
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# engine_answers SOCKET : true when a Docker engine answers on the unix socket.
+engine_answers() {
+  curl -sf --max-time 3 --unix-socket "$1" http://docker/_ping >/dev/null 2>&1
+}
+
+# start_dockerd DIR BRIDGE CIDR : a private dockerd with socket DIR/docker.sock, data and exec roots in DIR,
+# on its own bridge (so it never fights another engine over docker0).
+start_dockerd() {
+  local dir=$1 bridge=$2 cidr=$3
+  mkdir -p "$dir"
+  if ! ip link show "$bridge" >/dev/null 2>&1; then
+    ip link add "$bridge" type bridge
+    ip addr add "$cidr" dev "$bridge"
+  fi
+  ip link set "$bridge" up
+  log "starting dockerd on unix://$dir/docker.sock"
+  dockerd --host "unix://$dir/docker.sock" --data-root "$dir/data" --exec-root "$dir/exec" \
+    --pidfile "$dir/docker.pid" --bridge "$bridge" --ip 127.0.0.1 >"$dir/dockerd.log" 2>&1 &
+  echo $! >"$dir/dockerd.launcher.pid"
+  for _ in $(seq 1 60); do
+    engine_answers "$dir/docker.sock" && return 0
+    sleep 0.5
+  done
+  tail -20 "$dir/dockerd.log" >&2
+  die "dockerd did not come up; see $dir/dockerd.log"
+}
+
+# stop_dockerd DIR
+stop_dockerd() {
+  local dir=$1
+  [ -f "$dir/docker.pid" ] && kill "$(cat "$dir/docker.pid")" 2>/dev/null || true
+  for _ in $(seq 1 40); do [ -S "$dir/docker.sock" ] && engine_answers "$dir/docker.sock" || break; sleep 0.25; done
+}
+
+# import_busybox SOCKET : imports busybox:1.35 and busybox:latest built from the host's static busybox.
+import_busybox() {
+  local sock=$1 root
+  if DOCKER_HOST="unix://$sock" docker image inspect busybox:1.35 >/dev/null 2>&1; then return 0; fi
+  log "importing busybox (from busybox-static)"
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+  tar -C "$root" -cf "$root.tar" .
+  DOCKER_HOST="unix://$sock" docker import -c 'CMD ["sh"]' -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$root.tar" busybox:1.35 >/dev/null
+  DOCKER_HOST="unix://$sock" docker tag busybox:1.35 busybox:latest
+  rm -rf "$root" "$root.tar"
+}
+
+# start_registry DIR PORT : a Docker registry bound to 127.0.0.1:PORT, storage in DIR.
+start_registry() {
+  local dir=$1 port=$2
+  mkdir -p "$dir/storage"
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+YAML
+  log "starting registry on 127.0.0.1:$port"
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  echo $! >"$dir/registry.pid"
+  for _ in $(seq 1 40); do
+    curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && return 0
+    sleep 0.25
+  done
+  die "registry did not come up; see $dir/registry.log"
+}
