@@ -77,7 +77,9 @@ let package = Package(
         .target(
             name: "ZunTestSupport",
             dependencies: ["ZunCore", "ZunStore", "ZunScheduler", "ZunAPI", "ZunCompute", "DockerEngine",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types")],
             path: "Tests/ZunTestSupport",
             swiftSettings: swiftSettings
         ),

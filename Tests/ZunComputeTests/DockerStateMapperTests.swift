@@ -45,5 +45,7 @@ struct DockerStateMapperTests {
         let result = DockerStateMapper.map(state, current: .creating, now: now)
         #expect(result.status == .stopped)
         #expect(result.reason == "exec: not found")
+        let neverStarted = ContainerInspect.State(status: "created", exitCode: 127, error: "exec: not found", startedAt: "0001-01-01T00:00:00Z")
+        #expect(DockerStateMapper.map(neverStarted, current: .error, now: now).status == .error)
     }
 }

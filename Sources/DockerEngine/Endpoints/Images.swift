@@ -48,6 +48,18 @@ extension DockerClient {
         }
     }
 
+    /// Removes a local image; a missing one is not an error.
+    public func removeImage(_ reference: String, force: Bool = true, logger: Logger) async throws {
+        do {
+            _ = try await send(
+                .DELETE, "/images/\(Self.pathEscaped(reference))", query: [("force", force ? "1" : "0")],
+                timeout: .seconds(60), logger: logger
+            )
+        } catch let error as DockerError where error.isNotFound {
+            return
+        }
+    }
+
     static func pathEscaped(_ segment: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "/?#")

@@ -20,6 +20,9 @@ public enum DockerStateMapper {
             let status: ContainerStatus
             if dockerStatus == "exited" || dockerStatus == "removing" {
                 status = .stopped
+            } else if dockerStatus == "created" {
+                // The engine made the container but could not start it: that is a failure, not `Created`.
+                status = .error
             } else {
                 status = ContainerStatus(rawValue: dockerStatus.capitalized) ?? .unknown
             }
