@@ -274,7 +274,8 @@ struct ContainersController {
             timestamps: try params.bool("timestamps")
         )
         options.tail = params.values["tail"].flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
-        if let since = params.values["since"] { options.since = try Self.parseSince(since) }
+        // python-zunclient sends `since=None` when the user gave none.
+        if let since = params.values["since"], since != "None", !since.isEmpty { options.since = try Self.parseSince(since) }
         let container = try await lookup(request, context)
         try policy.enforce("container:logs", context.identity, targetProject: container.projectID)
         try ContainerStateRules.check(action: "logs", container: container)
