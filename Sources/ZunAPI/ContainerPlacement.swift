@@ -6,12 +6,13 @@ import ZunStore
 
 /// Picks a host for a new container and writes the container, its `create` action and its task together.
 ///
-/// Decisions are serialised in this process so two creates never both count the same free capacity: host
-/// usage is read from the store inside the critical section, after every earlier create was committed.
-actor ContainerPlacement {
-    private let store: any ZunStore
-    private let scheduler: FilterScheduler
-    private let configuration: APIConfiguration
+/// The scheduler ranks hosts from a snapshot; the store then takes the best host that still fits under a
+/// lock on its record (usage re-read inside the transaction), so concurrent creates — in this process or in
+/// another API replica — never over-commit a host.
+struct ContainerPlacement: Sendable {
+    let store: any ZunStore
+    let scheduler: FilterScheduler
+    let configuration: APIConfiguration
 
     init(store: any ZunStore, configuration: APIConfiguration) throws {
         self.store = store
@@ -22,22 +23,26 @@ actor ContainerPlacement {
     }
 
     /// Current host states from nodes, services and usage.
-    func hostStates() async throws -> [HostState] {
+    func hostStates() async throws -> (states: [HostState], services: [String: ZunService]) {
         let now = Date()
         let services = Dictionary(
             try await store.services().filter { $0.binary == "zun-compute" }.map { ($0.host, $0) },
             uniquingKeysWith: { first, _ in first }
         )
         let usage = try await store.hostUsage()
-        return try await store.computeNodes().compactMap { node in
+        let states = try await store.computeNodes().compactMap { node -> HostState? in
             // Zun keeps only nodes that have a zun-compute service record.
             guard let service = services[node.hostname] else { return nil }
-            return HostState(
-                node: node, service: service, usage: usage[node.hostname], now: now,
-                serviceDownTime: configuration.serviceDownTime,
-                defaultAvailabilityZone: configuration.defaultAvailabilityZone
-            )
+            return hostState(node, service, usage[node.hostname], now)
         }
+        return (states, services)
+    }
+
+    private func hostState(_ node: ComputeNode, _ service: ZunService?, _ usage: HostUsage?, _ now: Date) -> HostState {
+        HostState(
+            node: node, service: service, usage: usage, now: now, serviceDownTime: configuration.serviceDownTime,
+            defaultAvailabilityZone: configuration.defaultAvailabilityZone
+        )
     }
 
     /// Schedules and records the container. With no valid host the container is saved in `Error` with
@@ -45,27 +50,36 @@ actor ContainerPlacement {
     func place(
         _ container: Container, request: SchedulingRequest, requestID: String, run: Bool, logger: Logger
     ) async throws -> Container {
-        var container = container
-        let decision = scheduler.select(from: try await hostStates(), for: request)
-        guard let host = decision.host else {
-            logger.debug("no valid host", metadata: [LogKey.filter: "\(decision.rejectedBy ?? "-")"])
-            container.status = .error
-            container.statusReason = noValidHostReason
-            try await store.createContainer(container, action: nil, task: nil)
-            return container
+        let (states, services) = try await hostStates()
+        let ranking = scheduler.rank(states, for: request)
+        if let filter = ranking.rejectedBy {
+            logger.debug("no valid host", metadata: [LogKey.filter: "\(filter)"])
         }
-        container.host = host.hostname
+        let scheduler = self.scheduler
         let now = Date()
-        let action = ContainerAction(
-            action: "create", containerUUID: container.uuid, requestID: requestID, userID: container.userID,
-            projectID: container.projectID, startTime: now
+        let placement = Placement(
+            candidates: ranking.hosts.map(\.hostname),
+            fits: { node, usage in
+                scheduler.fits(hostState(node, services[node.hostname], usage, now), request)
+            },
+            records: { host in
+                (
+                    ContainerAction(
+                        action: "create", containerUUID: container.uuid, requestID: requestID, userID: container.userID,
+                        projectID: container.projectID, startTime: now
+                    ),
+                    ComputeTask(
+                        host: host, containerUUID: container.uuid, kind: .create,
+                        payload: .init(requestID: requestID, run: run), createdAt: now
+                    )
+                )
+            },
+            noHostReason: noValidHostReason
         )
-        let task = ComputeTask(
-            host: host.hostname, containerUUID: container.uuid, kind: .create,
-            payload: .init(requestID: requestID, run: run), createdAt: now
-        )
-        try await store.createContainer(container, action: action, task: task)
-        logger.info("container scheduled", metadata: [LogKey.containerUUID: "\(container.uuid)", LogKey.host: "\(host.hostname)"])
-        return container
+        let placed = try await store.createContainer(container, placement: placement)
+        if let host = placed.host {
+            logger.info("container scheduled", metadata: [LogKey.containerUUID: "\(placed.uuid)", LogKey.host: "\(host)"])
+        }
+        return placed
     }
 }

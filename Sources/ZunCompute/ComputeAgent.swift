@@ -17,12 +17,15 @@ public struct ComputeAgent: Sendable {
         /// Tasks run at once on this host (each on a different container).
         public var maxConcurrentTasks: Int
         public var publishHost: String
+        /// URL of this agent's node-local endpoint, advertised on its service record (nil in `zun dev`).
+        public var endpoint: String?
 
         public init(
             hostName: String, availabilityZone: String = "nova", heartbeatInterval: Duration = .seconds(5),
             syncInterval: Duration = .seconds(10), taskLease: TimeInterval = 300, maxConcurrentTasks: Int = 8,
-            publishHost: String = "127.0.0.1"
+            publishHost: String = "127.0.0.1", endpoint: String? = nil
         ) {
+            self.endpoint = endpoint
             self.hostName = hostName
             self.availabilityZone = availabilityZone
             self.heartbeatInterval = heartbeatInterval
@@ -50,12 +53,17 @@ public struct ComputeAgent: Sendable {
     /// Records this host's compute node and service, and takes back tasks a previous run left claimed.
     public func register() async throws {
         try await refreshInventory()
-        try await store.heartbeat(
-            host: configuration.hostName, binary: "zun-compute", availabilityZone: configuration.availabilityZone,
-            at: Date()
-        )
+        try await heartbeat()
         try await store.releaseTasks(host: configuration.hostName)
         logger.info("compute host registered")
+    }
+
+    /// Reports this host alive on its `zun-compute` service record.
+    func heartbeat() async throws {
+        try await store.heartbeat(
+            host: configuration.hostName, binary: "zun-compute", availabilityZone: configuration.availabilityZone,
+            endpoint: configuration.endpoint, at: Date()
+        )
     }
 
     /// Reads the engine's `/info` into the compute node record (reusing the node's uuid across restarts).

@@ -8,12 +8,9 @@ struct HeartbeatService: Service {
     let agent: ComputeAgent
 
     func run() async throws {
-        let config = agent.configuration
-        for await _ in AsyncTimerSequence(interval: config.heartbeatInterval).cancelOnGracefulShutdown() {
+        for await _ in AsyncTimerSequence(interval: agent.configuration.heartbeatInterval).cancelOnGracefulShutdown() {
             do {
-                try await agent.store.heartbeat(
-                    host: config.hostName, binary: "zun-compute", availabilityZone: config.availabilityZone, at: Date()
-                )
+                try await agent.heartbeat()
                 try await agent.refreshInventory()
             } catch {
                 agent.logger.warning("heartbeat failed", metadata: [LogKey.error: "\(error)"])

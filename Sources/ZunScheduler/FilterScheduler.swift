@@ -16,20 +16,31 @@ public struct FilterScheduler: Sendable {
     }
 
     public func select(from hosts: [HostState], for request: SchedulingRequest) -> Decision {
+        let ranking = rank(hosts, for: request)
+        return Decision(host: ranking.hosts.first, rejectedBy: ranking.rejectedBy)
+    }
+
+    /// Every host that passes, best first, or the filter that left none.
+    public func rank(_ hosts: [HostState], for request: SchedulingRequest) -> (hosts: [HostState], rejectedBy: String?) {
         var candidates = hosts
         if let requested = request.requestedHost {
             candidates = candidates.filter { $0.hostname == requested }
-            if candidates.isEmpty { return Decision(host: nil, rejectedBy: "requested_host") }
+            if candidates.isEmpty { return ([], "requested_host") }
         }
         for filter in filters {
             candidates = candidates.filter { filter.passes($0, request) }
-            if candidates.isEmpty { return Decision(host: nil, rejectedBy: filter.name) }
+            if candidates.isEmpty { return ([], filter.name) }
         }
-        let best = candidates.max { lhs, rhs in
-            let (l, r) = (weigher.weight(lhs, request), weigher.weight(rhs, request))
-            return l == r ? lhs.hostname > rhs.hostname : l < r
+        let weighed = candidates.map { (host: $0, weight: weigher.weight($0, request)) }
+        let ranked = weighed.sorted { lhs, rhs in
+            lhs.weight == rhs.weight ? lhs.host.hostname < rhs.host.hostname : lhs.weight > rhs.weight
         }
-        return Decision(host: best, rejectedBy: nil)
+        return (ranked.map(\.host), nil)
+    }
+
+    /// Whether one host passes every filter (the re-check made under the host's lock before committing).
+    public func fits(_ host: HostState, _ request: SchedulingRequest) -> Bool {
+        filters.allSatisfy { $0.passes(host, request) }
     }
 }
 

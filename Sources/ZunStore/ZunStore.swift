@@ -3,13 +3,19 @@ import ZunCore
 
 /// Durable state of the service: containers, actions and events, compute nodes, services and tasks.
 ///
-/// Every method commits before it returns, so callers acknowledge only what is durable. Implementations:
-/// `SQLiteStore` (embedded, `zun dev`); PostgreSQL arrives with the cluster work.
+/// Every method commits before it returns, so callers acknowledge only what is durable. One implementation,
+/// `SQLStore`, runs on SQLite (embedded, `zun dev`) or PostgreSQL (`zun api` / `zun compute`).
 public protocol ZunStore: Sendable {
     // MARK: Containers
 
     /// Writes a new container, with its action and its first task, in one transaction.
     func createContainer(_ container: Container, action: ContainerAction?, task: ComputeTask?) async throws
+
+    /// Writes a new container on the first candidate host that still fits it, checked under a lock on that
+    /// host's record, together with the action and task for that host. With no fitting candidate the
+    /// container is written in `Error` with `noHostReason`. Several API processes may call this at once
+    /// without over-committing a host.
+    func createContainer(_ container: Container, placement: Placement) async throws -> Container
 
     func container(uuid: String) async throws -> Container?
 
@@ -58,8 +64,15 @@ public protocol ZunStore: Sendable {
 
     /// Creates or refreshes the service record and bumps its `report_count` and `last_seen_up`.
     @discardableResult
-    func heartbeat(host: String, binary: String, availabilityZone: String, at: Date) async throws -> ZunService
+    func heartbeat(host: String, binary: String, availabilityZone: String, endpoint: String?, at: Date) async throws
+        -> ZunService
     func services() async throws -> [ZunService]
+    /// Changes one service record; nil when there is no such service.
+    @discardableResult
+    func updateService(host: String, binary: String, _ change: @Sendable (inout ZunService) -> Void) async throws
+        -> ZunService?
+    /// Deletes a service record (and the compute node of a `zun-compute` service); false when absent.
+    func deleteService(host: String, binary: String) async throws -> Bool
 
     // MARK: Tasks
 
@@ -71,10 +84,12 @@ public protocol ZunStore: Sendable {
     /// Makes every running task of `host` claimable again (the agent that held them is gone).
     func releaseTasks(host: String) async throws
     func tasks(containerUUID: String) async throws -> [ComputeTask]
-    /// Waits until a task for `host` is written or `timeout` passes.
+    /// Unfinished tasks of every host, oldest first (for the reaper).
+    func unfinishedTasks() async throws -> [ComputeTask]
+    /// Moves an unfinished task to another host (a reschedule), updating the container in the same transaction.
+    func moveTask(id: Int64, toHost host: String, _ change: @Sendable (inout Container) -> Void) async throws
+    /// Waits until a task for `host` is written (by any process sharing the store) or `timeout` passes.
     func waitForTasks(host: String, timeout: Duration) async
-
-    func close() async throws
 }
 
 extension ZunStore {
@@ -82,6 +97,27 @@ extension ZunStore {
     @discardableResult
     public func updateContainer(uuid: String, _ change: @Sendable (inout Container) throws -> Void) async throws -> Container? {
         try await updateContainer(uuid: uuid, actions: [], tasks: [], change)
+    }
+}
+
+/// Where a new container may go, best host first, and how to check a host still fits under its lock.
+public struct Placement: Sendable {
+    public var candidates: [String]
+    /// Whether the host still fits the container given its node record and current usage.
+    public var fits: @Sendable (ComputeNode, HostUsage) -> Bool
+    /// The action and task to write with the container once a host is chosen.
+    public var records: @Sendable (_ host: String) -> (ContainerAction, ComputeTask)
+    /// The `status_reason` when no candidate fits.
+    public var noHostReason: String
+
+    public init(
+        candidates: [String], fits: @escaping @Sendable (ComputeNode, HostUsage) -> Bool,
+        records: @escaping @Sendable (String) -> (ContainerAction, ComputeTask), noHostReason: String
+    ) {
+        self.candidates = candidates
+        self.fits = fits
+        self.records = records
+        self.noHostReason = noHostReason
     }
 }
 

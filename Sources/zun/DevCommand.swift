@@ -37,7 +37,7 @@ struct DevCommand: AsyncParsableCommand {
         let (address, port) = try Self.parseListen(listen)
 
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        let store = try await SQLiteStore.open(path: (dataDir as NSString).appendingPathComponent("zun.sqlite"), logger: logger)
+        let store = try await SQLStore.openSQLite(path: (dataDir as NSString).appendingPathComponent("zun.sqlite"), logger: logger)
         let docker: DockerClient
         do {
             docker = try await DockerClient.connect(endpoint: dockerHost, logger: logger)

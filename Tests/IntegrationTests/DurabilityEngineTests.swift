@@ -20,7 +20,7 @@ struct DurabilityEngineTests {
         // First life: the API accepts the create; the agent claims the task and dies before finishing.
         var uuid = ""
         do {
-            let store = try await SQLiteStore.open(path: path, logger: TestSupport.logger)
+            let store = try await SQLStore.openSQLite(path: path, logger: TestSupport.logger)
             let agent = EngineHarness.makeAgent(store: store, docker: docker, hostName: hostName)
             try await agent.register()
             let container = try await placeViaStore(store, host: hostName)
@@ -36,7 +36,7 @@ struct DurabilityEngineTests {
         }
 
         // Second life on the same data dir.
-        let store = try await SQLiteStore.open(path: path, logger: TestSupport.logger)
+        let store = try await SQLStore.openSQLite(path: path, logger: TestSupport.logger)
         let agent = EngineHarness.makeAgent(store: store, docker: docker, hostName: hostName)
         try await agent.register()
         let services = ServiceGroup(configuration: .init(services: agent.services.map { .init(service: $0) }, logger: TestSupport.logger))
@@ -57,7 +57,7 @@ struct DurabilityEngineTests {
     }
 
     /// Writes what `POST /v1/containers?run=true` writes: container, action and task in one transaction.
-    func placeViaStore(_ store: SQLiteStore, host: String) async throws -> Container {
+    func placeViaStore(_ store: SQLStore, host: String) async throws -> Container {
         var container = Container(
             uuid: UUID().uuidString.lowercased(), name: "durable", projectID: "admin", userID: "admin",
             image: "busybox:1.35", cpu: 0.5, memory: "64", createdAt: Date()

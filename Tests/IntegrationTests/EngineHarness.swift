@@ -23,7 +23,7 @@ struct AgentNodes: NodeLocalCallsResolver {
 
 /// `zun dev` in a test: the API in process, a real compute agent and the real engine of ./scripts/test.
 struct EngineHarness: Sendable {
-    let store: SQLiteStore
+    let store: SQLStore
     let storePath: String
     let agent: ComputeAgent
     let docker: DockerClient

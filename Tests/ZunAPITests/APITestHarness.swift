@@ -16,7 +16,7 @@ struct NoNodes: NodeLocalCallsResolver {
 
 /// Runs requests through the router in process, on a fresh SQLite store, no sockets.
 struct APITestHarness {
-    let store: SQLiteStore
+    let store: SQLStore
 
     static func run(
         configuration: APIConfiguration = APIConfiguration(), _ body: @escaping @Sendable (APITestHarness, any TestClientProtocol) async throws -> Void

@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Logging
+import PostgresNIO
 import ZunCore
 import ZunStore
 
@@ -20,13 +21,13 @@ public enum TestSupport {
     }
 
     /// A new SQLite store in its own temp dir; returns the store and its file path.
-    public static func makeStore() async throws -> (SQLiteStore, String) {
+    public static func makeStore() async throws -> (SQLStore, String) {
         let path = try temporaryDirectory() + "/zun.sqlite"
-        return (try await SQLiteStore.open(path: path, logger: logger), path)
+        return (try await SQLStore.openSQLite(path: path, logger: logger), path)
     }
 
     /// Runs `body` with a fresh store and closes it afterwards (an unclosed connection traps in SQLiteNIO).
-    public static func withStore<T>(_ body: (SQLiteStore, String) async throws -> T) async throws -> T {
+    public static func withStore<T>(_ body: (SQLStore, String) async throws -> T) async throws -> T {
         let (store, path) = try await makeStore()
         do {
             let result = try await body(store, path)
@@ -36,6 +37,51 @@ public enum TestSupport {
             try? await store.close()
             throw error
         }
+    }
+
+    /// The store backends every store-level test runs against.
+    public enum Backend: String, CaseIterable, Sendable {
+        case sqlite, postgres
+    }
+
+    /// Runs `body` with a fresh, empty store of `backend`: a new SQLite file, or a new PostgreSQL database
+    /// on the server of ./scripts/test.
+    public static func withStore<T: Sendable>(_ backend: Backend, _ body: @Sendable (SQLStore) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite:
+            return try await withStore { store, _ in try await body(store) }
+        case .postgres:
+            let location = try await freshPostgresDatabase()
+            return try await SQLStore.withStore(at: location, logger: logger, body)
+        }
+    }
+
+    /// The PostgreSQL server of ./scripts/test; fails loudly when it is not configured.
+    public static func postgresURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["ZUN_TEST_POSTGRES"], !url.isEmpty else {
+            throw MissingEnvironment("ZUN_TEST_POSTGRES is not set: the PostgreSQL tests need a real server. Run ./scripts/test, which starts one on 127.0.0.1.")
+        }
+        return url
+    }
+
+    /// Creates an empty database on the test server and returns its location.
+    public static func freshPostgresDatabase() async throws -> StoreLocation {
+        guard case .postgres(let host, let port, let user, let password, let database) = try StoreLocation(postgresURL()) else {
+            throw MissingEnvironment("ZUN_TEST_POSTGRES is not a postgres:// URL")
+        }
+        let name = "zun_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
+            id: 1, logger: logger
+        )
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return .postgres(host: host, port: port, username: user, password: password, database: name)
     }
 
     /// Records a compute node and a live `zun-compute` service for `host`.
@@ -50,7 +96,7 @@ public enum TestSupport {
         node.runtimes = runtimes
         node.architecture = "x86_64"
         try await store.saveComputeNode(node)
-        try await store.heartbeat(host: host, binary: "zun-compute", availabilityZone: "nova", at: heartbeatAt)
+        try await store.heartbeat(host: host, binary: "zun-compute", availabilityZone: "nova", endpoint: nil, at: heartbeatAt)
     }
 
     /// The Docker engine the integration tests use. Fails loudly, never skips, when it is not configured.

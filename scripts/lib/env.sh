@@ -14,6 +14,7 @@ ensure_packages() {
   command -v ip >/dev/null || missing+=(iproute2)
   command -v file >/dev/null || missing+=(file)
   command -v curl >/dev/null || missing+=(curl)
+  [ -n "${ZUN_NEED_POSTGRES:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "missing ${missing[*]}; run as root or install them with apt-get"
     log "installing ${missing[*]}"
@@ -100,4 +101,30 @@ YAML
     sleep 0.25
   done
   die "registry did not come up; see $dir/registry.log"
+}
+
+# start_postgres DIR PORT : a throwaway PostgreSQL cluster in DIR on 127.0.0.1:PORT with database `zun`
+# (user postgres, trust auth). PostgreSQL refuses to run as root, so it runs as the `postgres` user.
+start_postgres() {
+  local dir=$1 port=$2 bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  mkdir -p "$dir"
+  local as=()
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; as=(runuser -u postgres --); fi
+  log "starting PostgreSQL on 127.0.0.1:$port"
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
+    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=200" start >/dev/null \
+    || { tail -20 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
+  "${as[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres zun
+}
+
+# stop_postgres DIR
+stop_postgres() {
+  local dir=$1 bin as=()
+  [ -d "$dir/data" ] || return 0
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
 }

@@ -51,6 +51,8 @@ public struct ZunService: Codable, Sendable, Equatable {
     public var reportCount: Int
     public var lastSeenUp: Date?
     public var availabilityZone: String?
+    /// URL of the agent's node-local endpoint (logs and other calls the API proxies), if it serves one.
+    public var endpoint: String?
     public var createdAt: Date?
     public var updatedAt: Date?
 

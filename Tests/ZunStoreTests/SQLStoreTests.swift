@@ -4,7 +4,8 @@ import ZunCore
 import ZunStore
 import ZunTestSupport
 
-struct SQLiteStoreTests {
+/// The same suite runs on SQLite and on PostgreSQL.
+struct SQLStoreTests {
     func container(_ name: String, project: String = "p1", host: String? = "h1") -> Container {
         var c = Container(uuid: UUID().uuidString.lowercased(), name: name, projectID: project, userID: "u", image: "busybox", cpu: 1, memory: "256", createdAt: Date())
         c.host = host
@@ -19,7 +20,7 @@ struct SQLiteStoreTests {
             let task = ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "req-1", run: true), createdAt: Date())
             try await store.createContainer(c, action: action, task: task)
             try await store.close()
-            let reopened = try await SQLiteStore.open(path: path, logger: TestSupport.logger)
+            let reopened = try await SQLStore.openSQLite(path: path, logger: TestSupport.logger)
             #expect(try await reopened.container(uuid: c.uuid)?.name == "a")
             #expect(try await reopened.actions(containerUUID: c.uuid).map(\.action) == ["create"])
             let claimed = try await reopened.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(60), now: Date())
@@ -29,8 +30,9 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test func tasksOfOneContainerRunOneAtATime() async throws {
-        try await TestSupport.withStore { store, _ in
+    @Test(arguments: TestSupport.Backend.allCases)
+    func tasksOfOneContainerRunOneAtATime(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
             let c = container("a")
             try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r1"), createdAt: Date()))
             try await store.updateContainer(uuid: c.uuid, actions: [], tasks: [ComputeTask(host: "h1", containerUUID: c.uuid, kind: .start, payload: .init(requestID: "r2"), createdAt: Date())]) { _ in }
@@ -42,8 +44,9 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test func expiredLeasesAndReleasedTasksAreClaimedAgain() async throws {
-        try await TestSupport.withStore { store, _ in
+    @Test(arguments: TestSupport.Backend.allCases)
+    func expiredLeasesAndReleasedTasksAreClaimedAgain(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
             let c = container("a")
             try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r1"), createdAt: Date()))
             let now = Date()
@@ -56,8 +59,9 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test func listFiltersSortsAndPages() async throws {
-        try await TestSupport.withStore { store, _ in
+    @Test(arguments: TestSupport.Backend.allCases)
+    func listFiltersSortsAndPages(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
             for name in ["c3", "c1", "c2"] { try await store.createContainer(container(name), action: nil, task: nil) }
             try await store.createContainer(container("other", project: "p2"), action: nil, task: nil)
             let page1 = try await store.listContainers(ContainerQuery(projectID: "p1", sortKey: "name", limit: 2))
@@ -70,8 +74,9 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test func usageCountsLiveContainersPerHost() async throws {
-        try await TestSupport.withStore { store, _ in
+    @Test(arguments: TestSupport.Backend.allCases)
+    func usageCountsLiveContainersPerHost(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
             try await store.createContainer(container("a"), action: nil, task: nil)
             var failed = container("b")
             failed.status = .error
@@ -81,8 +86,9 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test func eventsAreStartedOnceAndFinished() async throws {
-        try await TestSupport.withStore { store, _ in
+    @Test(arguments: TestSupport.Backend.allCases)
+    func eventsAreStartedOnceAndFinished(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
             let c = container("a")
             try await store.createContainer(c, action: ContainerAction(action: "create", containerUUID: c.uuid, requestID: "r", userID: "u", projectID: "p1", startTime: Date()), task: nil)
             try await store.startEvent(containerUUID: c.uuid, requestID: "r", event: "compute__do_container_create", at: Date())
@@ -94,6 +100,63 @@ struct SQLiteStoreTests {
             let events = try await store.events(actionID: action!.id!)
             #expect(events.count == 1)
             #expect(events.first?.result == "Success")
+        }
+    }
+
+    @Test(arguments: TestSupport.Backend.allCases)
+    func concurrentPlacementsNeverOverCommitAHost(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            try await TestSupport.seedHost(store, host: "small", memTotal: 1000)
+            // 20 creates of 100 MB race for a 1000 MB host: exactly 10 fit.
+            let placed = try await withThrowingTaskGroup(of: Container.self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        let c = Container(uuid: UUID().uuidString.lowercased(), name: "c\(i)", projectID: "p", userID: "u", image: "busybox", cpu: 0.1, memory: "100", createdAt: Date())
+                        let placement = Placement(
+                            candidates: ["small"], fits: { node, usage in usage.memoryMB + 100 <= node.memTotal },
+                            records: { host in
+                                (ContainerAction(action: "create", containerUUID: c.uuid, requestID: "r\(i)", userID: "u", projectID: "p", startTime: Date()),
+                                 ComputeTask(host: host, containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r\(i)"), createdAt: Date()))
+                            }, noHostReason: "full")
+                        return try await store.createContainer(c, placement: placement)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(placed.filter { $0.host == "small" }.count == 10)
+            #expect(placed.filter { $0.status == .error && $0.statusReason == "full" }.count == 10)
+            #expect(try await store.hostUsage()["small"]?.memoryMB == 1000)
+        }
+    }
+
+    @Test(arguments: TestSupport.Backend.allCases)
+    func servicesCanBeDisabledForcedDownAndDeleted(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            try await TestSupport.seedHost(store, host: "h1")
+            let disabled = try await store.updateService(host: "h1", binary: "zun-compute") {
+                $0.disabled = true
+                $0.disabledReason = "maintenance"
+            }
+            #expect(disabled?.disabled == true)
+            #expect(try await store.services().first?.disabledReason == "maintenance")
+            #expect(try await store.updateService(host: "nope", binary: "zun-compute") { $0.forcedDown = true } == nil)
+            #expect(try await store.deleteService(host: "h1", binary: "zun-compute"))
+            #expect(try await store.services().isEmpty)
+            #expect(try await store.computeNodes().isEmpty)
+            #expect(try await store.deleteService(host: "h1", binary: "zun-compute") == false)
+        }
+    }
+
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aTaskCanMoveToAnotherHost(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let c = container("a")
+            try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r"), createdAt: Date()))
+            let task = try #require(try await store.unfinishedTasks().first)
+            try await store.moveTask(id: task.id!, toHost: "h2") { $0.host = "h2" }
+            #expect(try await store.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(9), now: Date()) == nil)
+            #expect(try await store.claimTask(host: "h2", owner: "o", leaseUntil: Date().addingTimeInterval(9), now: Date())?.containerUUID == c.uuid)
+            #expect(try await store.container(uuid: c.uuid)?.host == "h2")
         }
     }
 }

@@ -1,6 +1,12 @@
-/// Versioned schema of the store. Append a step to change it; never edit a released one.
-enum SQLiteMigrations {
-    static let steps: [[String]] = [
+/// Versioned schema of the store, written once for both dialects. Append a step to change it; never edit
+/// a released one.
+enum Migrations {
+    /// The statements of every step for `dialect`.
+    static func steps(for dialect: StoreDialect) -> [[String]] {
+        steps.map { step in step.map { dialect.translateDDL($0) } }
+    }
+
+    private static let steps: [[String]] = [
         // 1: the foundation tables.
         [
             """
@@ -65,7 +71,7 @@ enum SQLiteMigrations {
             CREATE TABLE zun_service (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 host TEXT NOT NULL,
-                binary TEXT NOT NULL,
+                "binary" TEXT NOT NULL,
                 disabled INTEGER NOT NULL DEFAULT 0,
                 disabled_reason TEXT,
                 forced_down INTEGER NOT NULL DEFAULT 0,
@@ -74,7 +80,7 @@ enum SQLiteMigrations {
                 availability_zone TEXT,
                 created_at REAL NOT NULL,
                 updated_at REAL,
-                UNIQUE(host, binary)
+                UNIQUE(host, "binary")
             )
             """,
             """
@@ -95,6 +101,10 @@ enum SQLiteMigrations {
             """,
             "CREATE INDEX task_host_state ON task(host, state, id)",
             "CREATE INDEX task_container ON task(container_uuid, state)",
-        ]
+        ],
+        // 2: the agent's node-local endpoint on its service record.
+        [
+            "ALTER TABLE zun_service ADD COLUMN endpoint TEXT",
+        ],
     ]
 }

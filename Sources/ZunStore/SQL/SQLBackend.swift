@@ -1,0 +1,59 @@
+import SQLKit
+
+/// The SQL differences between the two databases the store runs on.
+public enum StoreDialect: Sendable {
+    case sqlite, postgres
+
+    /// Row lock on a `SELECT` inside a transaction (SQLite's write transaction is exclusive already).
+    var forUpdate: String { self == .postgres ? " FOR UPDATE" : "" }
+    /// Lets concurrent claimers skip rows another transaction holds.
+    var skipLocked: String { self == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+
+    /// Rewrites the SQLite-flavoured DDL of `Migrations` for this dialect.
+    func translateDDL(_ statement: String) -> String {
+        guard self == .postgres else { return statement }
+        return statement
+            .replacingOccurrences(of: "INTEGER PRIMARY KEY AUTOINCREMENT", with: "BIGSERIAL PRIMARY KEY")
+            .replacingOccurrences(of: " REAL", with: " DOUBLE PRECISION")
+    }
+}
+
+/// A database connection source: transactions and reads, plus the task wake-up channel.
+protocol SQLBackend: Sendable {
+    var dialect: StoreDialect { get }
+    /// Runs `body` in one transaction on one connection; commits on return, rolls back on throw.
+    @discardableResult
+    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs read-only statements.
+    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    /// Called inside the transaction that wrote a task for `host` (PostgreSQL sends a NOTIFY on commit).
+    func taskWritten(host: String, in db: any SQLDatabase) async throws
+    /// Wakes local waiters after the transaction committed.
+    func taskCommitted(host: String)
+    func waitForTasks(host: String, timeout: Duration) async
+}
+
+extension SQLDatabase {
+    /// Runs `sql`, whose `?` marks are bound in order to `binds`; SQLKit writes each dialect's placeholders.
+    @discardableResult
+    func rows(_ sql: String, _ binds: [any Encodable & Sendable] = []) async throws -> [any SQLRow] {
+        try await raw(Self.query(sql, binds)).all()
+    }
+
+    static func query(_ sql: String, _ binds: [any Encodable & Sendable]) -> SQLQueryString {
+        let parts = sql.split(separator: "?", omittingEmptySubsequences: false)
+        precondition(parts.count == binds.count + 1, "\(binds.count) binds for \(parts.count - 1) placeholders in \(sql)")
+        var query = SQLQueryString("")
+        for (index, part) in parts.enumerated() {
+            query.appendLiteral(String(part))
+            if index < binds.count { query.appendInterpolation(bind: binds[index]) }
+        }
+        return query
+    }
+}
+
+extension SQLRow {
+    func string(_ column: String) throws -> String? { try decode(column: column, as: String?.self) }
+    func int(_ column: String) throws -> Int? { try decode(column: column, as: Int?.self) }
+    func double(_ column: String) throws -> Double? { try decode(column: column, as: Double?.self) }
+}

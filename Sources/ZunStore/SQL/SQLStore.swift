@@ -1,0 +1,601 @@
+import Foundation
+import Logging
+import SQLKit
+import ZunCore
+
+/// The store on SQL: one implementation for SQLite and PostgreSQL, with the differences in `SQLBackend`.
+///
+/// Containers and compute nodes keep their whole record as JSON in `data`, next to the columns that lists
+/// filter and sort on; those columns are derived from the record on every write.
+public final class SQLStore: ZunStore {
+    let backend: any SQLBackend
+    let logger: Logger
+    private let onClose: @Sendable () async throws -> Void
+
+    init(backend: any SQLBackend, logger: Logger, onClose: @escaping @Sendable () async throws -> Void) {
+        self.backend = backend
+        self.logger = logger
+        self.onClose = onClose
+    }
+
+    public var dialect: StoreDialect { backend.dialect }
+
+    /// Closes the underlying connection (SQLite); the PostgreSQL pool ends with its `run()`.
+    public func close() async throws { try await onClose() }
+
+    /// Applies every migration step not yet applied, in one transaction.
+    func migrate() async throws {
+        try await backend.transaction { db in
+            try await db.rows("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            if self.dialect == .postgres {
+                // Serialise concurrent starters (two API replicas) on the migration.
+                try await db.rows("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+            }
+            let current = try await db.rows("SELECT MAX(version) AS v FROM schema_version").first?.int("v") ?? 0
+            for (index, step) in Migrations.steps(for: self.dialect).enumerated() where index + 1 > current {
+                for statement in step { try await db.rows(statement) }
+                try await db.rows("INSERT INTO schema_version (version) VALUES (?)", [index + 1])
+                self.logger.info("applied store migration", metadata: ["version": "\(index + 1)"])
+            }
+        }
+    }
+
+    // MARK: Containers
+
+    public func createContainer(_ container: Container, action: ContainerAction?, task: ComputeTask?) async throws {
+        try await backend.transaction { db in
+            try await self.insertContainer(container, db)
+            if let action { try await self.insertAction(action, db) }
+            if let task { try await self.insertTask(task, db) }
+        }
+        if let task { backend.taskCommitted(host: task.host) }
+    }
+
+    public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
+        let placed: Container = try await backend.transaction { db in
+            var container = container
+            for host in placement.candidates {
+                let nodes = try await db.rows(
+                    "SELECT data FROM compute_node WHERE hostname = ?\(self.dialect.forUpdate)", [host]
+                )
+                guard let row = nodes.first else { continue }
+                let node = try Self.decodeNode(row)
+                let usage = try await Self.usage(onHost: host, db)
+                guard placement.fits(node, usage) else { continue }
+                container.host = host
+                let (action, task) = placement.records(host)
+                try await self.insertContainer(container, db)
+                try await self.insertAction(action, db)
+                try await self.insertTask(task, db)
+                return container
+            }
+            container.status = .error
+            container.statusReason = placement.noHostReason
+            try await self.insertContainer(container, db)
+            return container
+        }
+        if let host = placed.host { backend.taskCommitted(host: host) }
+        return placed
+    }
+
+    public func container(uuid: String) async throws -> Container? {
+        try await backend.read { db in
+            try await db.rows("SELECT data FROM container WHERE uuid = ?", [uuid]).first.map(Self.decodeContainer)
+        }
+    }
+
+    public func containers(named name: String, projectID: String?) async throws -> [Container] {
+        try await backend.read { db in
+            var sql = "SELECT data FROM container WHERE name = ?"
+            var binds: [any Encodable & Sendable] = [name]
+            if let projectID {
+                sql += " AND project_id = ?"
+                binds.append(projectID)
+            }
+            return try await db.rows(sql + " ORDER BY id", binds).map(Self.decodeContainer)
+        }
+    }
+
+    public func containers(onHost host: String) async throws -> [Container] {
+        try await backend.read { db in
+            try await db.rows("SELECT data FROM container WHERE host = ? ORDER BY id", [host]).map(Self.decodeContainer)
+        }
+    }
+
+    public func listContainers(_ query: ContainerQuery) async throws -> [Container] {
+        guard ContainerQuery.sortColumns.contains(query.sortKey) else {
+            throw StoreError("unsupported sort key \(query.sortKey)")
+        }
+        return try await backend.read { db in
+            var clauses: [String] = []
+            var binds: [any Encodable & Sendable] = []
+            for (column, value) in query.filters.sorted(by: { $0.key < $1.key }) {
+                guard ContainerQuery.filterColumns.contains(column) else { throw StoreError("unsupported filter \(column)") }
+                clauses.append("\(column) = ?")
+                if column == "auto_remove" { binds.append(value == "true" ? 1 : 0) } else { binds.append(value) }
+            }
+            if let projectID = query.projectID {
+                clauses.append("project_id = ?")
+                binds.append(projectID)
+            }
+            let sort = Self.sortExpression(query.sortKey)
+            let direction = query.ascending ? "ASC" : "DESC"
+            if let marker = query.marker {
+                guard try await !db.rows("SELECT id FROM container WHERE uuid = ?", [marker]).isEmpty else {
+                    throw ZunError.containerNotFound(marker)
+                }
+                // Keyset paging: after the marker's (sort value, id), compared in SQL so types never leave it.
+                let op = query.ascending ? ">" : "<"
+                let markerValue = "(SELECT \(sort) FROM container WHERE uuid = ?)"
+                clauses.append(
+                    "(\(sort) \(op) \(markerValue) OR (\(sort) = \(markerValue) AND id \(op) (SELECT id FROM container WHERE uuid = ?)))"
+                )
+                binds.append(contentsOf: [marker, marker, marker])
+            }
+            var sql = "SELECT data FROM container"
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " ORDER BY \(sort) \(direction), id \(direction)"
+            if let limit = query.limit { sql += " LIMIT \(limit)" }
+            return try await db.rows(sql, binds).map(Self.decodeContainer)
+        }
+    }
+
+    public func updateContainer(
+        uuid: String, actions: [ContainerAction], tasks: [ComputeTask],
+        _ change: @Sendable (inout Container) throws -> Void
+    ) async throws -> Container? {
+        let updated: Container? = try await backend.transaction { db in
+            guard let row = try await db.rows(
+                "SELECT data FROM container WHERE uuid = ?\(self.dialect.forUpdate)", [uuid]
+            ).first else { return nil }
+            var container = try Self.decodeContainer(row)
+            try change(&container)
+            container.updatedAt = Date()
+            try await self.writeContainer(container, db)
+            for action in actions { try await self.insertAction(action, db) }
+            for task in tasks { try await self.insertTask(task, db) }
+            return container
+        }
+        if updated != nil {
+            for host in Set(tasks.map(\.host)) { backend.taskCommitted(host: host) }
+        }
+        return updated
+    }
+
+    public func destroyContainer(uuid: String) async throws {
+        try await backend.transaction { db in
+            try await db.rows("DELETE FROM container WHERE uuid = ?", [uuid])
+        }
+    }
+
+    public func hostUsage() async throws -> [String: HostUsage] {
+        try await backend.read { db in
+            var usage: [String: HostUsage] = [:]
+            for row in try await db.rows("\(Self.usageSelect) GROUP BY host") {
+                guard let host = try row.string("host") else { continue }
+                usage[host] = try Self.decodeUsage(row)
+            }
+            return usage
+        }
+    }
+
+    private static let usageSelect = """
+        SELECT host, SUM(cpu) AS cpu, SUM(CAST(memory AS INTEGER)) AS memory, SUM(COALESCE(disk, 0)) AS disk,
+               COUNT(*) AS n
+        FROM container WHERE host IS NOT NULL AND status NOT IN ('Deleted', 'Error')
+        """
+
+    private static func usage(onHost host: String, _ db: any SQLDatabase) async throws -> HostUsage {
+        try await db.rows("\(usageSelect) AND host = ? GROUP BY host", [host]).first.map(decodeUsage) ?? HostUsage()
+    }
+
+    private static func decodeUsage(_ row: any SQLRow) throws -> HostUsage {
+        HostUsage(
+            cpu: try row.double("cpu") ?? 0, memoryMB: try row.int("memory") ?? 0, diskGB: try row.int("disk") ?? 0,
+            containers: try row.int("n") ?? 0
+        )
+    }
+
+    private func insertContainer(_ c: Container, _ db: any SQLDatabase) async throws {
+        try await db.rows(
+            """
+            INSERT INTO container (uuid, name, project_id, user_id, image, status, task_state, host, memory, cpu, disk,
+                                   auto_remove, created_at, updated_at, data)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [c.uuid] + columnBinds(c) + [c.createdAt.timeIntervalSince1970, c.updatedAt?.timeIntervalSince1970, try json(c)]
+        )
+    }
+
+    private func writeContainer(_ c: Container, _ db: any SQLDatabase) async throws {
+        try await db.rows(
+            """
+            UPDATE container SET name = ?, project_id = ?, user_id = ?, image = ?, status = ?, task_state = ?, host = ?,
+                                 memory = ?, cpu = ?, disk = ?, auto_remove = ?, updated_at = ?, data = ?
+            WHERE uuid = ?
+            """,
+            columnBinds(c) + [c.updatedAt?.timeIntervalSince1970, try json(c), c.uuid]
+        )
+    }
+
+    /// The indexed columns derived from a record, in table order from `name` to `auto_remove`.
+    private func columnBinds(_ c: Container) -> [any Encodable & Sendable] {
+        [
+            c.name, c.projectID, c.userID, c.image, c.status.rawValue, c.taskState?.rawValue, c.host, c.memory, c.cpu,
+            c.disk, c.autoRemove ? 1 : 0,
+        ]
+    }
+
+    private static func sortExpression(_ key: String) -> String {
+        switch key {
+        case "id", "cpu", "disk", "auto_remove", "created_at", "updated_at": return "COALESCE(\(key), 0)"
+        case "memory": return "CAST(memory AS INTEGER)"
+        default: return "COALESCE(\(key), '')"
+        }
+    }
+
+    static func decodeContainer(_ row: any SQLRow) throws -> Container {
+        guard let text = try row.string("data") else { throw StoreError("container row without data") }
+        return try StoreCoding.decoder.decode(Container.self, from: Data(text.utf8))
+    }
+
+    // MARK: Actions and events
+
+    public func actions(containerUUID: String) async throws -> [ContainerAction] {
+        try await backend.read { db in
+            try await db.rows(
+                "SELECT * FROM container_actions WHERE container_uuid = ? ORDER BY start_time DESC, id DESC", [containerUUID]
+            ).map(Self.decodeAction)
+        }
+    }
+
+    public func action(containerUUID: String, requestID: String) async throws -> ContainerAction? {
+        try await backend.read { db in
+            try await Self.findAction(containerUUID: containerUUID, requestID: requestID, db)
+        }
+    }
+
+    public func events(actionID: Int64) async throws -> [ContainerActionEvent] {
+        try await backend.read { db in
+            try await db.rows(
+                "SELECT * FROM container_actions_events WHERE action_id = ? ORDER BY start_time DESC, id DESC", [actionID]
+            ).map { row in
+                var event = ContainerActionEvent(
+                    actionID: Int64(try row.int("action_id") ?? 0), event: try row.string("event") ?? "",
+                    startTime: Date(timeIntervalSince1970: try row.double("start_time") ?? 0)
+                )
+                event.id = try row.int("id").map(Int64.init)
+                event.finishTime = try row.double("finish_time").map(Date.init(timeIntervalSince1970:))
+                event.result = try row.string("result")
+                event.traceback = try row.string("traceback")
+                return event
+            }
+        }
+    }
+
+    public func startEvent(containerUUID: String, requestID: String, event: String, at: Date) async throws {
+        try await backend.transaction { db in
+            guard let actionID = try await Self.findAction(containerUUID: containerUUID, requestID: requestID, db)?.id else {
+                return
+            }
+            let open = try await db.rows(
+                "SELECT id FROM container_actions_events WHERE action_id = ? AND event = ? AND finish_time IS NULL",
+                [actionID, event]
+            )
+            if open.isEmpty {
+                try await db.rows(
+                    "INSERT INTO container_actions_events (action_id, event, start_time) VALUES (?, ?, ?)",
+                    [actionID, event, at.timeIntervalSince1970]
+                )
+            }
+        }
+    }
+
+    public func finishEvent(
+        containerUUID: String, requestID: String, event: String, result: String, traceback: String?, at: Date
+    ) async throws {
+        try await backend.transaction { db in
+            guard let actionID = try await Self.findAction(containerUUID: containerUUID, requestID: requestID, db)?.id else {
+                return
+            }
+            try await db.rows(
+                """
+                UPDATE container_actions_events SET finish_time = ?, result = ?, traceback = ?
+                WHERE action_id = ? AND event = ? AND finish_time IS NULL
+                """,
+                [at.timeIntervalSince1970, result, traceback, actionID, event]
+            )
+        }
+    }
+
+    public func finishAction(containerUUID: String, requestID: String, failed: Bool, at: Date) async throws {
+        try await backend.transaction { db in
+            try await db.rows(
+                """
+                UPDATE container_actions SET finish_time = ?, message = ?
+                WHERE container_uuid = ? AND request_id = ? AND finish_time IS NULL
+                """,
+                [at.timeIntervalSince1970, failed ? "Error" : String?.none, containerUUID, requestID]
+            )
+        }
+    }
+
+    private func insertAction(_ a: ContainerAction, _ db: any SQLDatabase) async throws {
+        try await db.rows(
+            """
+            INSERT INTO container_actions (container_uuid, action, request_id, user_id, project_id, start_time,
+                                           finish_time, message)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                a.containerUUID, a.action, a.requestID, a.userID, a.projectID, a.startTime.timeIntervalSince1970,
+                a.finishTime?.timeIntervalSince1970, a.message,
+            ]
+        )
+    }
+
+    private static func findAction(containerUUID: String, requestID: String, _ db: any SQLDatabase) async throws
+        -> ContainerAction?
+    {
+        try await db.rows(
+            "SELECT * FROM container_actions WHERE container_uuid = ? AND request_id = ? ORDER BY id DESC LIMIT 1",
+            [containerUUID, requestID]
+        ).first.map(decodeAction)
+    }
+
+    private static func decodeAction(_ row: any SQLRow) throws -> ContainerAction {
+        var action = ContainerAction(
+            action: try row.string("action") ?? "", containerUUID: try row.string("container_uuid") ?? "",
+            requestID: try row.string("request_id") ?? "", userID: try row.string("user_id") ?? "",
+            projectID: try row.string("project_id") ?? "",
+            startTime: Date(timeIntervalSince1970: try row.double("start_time") ?? 0)
+        )
+        action.id = try row.int("id").map(Int64.init)
+        action.finishTime = try row.double("finish_time").map(Date.init(timeIntervalSince1970:))
+        action.message = try row.string("message")
+        return action
+    }
+
+    // MARK: Compute nodes and services
+
+    public func saveComputeNode(_ node: ComputeNode) async throws {
+        try await backend.transaction { db in
+            try await db.rows(
+                """
+                INSERT INTO compute_node (uuid, hostname, data, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(hostname) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at
+                """,
+                [node.uuid, node.hostname, try json(node), Date().timeIntervalSince1970]
+            )
+        }
+    }
+
+    public func computeNodes() async throws -> [ComputeNode] {
+        try await backend.read { db in
+            try await db.rows("SELECT data FROM compute_node ORDER BY id").map(Self.decodeNode)
+        }
+    }
+
+    public func computeNode(ident: String) async throws -> ComputeNode? {
+        try await backend.read { db in
+            try await db.rows(
+                "SELECT data FROM compute_node WHERE uuid = ? OR hostname = ? ORDER BY id LIMIT 1", [ident, ident]
+            ).first.map(Self.decodeNode)
+        }
+    }
+
+    private static func decodeNode(_ row: any SQLRow) throws -> ComputeNode {
+        guard let text = try row.string("data") else { throw StoreError("compute node row without data") }
+        return try StoreCoding.decoder.decode(ComputeNode.self, from: Data(text.utf8))
+    }
+
+    public func heartbeat(host: String, binary: String, availabilityZone: String, endpoint: String?, at: Date) async throws
+        -> ZunService
+    {
+        try await backend.transaction { db in
+            let now = at.timeIntervalSince1970
+            try await db.rows(
+                """
+                INSERT INTO zun_service (host, "binary", availability_zone, endpoint, report_count, last_seen_up,
+                                         created_at, updated_at)
+                VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+                ON CONFLICT(host, "binary") DO UPDATE SET report_count = zun_service.report_count + 1,
+                    last_seen_up = excluded.last_seen_up, updated_at = excluded.updated_at,
+                    availability_zone = excluded.availability_zone, endpoint = excluded.endpoint
+                """,
+                [host, binary, availabilityZone, endpoint, now, now, now]
+            )
+            guard let row = try await db.rows(
+                "SELECT * FROM zun_service WHERE host = ? AND \"binary\" = ?", [host, binary]
+            ).first else { throw StoreError("service vanished during heartbeat") }
+            return try Self.decodeService(row)
+        }
+    }
+
+    public func services() async throws -> [ZunService] {
+        try await backend.read { db in
+            try await db.rows("SELECT * FROM zun_service ORDER BY id").map(Self.decodeService)
+        }
+    }
+
+    public func updateService(host: String, binary: String, _ change: @Sendable (inout ZunService) -> Void) async throws
+        -> ZunService?
+    {
+        try await backend.transaction { db in
+            guard let row = try await db.rows(
+                "SELECT * FROM zun_service WHERE host = ? AND \"binary\" = ?\(self.dialect.forUpdate)", [host, binary]
+            ).first else { return nil }
+            var service = try Self.decodeService(row)
+            change(&service)
+            service.updatedAt = Date()
+            try await db.rows(
+                """
+                UPDATE zun_service SET disabled = ?, disabled_reason = ?, forced_down = ?, updated_at = ?
+                WHERE host = ? AND "binary" = ?
+                """,
+                [
+                    service.disabled ? 1 : 0, service.disabledReason, service.forcedDown ? 1 : 0,
+                    service.updatedAt?.timeIntervalSince1970, host, binary,
+                ]
+            )
+            return service
+        }
+    }
+
+    public func deleteService(host: String, binary: String) async throws -> Bool {
+        try await backend.transaction { db in
+            let found = try await db.rows(
+                "SELECT id FROM zun_service WHERE host = ? AND \"binary\" = ?", [host, binary]
+            )
+            guard !found.isEmpty else { return false }
+            try await db.rows("DELETE FROM zun_service WHERE host = ? AND \"binary\" = ?", [host, binary])
+            if binary == "zun-compute" { try await db.rows("DELETE FROM compute_node WHERE hostname = ?", [host]) }
+            return true
+        }
+    }
+
+    private static func decodeService(_ row: any SQLRow) throws -> ZunService {
+        var service = ZunService(host: try row.string("host") ?? "", binary: try row.string("binary") ?? "")
+        service.id = try row.int("id").map(Int64.init)
+        service.disabled = (try row.int("disabled") ?? 0) != 0
+        service.disabledReason = try row.string("disabled_reason")
+        service.forcedDown = (try row.int("forced_down") ?? 0) != 0
+        service.reportCount = try row.int("report_count") ?? 0
+        service.lastSeenUp = try row.double("last_seen_up").map(Date.init(timeIntervalSince1970:))
+        service.availabilityZone = try row.string("availability_zone")
+        service.endpoint = try row.string("endpoint")
+        service.createdAt = try row.double("created_at").map(Date.init(timeIntervalSince1970:))
+        service.updatedAt = try row.double("updated_at").map(Date.init(timeIntervalSince1970:))
+        return service
+    }
+
+    // MARK: Tasks
+
+    private func insertTask(_ t: ComputeTask, _ db: any SQLDatabase) async throws {
+        try await db.rows(
+            """
+            INSERT INTO task (host, container_uuid, kind, payload, state, attempts, created_at)
+            VALUES (?, ?, ?, ?, ?, 0, ?)
+            """,
+            [t.host, t.containerUUID, t.kind.rawValue, try json(t.payload), ComputeTask.State.pending.rawValue, t.createdAt.timeIntervalSince1970]
+        )
+        try await backend.taskWritten(host: t.host, in: db)
+    }
+
+    public func claimTask(host: String, owner: String, leaseUntil: Date, now: Date) async throws -> ComputeTask? {
+        try await backend.transaction { db in
+            let rows = try await db.rows(
+                """
+                SELECT * FROM task t
+                WHERE t.host = ? AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < ?))
+                  AND NOT EXISTS (SELECT 1 FROM task p WHERE p.container_uuid = t.container_uuid AND p.id < t.id
+                                  AND p.state IN ('pending', 'running'))
+                ORDER BY t.id LIMIT 1\(self.dialect.skipLocked)
+                """,
+                [host, now.timeIntervalSince1970]
+            )
+            guard let row = rows.first else { return nil }
+            var task = try Self.decodeTask(row)
+            task.state = .running
+            task.attempts += 1
+            task.leaseOwner = owner
+            task.leaseUntil = leaseUntil
+            try await db.rows(
+                "UPDATE task SET state = 'running', attempts = ?, lease_owner = ?, lease_until = ? WHERE id = ?",
+                [task.attempts, owner, leaseUntil.timeIntervalSince1970, task.id!]
+            )
+            return task
+        }
+    }
+
+    public func finishTask(id: Int64, error: String?, at: Date) async throws {
+        try await backend.transaction { db in
+            try await db.rows(
+                "UPDATE task SET state = ?, finished_at = ?, error = ?, lease_until = NULL WHERE id = ?",
+                [(error == nil ? ComputeTask.State.done : .failed).rawValue, at.timeIntervalSince1970, error, id]
+            )
+        }
+    }
+
+    public func releaseTasks(host: String) async throws {
+        try await backend.transaction { db in
+            try await db.rows(
+                "UPDATE task SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE host = ? AND state = 'running'",
+                [host]
+            )
+        }
+    }
+
+    public func tasks(containerUUID: String) async throws -> [ComputeTask] {
+        try await backend.read { db in
+            try await db.rows("SELECT * FROM task WHERE container_uuid = ? ORDER BY id", [containerUUID]).map(Self.decodeTask)
+        }
+    }
+
+    public func unfinishedTasks() async throws -> [ComputeTask] {
+        try await backend.read { db in
+            try await db.rows("SELECT * FROM task WHERE state IN ('pending', 'running') ORDER BY id").map(Self.decodeTask)
+        }
+    }
+
+    public func moveTask(id: Int64, toHost host: String, _ change: @Sendable (inout Container) -> Void) async throws {
+        try await backend.transaction { db in
+            guard let row = try await db.rows("SELECT * FROM task WHERE id = ?\(self.dialect.forUpdate)", [id]).first else { return }
+            let task = try Self.decodeTask(row)
+            try await db.rows(
+                "UPDATE task SET host = ?, state = 'pending', lease_owner = NULL, lease_until = NULL WHERE id = ?", [host, id]
+            )
+            if let containerRow = try await db.rows(
+                "SELECT data FROM container WHERE uuid = ?\(self.dialect.forUpdate)", [task.containerUUID]
+            ).first {
+                var container = try Self.decodeContainer(containerRow)
+                change(&container)
+                container.updatedAt = Date()
+                try await self.writeContainer(container, db)
+            }
+            try await self.backend.taskWritten(host: host, in: db)
+        }
+        backend.taskCommitted(host: host)
+    }
+
+    public func waitForTasks(host: String, timeout: Duration) async {
+        await backend.waitForTasks(host: host, timeout: timeout)
+    }
+
+    private static func decodeTask(_ row: any SQLRow) throws -> ComputeTask {
+        guard let kind = try row.string("kind").flatMap(ComputeTask.Kind.init(rawValue:)),
+              let payloadText = try row.string("payload")
+        else { throw StoreError("malformed task row") }
+        var task = ComputeTask(
+            host: try row.string("host") ?? "", containerUUID: try row.string("container_uuid") ?? "", kind: kind,
+            payload: try StoreCoding.decoder.decode(ComputeTask.Payload.self, from: Data(payloadText.utf8)),
+            createdAt: Date(timeIntervalSince1970: try row.double("created_at") ?? 0)
+        )
+        task.id = try row.int("id").map(Int64.init)
+        task.state = try row.string("state").flatMap(ComputeTask.State.init(rawValue:)) ?? .pending
+        task.attempts = try row.int("attempts") ?? 0
+        task.leaseOwner = try row.string("lease_owner")
+        task.leaseUntil = try row.double("lease_until").map(Date.init(timeIntervalSince1970:))
+        task.finishedAt = try row.double("finished_at").map(Date.init(timeIntervalSince1970:))
+        task.error = try row.string("error")
+        return task
+    }
+}
+
+private func json(_ value: some Encodable) throws -> String {
+    String(decoding: try StoreCoding.encoder.encode(value), as: UTF8.self)
+}
+
+/// JSON coding of records kept in `data` columns.
+enum StoreCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }()
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+
+/// Where the store lives: an SQLite file or a PostgreSQL database (`postgres://user:pass@host:port/db`).
+public enum StoreLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    case postgres(host: String, port: Int, username: String, password: String?, database: String)
+
+    /// Parses `postgres://…`/`postgresql://…` URLs, `sqlite:///path` or a plain file path.
+    public init(_ value: String) throws {
+        if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
+            guard let url = URLComponents(string: value), let host = url.host, !host.isEmpty else {
+                throw StoreError("invalid PostgreSQL URL \(value)")
+            }
+            let database = String(url.path.drop { $0 == "/" })
+            self = .postgres(
+                host: host, port: url.port ?? 5432, username: url.user ?? "postgres", password: url.password,
+                database: database.isEmpty ? "zun" : database
+            )
+        } else if value.hasPrefix("sqlite://") {
+            self = .sqlite(path: String(value.dropFirst("sqlite://".count)))
+        } else {
+            self = .sqlite(path: value)
+        }
+    }
+}
+
+extension SQLStore {
+    /// Opens an SQLite store (creating the file) and migrates it. Call `close()` when done.
+    public static func openSQLite(path: String, logger: Logger) async throws -> SQLStore {
+        let backend = try await SQLiteBackend.open(path: path, logger: logger)
+        let store = SQLStore(backend: backend, logger: logger, onClose: { try await backend.close() })
+        try await store.migrate()
+        return store
+    }
+
+    /// Runs `body` with a migrated store at `location`. For PostgreSQL the connection pool and the task
+    /// notification listener run as child tasks for exactly the duration of `body`.
+    public static func withStore<T: Sendable>(
+        at location: StoreLocation, logger: Logger, _ body: @Sendable (SQLStore) async throws -> T
+    ) async throws -> T {
+        switch location {
+        case .sqlite(let path):
+            let store = try await openSQLite(path: path, logger: logger)
+            do {
+                let result = try await body(store)
+                try await store.close()
+                return result
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        case .postgres(let host, let port, let username, let password, let database):
+            var configuration = PostgresClient.Configuration(
+                host: host, port: port, username: username, password: password, database: database, tls: .disable
+            )
+            configuration.options.maximumConnections = 16
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let backend = PostgresBackend(client: client, logger: logger)
+            let store = SQLStore(backend: backend, logger: logger, onClose: {})
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                group.addTask { await backend.listenForTasks() }
+                defer { group.cancelAll() }
+                try await store.migrate()
+                return try await body(store)
+            }
+        }
+    }
+}
