@@ -17,6 +17,13 @@ public struct APIConfiguration: Sendable {
     public var enabledFilters: [String] = HostFilterRegistry.defaultEnabled
     public var allocationRatios = AllocationRatios()
     public var policy = Policy()
+    /// A task whose host has been down this long ends: rescheduled once if the host never started it,
+    /// otherwise the container goes to `Error` naming the dead host.
+    public var deadHostTaskTimeout: TimeInterval = 60
+    /// Whether a create that a dead host never started moves to another host (once).
+    public var rescheduleOnDeadHost = true
+    /// How often the reaper looks for tasks stuck on dead hosts.
+    public var reaperInterval: Duration = .seconds(2)
 
     public init() {}
 }

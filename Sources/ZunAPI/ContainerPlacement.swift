@@ -30,19 +30,31 @@ struct ContainerPlacement: Sendable {
             uniquingKeysWith: { first, _ in first }
         )
         let usage = try await store.hostUsage()
+        let configuration = self.configuration
         let states = try await store.computeNodes().compactMap { node -> HostState? in
             // Zun keeps only nodes that have a zun-compute service record.
             guard let service = services[node.hostname] else { return nil }
-            return hostState(node, service, usage[node.hostname], now)
+            return Self.hostState(node, service, usage[node.hostname], now, configuration)
         }
         return (states, services)
     }
 
-    private func hostState(_ node: ComputeNode, _ service: ZunService?, _ usage: HostUsage?, _ now: Date) -> HostState {
+    private static func hostState(
+        _ node: ComputeNode, _ service: ZunService?, _ usage: HostUsage?, _ now: Date, _ configuration: APIConfiguration
+    ) -> HostState {
         HostState(
             node: node, service: service, usage: usage, now: now, serviceDownTime: configuration.serviceDownTime,
             defaultAvailabilityZone: configuration.defaultAvailabilityZone
         )
+    }
+
+    /// The re-check the store runs under a host's lock: every filter, on the host's fresh usage.
+    func fitsCheck(_ request: SchedulingRequest, services: [String: ZunService]) -> @Sendable (ComputeNode, HostUsage) -> Bool {
+        let scheduler = self.scheduler
+        let configuration = self.configuration
+        return { node, usage in
+            scheduler.fits(Self.hostState(node, services[node.hostname], usage, Date(), configuration), request)
+        }
     }
 
     /// Schedules and records the container. With no valid host the container is saved in `Error` with
@@ -55,13 +67,10 @@ struct ContainerPlacement: Sendable {
         if let filter = ranking.rejectedBy {
             logger.debug("no valid host", metadata: [LogKey.filter: "\(filter)"])
         }
-        let scheduler = self.scheduler
         let now = Date()
         let placement = Placement(
             candidates: ranking.hosts.map(\.hostname),
-            fits: { node, usage in
-                scheduler.fits(hostState(node, services[node.hostname], usage, now), request)
-            },
+            fits: fitsCheck(request, services: services),
             records: { host in
                 (
                     ContainerAction(

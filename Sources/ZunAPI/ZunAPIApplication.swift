@@ -27,6 +27,7 @@ public enum ZunAPIRouter {
         let placement = try ContainerPlacement(store: dependencies.store, configuration: dependencies.configuration)
         ContainersController(dependencies: dependencies, placement: placement).register(on: v1.group("containers"))
         HostsController(dependencies: dependencies).register(on: v1.group("hosts"))
+        ServicesController(dependencies: dependencies).register(on: v1.group("services"))
         return router
     }
 }

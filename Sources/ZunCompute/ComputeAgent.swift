@@ -55,7 +55,24 @@ public struct ComputeAgent: Sendable {
         try await refreshInventory()
         try await heartbeat()
         try await store.releaseTasks(host: configuration.hostName)
+        try await reconcile()
         logger.info("compute host registered")
+    }
+
+    /// Removes engine containers this host made whose records were deleted, or moved to another host,
+    /// while it was away. The periodic sync then brings the remaining records in line with the engine.
+    public func reconcile() async throws {
+        let mine = try await docker.listContainers(
+            withLabel: "\(ContainerSpecBuilder.hostLabel)=\(configuration.hostName)", logger: logger
+        )
+        for engineContainer in mine {
+            guard let uuid = engineContainer.labels?[ContainerSpecBuilder.uuidLabel] else { continue }
+            let record = try await store.container(uuid: uuid)
+            if record == nil || record?.host != configuration.hostName {
+                logger.notice("removing an engine container the store no longer gives this host", metadata: [LogKey.containerUUID: "\(uuid)"])
+                try await docker.removeContainer(engineContainer.id, force: true, logger: logger)
+            }
+        }
     }
 
     /// Reports this host alive on its `zun-compute` service record.

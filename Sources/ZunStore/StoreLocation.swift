@@ -36,6 +36,20 @@ extension SQLStore {
         return store
     }
 
+    /// Retries the first contact for up to 30 s, so roles may start before the database does.
+    static func migrateWhenReachable(_ store: SQLStore, logger: Logger) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            do {
+                return try await store.migrate()
+            } catch {
+                guard ContinuousClock.now < deadline else { throw StoreError("database unreachable: \(String(reflecting: error))") }
+                logger.warning("database not ready; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
     /// Runs `body` with a migrated store at `location`. For PostgreSQL the connection pool and the task
     /// notification listener run as child tasks for exactly the duration of `body`.
     public static func withStore<T: Sendable>(
@@ -64,7 +78,7 @@ extension SQLStore {
                 group.addTask { await client.run() }
                 group.addTask { await backend.listenForTasks() }
                 defer { group.cancelAll() }
-                try await store.migrate()
+                try await migrateWhenReachable(store, logger: logger)
                 return try await body(store)
             }
         }

@@ -86,8 +86,10 @@ public protocol ZunStore: Sendable {
     func tasks(containerUUID: String) async throws -> [ComputeTask]
     /// Unfinished tasks of every host, oldest first (for the reaper).
     func unfinishedTasks() async throws -> [ComputeTask]
-    /// Moves an unfinished task to another host (a reschedule), updating the container in the same transaction.
-    func moveTask(id: Int64, toHost host: String, _ change: @Sendable (inout Container) -> Void) async throws
+    /// Moves an unfinished task to the first candidate host that still fits (checked under that host's lock,
+    /// as for a create), updating the container in the same transaction. Returns the new host, or nil.
+    func rescheduleTask(id: Int64, placement: Placement, _ change: @Sendable (inout Container, String) -> Void) async throws
+        -> String?
     /// Waits until a task for `host` is written (by any process sharing the store) or `timeout` passes.
     func waitForTasks(host: String, timeout: Duration) async
 }

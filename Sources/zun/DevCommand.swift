@@ -16,28 +16,27 @@ struct DevCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Address to listen on (env ZUN_LISTEN).")
-    var listen: String = ProcessInfo.processInfo.environment["ZUN_LISTEN"] ?? "127.0.0.1:9517"
+    var listen: String = env("ZUN_LISTEN") ?? "127.0.0.1:9517"
 
     @Option(help: "Directory of the SQLite file (env ZUN_DATA_DIR).")
-    var dataDir: String = ProcessInfo.processInfo.environment["ZUN_DATA_DIR"] ?? "./.zun"
+    var dataDir: String = env("ZUN_DATA_DIR") ?? "./.zun"
 
     @Option(help: "Name of this compute host (env ZUN_HOST_NAME).")
-    var hostName: String = ProcessInfo.processInfo.environment["ZUN_HOST_NAME"] ?? ProcessInfo.processInfo.hostName
+    var hostName: String = env("ZUN_HOST_NAME") ?? ProcessInfo.processInfo.hostName
 
     @Option(help: "Docker Engine endpoint (env ZUN_DOCKER_HOST, else DOCKER_HOST).")
-    var dockerHost: String = ProcessInfo.processInfo.environment["ZUN_DOCKER_HOST"]
-        ?? ProcessInfo.processInfo.environment["DOCKER_HOST"] ?? "unix:///var/run/docker.sock"
+    var dockerHost: String = env("ZUN_DOCKER_HOST") ?? env("DOCKER_HOST") ?? "unix:///var/run/docker.sock"
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error (env ZUN_LOG_LEVEL).")
-    var logLevel: String = ProcessInfo.processInfo.environment["ZUN_LOG_LEVEL"] ?? "info"
+    @Option(help: "Database URL instead of the SQLite file in --data-dir (env ZUN_DATABASE).")
+    var database: String? = env("ZUN_DATABASE")
+
+    @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        var logger = Logger(label: "zun")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let (address, port) = try Self.parseListen(listen)
-
+        let logger = common.logger("zun")
+        let (address, port) = try parseListen(listen)
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        let store = try await SQLStore.openSQLite(path: (dataDir as NSString).appendingPathComponent("zun.sqlite"), logger: logger)
+        let location = try storeLocation(database ?? (dataDir as NSString).appendingPathComponent("zun.sqlite"))
         let docker: DockerClient
         do {
             docker = try await DockerClient.connect(endpoint: dockerHost, logger: logger)
@@ -45,30 +44,27 @@ struct DevCommand: AsyncParsableCommand {
             logger.critical("no Docker engine answers; start one or pass --docker-host", metadata: ["docker_host": "\(dockerHost)", "error": "\(error)"])
             throw ExitCode.failure
         }
-        let agent = ComputeAgent(configuration: .init(hostName: hostName), store: store, docker: docker, logger: logger)
-        try await agent.register()
-
-        let router = try ZunAPIRouter.build(APIDependencies(store: store, nodes: LocalNodes(agent: agent)))
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(address, port: port), serverName: "zun"), logger: logger
-        )
-        // Services stop in reverse order: the API stops accepting first, then the agent finishes its tasks.
-        let group = ServiceGroup(
-            configuration: .init(
+        let configuration = {
+            var configuration = APIConfiguration()
+            configuration.serviceDownTime = common.serviceDownTime
+            return configuration
+        }()
+        try await SQLStore.withStore(at: location, logger: logger) { store in
+            let agent = ComputeAgent(configuration: .init(hostName: hostName), store: store, docker: docker, logger: logger)
+            try await agent.register()
+            let dependencies = APIDependencies(store: store, nodes: LocalNodes(agent: agent), configuration: configuration)
+            let app = Application(
+                router: try ZunAPIRouter.build(dependencies),
+                configuration: .init(address: .hostname(address, port: port), serverName: "zun"), logger: logger
+            )
+            // Services stop in reverse order: the API stops accepting first, then the agent finishes its tasks.
+            let group = ServiceGroup(configuration: .init(
                 services: agent.services.map { .init(service: $0) } + [.init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-            )
-        )
-        logger.info("zun dev is up", metadata: ["listen": "\(listen)", "host": "\(hostName)", "docker": "\(dockerHost)"])
-        try await group.run()
-        try await store.close()
-    }
-
-    static func parseListen(_ value: String) throws -> (String, Int) {
-        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]) else {
-            throw ValidationError("--listen must be HOST:PORT, got \(value)")
+            ))
+            logger.info("zun dev is up", metadata: ["listen": "\(listen)", "host": "\(hostName)", "docker": "\(dockerHost)"])
+            try await group.run()
         }
-        return (String(value[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
     }
 }
 

@@ -152,8 +152,11 @@ struct SQLStoreTests {
         try await TestSupport.withStore(backend) { store in
             let c = container("a")
             try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r"), createdAt: Date()))
+            try await TestSupport.seedHost(store, host: "h2")
             let task = try #require(try await store.unfinishedTasks().first)
-            try await store.moveTask(id: task.id!, toHost: "h2") { $0.host = "h2" }
+            let placement = Placement(candidates: ["gone", "h2"], fits: { _, _ in true }, records: { _ in fatalError("unused") }, noHostReason: "")
+            #expect(try await store.rescheduleTask(id: task.id!, placement: placement) { c, host in c.host = host } == "h2")
+            #expect(try await store.tasks(containerUUID: c.uuid).first?.payload.rescheduledFrom == "h1")
             #expect(try await store.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(9), now: Date()) == nil)
             #expect(try await store.claimTask(host: "h2", owner: "o", leaseUntil: Date().addingTimeInterval(9), now: Date())?.containerUUID == c.uuid)
             #expect(try await store.container(uuid: c.uuid)?.host == "h2")

@@ -56,6 +56,7 @@ public struct Policy: Sendable {
         rules["container:create:privileged"] = .denyAll
         rules["host:get_all"] = .adminAPI
         rules["host:get"] = .adminAPI
+        for name in ["delete", "disable", "enable", "force_down", "get_all"] { rules["zun-service:\(name)"] = .adminAPI }
         return rules
     }()
 }

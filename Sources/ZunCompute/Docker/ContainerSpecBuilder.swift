@@ -13,6 +13,8 @@ public struct ContainerSpecBuilder: Sendable {
     /// Labels that tie an engine container to its record.
     public static let uuidLabel = "zun.container.uuid"
     public static let projectLabel = "zun.project.id"
+    /// The compute host that made it, so each agent reconciles only its own containers.
+    public static let hostLabel = "zun.host"
 
     public func config(for container: Container) -> ContainerConfig {
         var host = HostConfig()
@@ -32,7 +34,8 @@ public struct ContainerSpecBuilder: Sendable {
         config.env = container.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         config.workingDir = container.workdir
         config.labels = container.labels.merging(
-            [Self.uuidLabel: container.uuid, Self.projectLabel: container.projectID], uniquingKeysWith: { _, ours in ours }
+            [Self.uuidLabel: container.uuid, Self.projectLabel: container.projectID, Self.hostLabel: container.host ?? ""],
+            uniquingKeysWith: { _, ours in ours }
         )
         config.tty = container.tty
         config.openStdin = container.interactive

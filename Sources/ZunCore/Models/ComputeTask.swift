@@ -32,6 +32,8 @@ public struct ComputeTask: Codable, Sendable, Equatable {
         public var run: Bool?
         public var timeout: Int?
         public var force: Bool?
+        /// Set when the task was moved here from a host that died before starting it.
+        public var rescheduledFrom: String?
 
         public init(requestID: String, run: Bool? = nil, timeout: Int? = nil, force: Bool? = nil) {
             self.requestID = requestID

@@ -23,14 +23,16 @@ public final class SQLStore: ZunStore {
     /// Closes the underlying connection (SQLite); the PostgreSQL pool ends with its `run()`.
     public func close() async throws { try await onClose() }
 
+    static let migrationLockKey = 0x7a756e  // "zun"
+
     /// Applies every migration step not yet applied, in one transaction.
     func migrate() async throws {
         try await backend.transaction { db in
-            try await db.rows("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             if self.dialect == .postgres {
-                // Serialise concurrent starters (two API replicas) on the migration.
-                try await db.rows("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+                // Serialise concurrent starters (API replicas, agents) on the migration, table creation included.
+                try await db.rows("SELECT pg_advisory_xact_lock(?)", [Self.migrationLockKey])
             }
+            try await db.rows("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             let current = try await db.rows("SELECT MAX(version) AS v FROM schema_version").first?.int("v") ?? 0
             for (index, step) in Migrations.steps(for: self.dialect).enumerated() where index + 1 > current {
                 for statement in step { try await db.rows(statement) }
@@ -54,14 +56,7 @@ public final class SQLStore: ZunStore {
     public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
         let placed: Container = try await backend.transaction { db in
             var container = container
-            for host in placement.candidates {
-                let nodes = try await db.rows(
-                    "SELECT data FROM compute_node WHERE hostname = ?\(self.dialect.forUpdate)", [host]
-                )
-                guard let row = nodes.first else { continue }
-                let node = try Self.decodeNode(row)
-                let usage = try await Self.usage(onHost: host, db)
-                guard placement.fits(node, usage) else { continue }
+            if let host = try await self.firstFittingHost(placement, db) {
                 container.host = host
                 let (action, task) = placement.records(host)
                 try await self.insertContainer(container, db)
@@ -76,6 +71,17 @@ public final class SQLStore: ZunStore {
         }
         if let host = placed.host { backend.taskCommitted(host: host) }
         return placed
+    }
+
+    /// The first candidate that still fits, each checked with its node row locked and its usage re-read in
+    /// this transaction, so a concurrent placement on the same host waits for ours to commit.
+    private func firstFittingHost(_ placement: Placement, _ db: any SQLDatabase) async throws -> String? {
+        for host in placement.candidates {
+            let nodes = try await db.rows("SELECT data FROM compute_node WHERE hostname = ?\(dialect.forUpdate)", [host])
+            guard let row = nodes.first else { continue }
+            if placement.fits(try Self.decodeNode(row), try await Self.usage(onHost: host, db)) { return host }
+        }
+        return nil
     }
 
     public func container(uuid: String) async throws -> Container? {
@@ -538,24 +544,34 @@ public final class SQLStore: ZunStore {
         }
     }
 
-    public func moveTask(id: Int64, toHost host: String, _ change: @Sendable (inout Container) -> Void) async throws {
-        try await backend.transaction { db in
-            guard let row = try await db.rows("SELECT * FROM task WHERE id = ?\(self.dialect.forUpdate)", [id]).first else { return }
+    public func rescheduleTask(
+        id: Int64, placement: Placement, _ change: @Sendable (inout Container, String) -> Void
+    ) async throws -> String? {
+        let moved: String? = try await backend.transaction { db in
+            guard let row = try await db.rows("SELECT * FROM task WHERE id = ?\(self.dialect.forUpdate)", [id]).first else {
+                return nil
+            }
             let task = try Self.decodeTask(row)
+            guard let host = try await self.firstFittingHost(placement, db) else { return nil }
+            var payload = task.payload
+            payload.rescheduledFrom = task.host
             try await db.rows(
-                "UPDATE task SET host = ?, state = 'pending', lease_owner = NULL, lease_until = NULL WHERE id = ?", [host, id]
+                "UPDATE task SET host = ?, payload = ?, state = 'pending', lease_owner = NULL, lease_until = NULL WHERE id = ?",
+                [host, try json(payload), id]
             )
             if let containerRow = try await db.rows(
                 "SELECT data FROM container WHERE uuid = ?\(self.dialect.forUpdate)", [task.containerUUID]
             ).first {
                 var container = try Self.decodeContainer(containerRow)
-                change(&container)
+                change(&container, host)
                 container.updatedAt = Date()
                 try await self.writeContainer(container, db)
             }
             try await self.backend.taskWritten(host: host, in: db)
+            return host
         }
-        backend.taskCommitted(host: host)
+        if let moved { backend.taskCommitted(host: moved) }
+        return moved
     }
 
     public func waitForTasks(host: String, timeout: Duration) async {

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ZunCore
+import ZunScheduler
+import ZunStore
+
+/// Ends tasks stuck on dead hosts, so nothing stays in `Creating` or `Deleting` forever.
+///
+/// A task waits on a down host for at most `deadHostTaskTimeout` (counted from when the host was last seen,
+/// or from the task's creation if later). Then: a create the host never started is rescheduled once to
+/// another host; any other create, start or stop puts the container in `Error` naming the host; a delete
+/// removes the record (the host removes the engine container when it comes back, see the agent's
+/// reconciliation). Several API replicas may run it: each step is one transaction and re-checks its state.
+public struct DeadHostReaper: Service {
+    let store: any ZunStore
+    let configuration: APIConfiguration
+    let placement: ContainerPlacement
+    let logger: Logger
+
+    public init(store: any ZunStore, configuration: APIConfiguration, logger: Logger) throws {
+        self.store = store
+        self.configuration = configuration
+        self.placement = try ContainerPlacement(store: store, configuration: configuration)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await reapOnce(now: Date())
+            } catch {
+                logger.warning("reaping dead-host tasks failed", metadata: [LogKey.error: "\(error)"])
+            }
+            try? await Task.sleep(for: configuration.reaperInterval)
+        }
+    }
+
+    /// One pass; returns how many tasks it ended or moved.
+    @discardableResult
+    public func reapOnce(now: Date) async throws -> Int {
+        let services = Dictionary(
+            try await store.services().filter { $0.binary == "zun-compute" }.map { ($0.host, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        var reaped = 0
+        for task in try await store.unfinishedTasks() {
+            let service = services[task.host]
+            if let service, service.isUp(now: now, downAfter: configuration.serviceDownTime) { continue }
+            let lastSeen = service?.lastSeenUp ?? service?.updatedAt ?? .distantPast
+            let waitingSince = max(task.createdAt, lastSeen)
+            guard now.timeIntervalSince(waitingSince) > configuration.deadHostTaskTimeout, let id = task.id else { continue }
+            try await reap(task, id: id)
+            reaped += 1
+        }
+        return reaped
+    }
+
+    private func reap(_ task: ComputeTask, id: Int64) async throws {
+        var logger = self.logger
+        logger[metadataKey: LogKey.taskID] = "\(id)"
+        logger[metadataKey: LogKey.containerUUID] = "\(task.containerUUID)"
+        logger[metadataKey: LogKey.host] = "\(task.host)"
+        let container = try await store.container(uuid: task.containerUUID)
+        let seconds = Int(configuration.deadHostTaskTimeout)
+        switch task.kind {
+        case .create where container?.containerID == nil && configuration.rescheduleOnDeadHost
+            && task.payload.rescheduledFrom == nil && task.attempts == 0:
+            if let container, let host = try await reschedule(task, id: id, container) {
+                logger.notice("create rescheduled away from a dead host", metadata: ["to": "\(host)"])
+                return
+            }
+            fallthrough
+        case .create, .start, .stop:
+            let reason = "Compute host \(task.host) is down: the \(task.kind.rawValue) did not complete within \(seconds) s."
+            try await store.updateContainer(uuid: task.containerUUID) {
+                $0.status = .error
+                $0.statusReason = reason
+                $0.taskState = nil
+            }
+            try await store.finishAction(containerUUID: task.containerUUID, requestID: task.payload.requestID, failed: true, at: Date())
+            try await store.finishTask(id: id, error: reason, at: Date())
+            logger.notice("task ended: its host is dead")
+        case .delete:
+            try await store.destroyContainer(uuid: task.containerUUID)
+            try await store.finishAction(containerUUID: task.containerUUID, requestID: task.payload.requestID, failed: false, at: Date())
+            try await store.finishTask(id: id, error: "host \(task.host) down; record removed", at: Date())
+            logger.notice("delete completed without its dead host")
+        }
+    }
+
+    /// Moves the create to the best other host that fits, under that host's lock.
+    private func reschedule(_ task: ComputeTask, id: Int64, _ container: Container) async throws -> String? {
+        let (states, services) = try await placement.hostStates()
+        let request = SchedulingRequest(
+            cpu: container.cpu, memoryMB: container.memoryMB, diskGB: container.disk, runtime: container.runtime,
+            availabilityZone: container.availabilityZone, hints: container.hints ?? [:]
+        )
+        let ranked = placement.scheduler.rank(states.filter { $0.hostname != task.host }, for: request).hosts
+        guard !ranked.isEmpty else { return nil }
+        let candidates = ranked.map(\.hostname)
+        let fits = placement.fitsCheck(request, services: services)
+        return try await store.rescheduleTask(
+            id: id,
+            placement: Placement(candidates: candidates, fits: fits, records: { _ in fatalError("not used by reschedule") }, noHostReason: ""),
+            { container, host in container.host = host }
+        )
+    }
+}

@@ -1,0 +1,68 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ZunCore
+import ZunStore
+
+/// Finds a compute host's node-local endpoint from its service record; a host that is down (or has no
+/// endpoint) gives nil at once, so the API answers 503 quickly instead of hanging.
+public struct ClusterNodeResolver: NodeLocalCallsResolver {
+    let store: any ZunStore
+    let secret: String
+    let serviceDownTime: TimeInterval
+    let timeout: Duration
+
+    public init(store: any ZunStore, secret: String, serviceDownTime: TimeInterval, timeout: Duration = .seconds(15)) {
+        self.store = store
+        self.secret = secret
+        self.serviceDownTime = serviceDownTime
+        self.timeout = timeout
+    }
+
+    public func calls(forHost host: String) async -> (any NodeLocalCalls)? {
+        guard let services = try? await store.services(),
+              let service = services.first(where: { $0.host == host && $0.binary == "zun-compute" }),
+              service.isUp(now: Date(), downAfter: serviceDownTime),
+              let endpoint = service.endpoint
+        else { return nil }
+        return RemoteNodeCalls(endpoint: endpoint, host: host, secret: secret, timeout: timeout)
+    }
+}
+
+/// Node-local calls made over HTTP to an agent's endpoint.
+struct RemoteNodeCalls: NodeLocalCalls {
+    let endpoint: String
+    let host: String
+    let secret: String
+    let timeout: Duration
+
+    func logs(of container: Container, options: LogOptions) async throws -> String {
+        struct Logs: Decodable { var logs: String }
+        let data = try await get(NodeCallProtocol.logsPath(container.uuid), query: NodeCallProtocol.query(options))
+        return try JSONDecoder().decode(Logs.self, from: data).logs
+    }
+
+    private func get(_ path: String, query: [(String, String)]) async throws -> Data {
+        var components = URLComponents(string: endpoint + path)
+        components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        guard let url = components?.string else { throw ZunError.internalError("bad node endpoint \(endpoint)") }
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: NodeCallProtocol.tokenHeader, value: secret)
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
+        } catch {
+            throw ZunError.hostNotUp(host)
+        }
+        let body = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+        guard response.status == .ok else {
+            if let error = try? JSONDecoder().decode(NodeCallProtocol.ErrorBody.self, from: body) {
+                throw ZunError(status: error.status, code: error.code, message: error.message)
+            }
+            throw ZunError.internalError("node endpoint of \(host) answered \(response.status.code)")
+        }
+        return body
+    }
+}

@@ -1,0 +1,46 @@
+/// The wire contract between the API and a compute agent's node-local endpoint.
+public enum NodeCallProtocol {
+    /// Header carrying the shared secret of the cluster.
+    public static let tokenHeader = "X-Zun-Node-Token"
+
+    /// Path of a container's logs on the agent.
+    public static func logsPath(_ uuid: String) -> String { "/node/v1/containers/\(uuid)/logs" }
+
+    /// Query items of `LogOptions`.
+    public static func query(_ options: LogOptions) -> [(String, String)] {
+        var items = [
+            ("stdout", String(options.stdout)), ("stderr", String(options.stderr)), ("timestamps", String(options.timestamps)),
+        ]
+        if let tail = options.tail { items.append(("tail", String(tail))) }
+        if let since = options.since { items.append(("since", String(since))) }
+        return items
+    }
+
+    /// Reads `LogOptions` back from query items.
+    public static func options(_ value: (String) -> String?) -> LogOptions {
+        LogOptions(
+            stdout: value("stdout") != "false", stderr: value("stderr") != "false", timestamps: value("timestamps") == "true",
+            tail: value("tail").flatMap(Int.init), since: value("since").flatMap(Int.init)
+        )
+    }
+
+    /// The body of an error answer: the `ZunError` to rethrow on the API side.
+    public struct ErrorBody: Codable, Sendable {
+        public var status: Int
+        public var code: String
+        public var message: String
+
+        public init(status: Int, code: String, message: String) {
+            self.status = status
+            self.code = code
+            self.message = message
+        }
+    }
+
+    /// Compares secrets in time independent of where they differ.
+    public static func tokensMatch(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

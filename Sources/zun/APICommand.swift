@@ -1,0 +1,55 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import ZunAPI
+import ZunCore
+import ZunStore
+
+/// `zun api`: the stateless API role (validation, policy, scheduling, tasks) on a shared database.
+struct APICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api", abstract: "Run the API and scheduler on a shared database; run as many as you like."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Database URL, e.g. postgres://zun@127.0.0.1/zun (env ZUN_DATABASE).")
+    var database: String = env("ZUN_DATABASE") ?? ""
+
+    @Option(help: "Address to listen on (env ZUN_LISTEN).")
+    var listen: String = env("ZUN_LISTEN") ?? "127.0.0.1:9517"
+
+    @Option(help: "Seconds a task may wait on a dead host before it ends (env ZUN_DEAD_HOST_TIMEOUT).")
+    var deadHostTimeout: Double = env("ZUN_DEAD_HOST_TIMEOUT").flatMap(Double.init) ?? 60
+
+    @Flag(help: "Do not move creates a dead host never started to another host.")
+    var noReschedule = false
+
+    func run() async throws {
+        guard !database.isEmpty else { throw ValidationError("--database (or ZUN_DATABASE) is required") }
+        let logger = common.logger("zun-api")
+        let (address, port) = try parseListen(listen)
+        let location = try storeLocation(database)
+        var configuration = APIConfiguration()
+        configuration.serviceDownTime = common.serviceDownTime
+        configuration.deadHostTaskTimeout = deadHostTimeout
+        configuration.rescheduleOnDeadHost = !noReschedule
+        let secret = common.nodeSecret ?? ""
+        let settings = configuration
+        try await SQLStore.withStore(at: location, logger: logger) { store in
+            let nodes = ClusterNodeResolver(store: store, secret: secret, serviceDownTime: settings.serviceDownTime)
+            let router = try ZunAPIRouter.build(APIDependencies(store: store, nodes: nodes, configuration: settings))
+            let app = Application(
+                router: router, configuration: .init(address: .hostname(address, port: port), serverName: "zun"), logger: logger
+            )
+            let reaper = try DeadHostReaper(store: store, configuration: settings, logger: logger)
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: reaper), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
+            logger.info("zun api is up", metadata: ["listen": "\(listen)"])
+            try await group.run()
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import DockerEngine
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import ZunCompute
+import ZunCore
+import ZunStore
+
+/// `zun compute`: the agent of one Docker engine, on a shared database.
+struct ComputeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compute", abstract: "Run the compute agent of one Docker engine on a shared database."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Database URL, e.g. postgres://zun@127.0.0.1/zun (env ZUN_DATABASE).")
+    var database: String = env("ZUN_DATABASE") ?? ""
+
+    @Option(help: "Name of this compute host (env ZUN_HOST_NAME).")
+    var hostName: String = env("ZUN_HOST_NAME") ?? ProcessInfo.processInfo.hostName
+
+    @Option(help: "Docker Engine endpoint (env ZUN_DOCKER_HOST, else DOCKER_HOST).")
+    var dockerHost: String = env("ZUN_DOCKER_HOST") ?? env("DOCKER_HOST") ?? "unix:///var/run/docker.sock"
+
+    @Option(help: "Address of the node-local endpoint the API proxies logs to (env ZUN_NODE_LISTEN).")
+    var listen: String = env("ZUN_NODE_LISTEN") ?? "127.0.0.1:9520"
+
+    @Option(help: "URL the API uses to reach the node-local endpoint (env ZUN_NODE_ADVERTISE; default http://<listen>).")
+    var advertise: String? = env("ZUN_NODE_ADVERTISE")
+
+    @Option(help: "Seconds between heartbeats (env ZUN_HEARTBEAT_INTERVAL).")
+    var heartbeatInterval: Double = env("ZUN_HEARTBEAT_INTERVAL").flatMap(Double.init) ?? 3
+
+    @Option(help: "Seconds between engine state syncs (env ZUN_SYNC_INTERVAL).")
+    var syncInterval: Double = env("ZUN_SYNC_INTERVAL").flatMap(Double.init) ?? 10
+
+    @Option(help: "Host address exposed ports are published on (env ZUN_PUBLISH_HOST).")
+    var publishHost: String = env("ZUN_PUBLISH_HOST") ?? "127.0.0.1"
+
+    func run() async throws {
+        guard !database.isEmpty else { throw ValidationError("--database (or ZUN_DATABASE) is required") }
+        guard let secret = common.nodeSecret else {
+            throw ValidationError("--node-secret (or ZUN_NODE_SECRET) is required: the API authenticates to this agent with it")
+        }
+        let logger = {
+            var logger = common.logger("zun-compute")
+            logger[metadataKey: LogKey.host] = "\(hostName)"
+            return logger
+        }()
+        let (address, port) = try parseListen(listen)
+        let location = try storeLocation(database)
+        let docker: DockerClient
+        do {
+            docker = try await DockerClient.connect(endpoint: dockerHost, logger: logger)
+        } catch {
+            logger.critical("no Docker engine answers; start one or pass --docker-host", metadata: ["docker_host": "\(dockerHost)"])
+            throw ExitCode.failure
+        }
+        let configuration = ComputeAgent.Configuration(
+            hostName: hostName, heartbeatInterval: .milliseconds(Int64(heartbeatInterval * 1000)),
+            syncInterval: .milliseconds(Int64(syncInterval * 1000)), publishHost: publishHost,
+            endpoint: advertise ?? "http://\(listen)"
+        )
+        try await SQLStore.withStore(at: location, logger: logger) { store in
+            let agent = ComputeAgent(configuration: configuration, store: store, docker: docker, logger: logger)
+            try await agent.register()
+            let endpoint = NodeEndpoint.application(agent: agent, host: address, port: port, secret: secret, logger: logger)
+            // Reverse order on shutdown: the endpoint closes first, then the task runner finishes its claims.
+            let group = ServiceGroup(configuration: .init(
+                services: agent.services.map { .init(service: $0) } + [.init(service: endpoint)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            ))
+            logger.info("zun compute is up", metadata: ["docker": "\(dockerHost)", "endpoint": "\(configuration.endpoint ?? "")"])
+            try await group.run()
+        }
+    }
+}
