@@ -63,30 +63,30 @@ public struct DeadHostReaper: Service {
         logger[metadataKey: LogKey.host] = "\(task.host)"
         let container = try await store.container(uuid: task.containerUUID)
         let seconds = Int(configuration.deadHostTaskTimeout)
-        switch task.kind {
-        case .create where container?.containerID == nil && configuration.rescheduleOnDeadHost
-            && task.payload.rescheduledFrom == nil && task.attempts == 0:
-            if let container, let host = try await reschedule(task, id: id, container) {
-                logger.notice("create rescheduled away from a dead host", metadata: ["to": "\(host)"])
-                return
-            }
-            fallthrough
-        case .create, .start, .stop:
-            let reason = "Compute host \(task.host) is down: the \(task.kind.rawValue) did not complete within \(seconds) s."
+        if task.kind == .create, let container, container.containerID == nil, container.requestedHost == nil,
+           configuration.rescheduleOnDeadHost, task.payload.rescheduledFrom == nil,
+           let host = try await reschedule(task, id: id, container)
+        {
+            logger.notice("create rescheduled away from a dead host", metadata: ["to": "\(host)"])
+            return
+        }
+        let reason = "Compute host \(task.host) is down: the \(task.kind.rawValue) did not complete within \(seconds) s."
+        // Only the reaper that abandons the task (in one transaction) touches the container.
+        guard try await store.abandonTask(id: id, fromHost: task.host, error: reason, at: Date()) else { return }
+        if task.kind == .delete {
+            try await store.destroyContainer(uuid: task.containerUUID)
+            logger.notice("delete completed without its dead host")
+        } else {
             try await store.updateContainer(uuid: task.containerUUID) {
                 $0.status = .error
                 $0.statusReason = reason
                 $0.taskState = nil
             }
-            try await store.finishAction(containerUUID: task.containerUUID, requestID: task.payload.requestID, failed: true, at: Date())
-            try await store.finishTask(id: id, error: reason, at: Date())
             logger.notice("task ended: its host is dead")
-        case .delete:
-            try await store.destroyContainer(uuid: task.containerUUID)
-            try await store.finishAction(containerUUID: task.containerUUID, requestID: task.payload.requestID, failed: false, at: Date())
-            try await store.finishTask(id: id, error: "host \(task.host) down; record removed", at: Date())
-            logger.notice("delete completed without its dead host")
         }
+        try await store.finishAction(
+            containerUUID: task.containerUUID, requestID: task.payload.requestID, failed: task.kind != .delete, at: Date()
+        )
     }
 
     /// Moves the create to the best other host that fits, under that host's lock.
@@ -101,7 +101,7 @@ public struct DeadHostReaper: Service {
         let candidates = ranked.map(\.hostname)
         let fits = placement.fitsCheck(request, services: services)
         return try await store.rescheduleTask(
-            id: id,
+            id: id, fromHost: task.host,
             placement: Placement(candidates: candidates, fits: fits, records: { _ in fatalError("not used by reschedule") }, noHostReason: ""),
             { container, host in container.host = host }
         )

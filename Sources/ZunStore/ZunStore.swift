@@ -86,10 +86,15 @@ public protocol ZunStore: Sendable {
     func tasks(containerUUID: String) async throws -> [ComputeTask]
     /// Unfinished tasks of every host, oldest first (for the reaper).
     func unfinishedTasks() async throws -> [ComputeTask]
-    /// Moves an unfinished task to the first candidate host that still fits (checked under that host's lock,
-    /// as for a create), updating the container in the same transaction. Returns the new host, or nil.
-    func rescheduleTask(id: Int64, placement: Placement, _ change: @Sendable (inout Container, String) -> Void) async throws
-        -> String?
+    /// Moves an unfinished task of `fromHost` to the first candidate host that still fits (checked under that
+    /// host's lock, as for a create), updating the container in the same transaction. Returns the new host, or
+    /// nil when no candidate fits or the task is no longer unfinished on `fromHost`.
+    func rescheduleTask(
+        id: Int64, fromHost: String, placement: Placement, _ change: @Sendable (inout Container, String) -> Void
+    ) async throws -> String?
+    /// Marks an unfinished task of `fromHost` failed; false when it already finished or moved (another
+    /// reaper got there first).
+    func abandonTask(id: Int64, fromHost: String, error: String, at: Date) async throws -> Bool
     /// Waits until a task for `host` is written (by any process sharing the store) or `timeout` passes.
     func waitForTasks(host: String, timeout: Duration) async
 }

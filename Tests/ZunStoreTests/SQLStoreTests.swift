@@ -155,11 +155,15 @@ struct SQLStoreTests {
             try await TestSupport.seedHost(store, host: "h2")
             let task = try #require(try await store.unfinishedTasks().first)
             let placement = Placement(candidates: ["gone", "h2"], fits: { _, _ in true }, records: { _ in fatalError("unused") }, noHostReason: "")
-            #expect(try await store.rescheduleTask(id: task.id!, placement: placement) { c, host in c.host = host } == "h2")
+            #expect(try await store.rescheduleTask(id: task.id!, fromHost: "elsewhere", placement: placement) { c, host in c.host = host } == nil)
+            #expect(try await store.rescheduleTask(id: task.id!, fromHost: "h1", placement: placement) { c, host in c.host = host } == "h2")
+            #expect(try await store.abandonTask(id: task.id!, fromHost: "h1", error: "x", at: Date()) == false)
             #expect(try await store.tasks(containerUUID: c.uuid).first?.payload.rescheduledFrom == "h1")
             #expect(try await store.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(9), now: Date()) == nil)
             #expect(try await store.claimTask(host: "h2", owner: "o", leaseUntil: Date().addingTimeInterval(9), now: Date())?.containerUUID == c.uuid)
             #expect(try await store.container(uuid: c.uuid)?.host == "h2")
+            #expect(try await store.abandonTask(id: task.id!, fromHost: "h2", error: "x", at: Date()))
+            #expect(try await store.unfinishedTasks().isEmpty)
         }
     }
 }

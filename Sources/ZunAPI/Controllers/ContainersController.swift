@@ -116,6 +116,7 @@ struct ContainersController {
         c.availabilityZone = spec.availabilityZone
         c.hints = spec.hints
         c.requestedNetworks = spec.nets
+        c.requestedHost = spec.host
         return c
     }
 

@@ -36,6 +36,8 @@ public struct Container: Codable, Sendable, Equatable {
     public var availabilityZone: String?
     public var hints: [String: String]?
     public var registryID: String?
+    /// The host an admin pinned the container to (`host`, 1.39+); such a container is never moved.
+    public var requestedHost: String?
     /// Requested networks and mounts are kept raw for the network/volume issues.
     public var requestedNetworks: [[String: String]]?
 

@@ -545,13 +545,14 @@ public final class SQLStore: ZunStore {
     }
 
     public func rescheduleTask(
-        id: Int64, placement: Placement, _ change: @Sendable (inout Container, String) -> Void
+        id: Int64, fromHost: String, placement: Placement, _ change: @Sendable (inout Container, String) -> Void
     ) async throws -> String? {
         let moved: String? = try await backend.transaction { db in
             guard let row = try await db.rows("SELECT * FROM task WHERE id = ?\(self.dialect.forUpdate)", [id]).first else {
                 return nil
             }
             let task = try Self.decodeTask(row)
+            guard task.host == fromHost, task.state == .pending || task.state == .running else { return nil }
             guard let host = try await self.firstFittingHost(placement, db) else { return nil }
             var payload = task.payload
             payload.rescheduledFrom = task.host
@@ -572,6 +573,19 @@ public final class SQLStore: ZunStore {
         }
         if let moved { backend.taskCommitted(host: moved) }
         return moved
+    }
+
+    public func abandonTask(id: Int64, fromHost: String, error: String, at: Date) async throws -> Bool {
+        try await backend.transaction { db in
+            let rows = try await db.rows(
+                """
+                UPDATE task SET state = 'failed', finished_at = ?, error = ?, lease_until = NULL
+                WHERE id = ? AND host = ? AND state IN ('pending', 'running') RETURNING id
+                """,
+                [at.timeIntervalSince1970, error, id, fromHost]
+            )
+            return !rows.isEmpty
+        }
     }
 
     public func waitForTasks(host: String, timeout: Duration) async {
