@@ -114,6 +114,8 @@ let package = Package(
                 "ZunAPI", "ZunCore", "ZunStore", "ZunCompute", "DockerEngine", "ZunTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -81,6 +81,8 @@ public protocol ZunStore: Sendable {
     func claimTask(host: String, owner: String, leaseUntil: Date, now: Date) async throws -> ComputeTask?
     /// Marks a task done (nil error) or failed.
     func finishTask(id: Int64, error: String?, at: Date) async throws
+    /// Keeps a claimed task but lets it be claimed again after `until` (a retry after a transient failure).
+    func deferTask(id: Int64, until: Date) async throws
     /// Makes every running task of `host` claimable again (the agent that held them is gone).
     func releaseTasks(host: String) async throws
     func tasks(containerUUID: String) async throws -> [ComputeTask]

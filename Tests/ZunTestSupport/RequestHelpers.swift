@@ -13,6 +13,12 @@ public struct Reply {
     /// `errors[0]` of Zun's error body.
     public var error: [String: Any] { (object["errors"] as? [[String: Any]])?.first ?? [:] }
     public var errorDetail: String { error["detail"] as? String ?? "" }
+
+    public init(status: HTTPResponse.Status, headers: HTTPFields, json: Any?) {
+        self.status = status
+        self.headers = headers
+        self.json = json
+    }
 }
 
 extension TestClientProtocol {

@@ -2,6 +2,11 @@
 # a registry on 127.0.0.1 and a small busybox image built from Debian's busybox-static.
 # Everything listens on loopback or a private unix socket; nothing touches the system's Docker.
 
+# free_port : prints a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
@@ -29,19 +34,25 @@ engine_answers() {
   curl -sf --max-time 3 --unix-socket "$1" http://docker/_ping >/dev/null 2>&1
 }
 
-# start_dockerd DIR BRIDGE CIDR : a private dockerd with socket DIR/docker.sock, data and exec roots in DIR,
-# on its own bridge (so it never fights another engine over docker0).
+# start_dockerd DIR BRIDGE [CIDR] : a private dockerd with socket DIR/docker.sock, data and exec roots in DIR,
+# on its own bridge (so it never fights another engine over docker0). BRIDGE `none` gives an engine without
+# container networking or iptables rules, which can run beside another one (the cluster tests' second host).
 start_dockerd() {
-  local dir=$1 bridge=$2 cidr=$3
+  local dir=$1 bridge=$2 cidr=${3:-}
+  local network=(--bridge "$bridge" --ip 127.0.0.1)
   mkdir -p "$dir"
-  if ! ip link show "$bridge" >/dev/null 2>&1; then
-    ip link add "$bridge" type bridge
-    ip addr add "$cidr" dev "$bridge"
+  if [ "$bridge" = none ]; then
+    network=(--bridge=none --iptables=false)
+  else
+    if ! ip link show "$bridge" >/dev/null 2>&1; then
+      ip link add "$bridge" type bridge
+      ip addr add "$cidr" dev "$bridge"
+    fi
+    ip link set "$bridge" up
   fi
-  ip link set "$bridge" up
   log "starting dockerd on unix://$dir/docker.sock"
   dockerd --host "unix://$dir/docker.sock" --data-root "$dir/data" --exec-root "$dir/exec" \
-    --pidfile "$dir/docker.pid" --bridge "$bridge" --ip 127.0.0.1 >"$dir/dockerd.log" 2>&1 &
+    --pidfile "$dir/docker.pid" "${network[@]}" >"$dir/dockerd.log" 2>&1 &
   echo $! >"$dir/dockerd.launcher.pid"
   for _ in $(seq 1 60); do
     engine_answers "$dir/docker.sock" && return 0

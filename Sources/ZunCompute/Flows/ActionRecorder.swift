@@ -26,7 +26,7 @@ struct ActionRecorder: Sendable {
         }
     }
 
-    func finish(failed: Bool) async {
-        try? await store.finishAction(containerUUID: containerUUID, requestID: requestID, failed: failed, at: Date())
+    func finish(failed: Bool) async throws {
+        try await store.finishAction(containerUUID: containerUUID, requestID: requestID, failed: failed, at: Date())
     }
 }

@@ -11,8 +11,9 @@ struct ContainerFlows: Sendable {
     var store: any ZunStore { agent.store }
     var docker: DockerClient { agent.docker }
 
-    /// Runs one task and marks it finished. Failures of the operation are recorded on the container;
-    /// only failures to record anything leave the task failed.
+    /// Runs one task and marks it finished. Failures of the operation (engine, image) are recorded on the
+    /// container and finish the task. Anything else — the store unreachable, say — leaves the task claimed
+    /// and retried shortly: every flow is idempotent, so running it again is safe.
     func run(_ task: ComputeTask) async {
         var logger = agent.logger
         logger[metadataKey: LogKey.taskID] = "\(task.id ?? 0)"
@@ -20,7 +21,7 @@ struct ContainerFlows: Sendable {
         logger[metadataKey: LogKey.containerUUID] = "\(task.containerUUID)"
         logger[metadataKey: LogKey.requestID] = "\(task.payload.requestID)"
         logger.debug("running task")
-        var failure: String?
+        guard let id = task.id else { return }
         do {
             let recorder = ActionRecorder(store: store, containerUUID: task.containerUUID, requestID: task.payload.requestID)
             switch task.kind {
@@ -29,17 +30,29 @@ struct ContainerFlows: Sendable {
             case .stop: try await stop(task, recorder, logger)
             case .delete: try await delete(task, recorder, logger)
             }
+            try await Self.persistently(logger) { try await store.finishTask(id: id, error: nil, at: Date()) }
         } catch {
-            failure = "\(error)"
-            logger.error("task failed", metadata: [LogKey.error: "\(error)"])
+            logger.warning("task interrupted; it will be retried", metadata: [LogKey.error: "\(String(reflecting: error))"])
+            try? await Self.persistently(logger) { try await store.deferTask(id: id, until: Date().addingTimeInterval(2)) }
         }
-        if let id = task.id {
+    }
+
+    /// Retries a store write for up to 30 s (a database restart), then gives up and throws.
+    static func persistently(_ logger: Logger, _ write: () async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
             do {
-                try await store.finishTask(id: id, error: failure, at: Date())
+                return try await write()
             } catch {
-                logger.error("could not mark task finished", metadata: [LogKey.error: "\(error)"])
+                guard ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .milliseconds(500))
             }
         }
+    }
+
+    /// Whether an error is the operation's own failure (shown on the container), not the infrastructure's.
+    static func isOperationFailure(_ error: any Error) -> Bool {
+        error is DockerError || error is ImageError || error is ZunError
     }
 
     // MARK: Shared steps
@@ -51,8 +64,8 @@ struct ContainerFlows: Sendable {
     }
 
     /// Marks the container `Error` with a reason a human can act on, and clears its task state.
-    func markError(_ uuid: String, reason: String) async {
-        _ = try? await store.updateContainer(uuid: uuid) {
+    func markError(_ uuid: String, reason: String) async throws {
+        try await store.updateContainer(uuid: uuid) {
             $0.status = .error
             $0.statusReason = reason
             $0.taskState = nil
@@ -100,10 +113,10 @@ struct ContainerFlows: Sendable {
         guard let container = try await store.container(uuid: task.containerUUID) else { return }
         do {
             try await startContainer(container, recorder, logger)
-            await recorder.finish(failed: false)
-        } catch {
-            await markError(container.uuid, reason: Self.reason(error))
-            await recorder.finish(failed: true)
+            try await recorder.finish(failed: false)
+        } catch where Self.isOperationFailure(error) {
+            try await markError(container.uuid, reason: Self.reason(error))
+            try await recorder.finish(failed: true)
         }
     }
 
@@ -132,14 +145,14 @@ struct ContainerFlows: Sendable {
                 }
                 try await refreshFromEngine(container.uuid, inspect: inspect)
             }
-            await recorder.finish(failed: false)
+            try await recorder.finish(failed: false)
         } catch let error as DockerError where error.isNotFound {
-            await vanished(container, error)
-            await recorder.finish(failed: true)
-        } catch {
+            try await vanished(container, error)
+            try await recorder.finish(failed: true)
+        } catch where Self.isOperationFailure(error) {
             // Zun records a failed stop and leaves the status as it was.
-            _ = try? await setTaskState(container.uuid, nil)
-            await recorder.finish(failed: true)
+            try await setTaskState(container.uuid, nil)
+            try await recorder.finish(failed: true)
         }
     }
 
@@ -156,22 +169,22 @@ struct ContainerFlows: Sendable {
                 }
             }
             try await store.destroyContainer(uuid: container.uuid)
-            await recorder.finish(failed: false)
-        } catch {
-            await markError(container.uuid, reason: Self.reason(error))
-            await recorder.finish(failed: true)
+            try await recorder.finish(failed: false)
+        } catch where Self.isOperationFailure(error) {
+            try await markError(container.uuid, reason: Self.reason(error))
+            try await recorder.finish(failed: true)
         }
     }
 
     /// The engine lost the container: `Deleted` if it was auto-remove, else `Error` with the engine's words.
-    func vanished(_ container: Container, _ error: DockerError) async {
+    func vanished(_ container: Container, _ error: DockerError) async throws {
         if container.autoRemove {
-            _ = try? await store.updateContainer(uuid: container.uuid) {
+            try await store.updateContainer(uuid: container.uuid) {
                 $0.status = .deleted
                 $0.taskState = nil
             }
         } else {
-            await markError(container.uuid, reason: error.message)
+            try await markError(container.uuid, reason: error.message)
         }
     }
 

@@ -34,13 +34,13 @@ struct CreateContainerFlow: Sendable {
                 let inspect = try await ensureEngineContainer(container)
                 try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: true)
             }
-        } catch {
-            await flows.markError(container.uuid, reason: CreateContainerFlow.reason(error, container))
-            await recorder.finish(failed: true)
+        } catch where ContainerFlows.isOperationFailure(error) {
+            try await flows.markError(container.uuid, reason: CreateContainerFlow.reason(error, container))
+            try await recorder.finish(failed: true)
             return
         }
         guard task.payload.run == true, let created = try await store.container(uuid: container.uuid) else {
-            await recorder.finish(failed: false)
+            try await recorder.finish(failed: false)
             return
         }
         try await runStart(created)
@@ -49,10 +49,10 @@ struct CreateContainerFlow: Sendable {
     private func runStart(_ container: Container) async throws {
         do {
             try await flows.startContainer(container, recorder, logger)
-            await recorder.finish(failed: false)
-        } catch {
-            await flows.markError(container.uuid, reason: ContainerFlows.reason(error))
-            await recorder.finish(failed: true)
+            try await recorder.finish(failed: false)
+        } catch where ContainerFlows.isOperationFailure(error) {
+            try await flows.markError(container.uuid, reason: ContainerFlows.reason(error))
+            try await recorder.finish(failed: true)
         }
     }
 

@@ -523,6 +523,12 @@ public final class SQLStore: ZunStore {
         }
     }
 
+    public func deferTask(id: Int64, until: Date) async throws {
+        try await backend.transaction { db in
+            try await db.rows("UPDATE task SET lease_until = ? WHERE id = ? AND state = 'running'", [until.timeIntervalSince1970, id])
+        }
+    }
+
     public func releaseTasks(host: String) async throws {
         try await backend.transaction { db in
             try await db.rows(

@@ -1,15 +1,23 @@
 import NIOConcurrencyHelpers
 
-/// Wakes agents waiting for tasks of a host when a task for that host is written in this process.
+/// Wakes agents waiting for tasks of a host when a task for that host is written.
+///
+/// A waiter registers itself synchronously inside its continuation, so a signal or the timeout can never
+/// slip in before it is registered; whichever removes the waiter resumes it, exactly once.
 final class TaskWakeups: Sendable {
     private struct Waiter {
         var id: Int
         var continuation: CheckedContinuation<Void, Never>
     }
 
-    private let state = NIOLockedValueBox<(nextID: Int, waiters: [String: [Waiter]], pending: Set<String>)>(
-        (0, [:], [])
-    )
+    private struct State {
+        var nextID = 0
+        var waiters: [String: [Waiter]] = [:]
+        /// Hosts signalled while nobody waited: the next wait returns at once.
+        var pending: Set<String> = []
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     /// Wakes every waiter of `host`, or remembers the signal for the next waiter.
     func signal(host: String) {
@@ -23,34 +31,25 @@ final class TaskWakeups: Sendable {
 
     /// Returns when `host` is signalled or after `timeout`.
     func wait(host: String, timeout: Duration) async {
-        let id = state.withLockedValue { state -> Int? in
-            if state.pending.remove(host) != nil { return nil }
-            state.nextID += 1
-            return state.nextID
-        }
-        guard let id else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let alreadySignalled = self.state.withLockedValue { state -> Bool in
-                        if state.pending.remove(host) != nil { return true }
-                        state.waiters[host, default: []].append(Waiter(id: id, continuation: continuation))
-                        return false
-                    }
-                    if alreadySignalled { continuation.resume() }
-                }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let id = state.withLockedValue { state -> Int? in
+                if state.pending.remove(host) != nil { return nil }
+                state.nextID += 1
+                state.waiters[host, default: []].append(Waiter(id: state.nextID, continuation: continuation))
+                return state.nextID
             }
-            group.addTask {
+            guard let id else {
+                continuation.resume()
+                return
+            }
+            Task {
                 try? await Task.sleep(for: timeout)
-                self.resume(host: host, id: id)
+                self.timeOut(host: host, id: id)
             }
-            await group.next()
-            group.cancelAll()
-            self.resume(host: host, id: id)
         }
     }
 
-    private func resume(host: String, id: Int) {
+    private func timeOut(host: String, id: Int) {
         let waiter = state.withLockedValue { state -> Waiter? in
             guard var waiters = state.waiters[host], let index = waiters.firstIndex(where: { $0.id == id }) else {
                 return nil
