@@ -14,8 +14,7 @@ struct APICommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: "Database URL, e.g. postgres://zun@127.0.0.1/zun (env ZUN_DATABASE).")
-    var database: String = env("ZUN_DATABASE") ?? ""
+    @OptionGroup var storage: DatabaseOption
 
     @Option(help: "Address to listen on (env ZUN_LISTEN).")
     var listen: String = env("ZUN_LISTEN") ?? "127.0.0.1:9517"
@@ -27,10 +26,9 @@ struct APICommand: AsyncParsableCommand {
     var noReschedule = false
 
     func run() async throws {
-        guard !database.isEmpty else { throw ValidationError("--database (or ZUN_DATABASE) is required") }
         let logger = common.logger("zun-api")
         let (address, port) = try parseListen(listen)
-        let location = try storeLocation(database)
+        let location = try storage.location()
         var configuration = APIConfiguration()
         configuration.serviceDownTime = common.serviceDownTime
         configuration.deadHostTaskTimeout = deadHostTimeout

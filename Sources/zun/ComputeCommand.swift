@@ -16,14 +16,9 @@ struct ComputeCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: "Database URL, e.g. postgres://zun@127.0.0.1/zun (env ZUN_DATABASE).")
-    var database: String = env("ZUN_DATABASE") ?? ""
+    @OptionGroup var storage: DatabaseOption
 
-    @Option(help: "Name of this compute host (env ZUN_HOST_NAME).")
-    var hostName: String = env("ZUN_HOST_NAME") ?? ProcessInfo.processInfo.hostName
-
-    @Option(help: "Docker Engine endpoint (env ZUN_DOCKER_HOST, else DOCKER_HOST).")
-    var dockerHost: String = env("ZUN_DOCKER_HOST") ?? env("DOCKER_HOST") ?? "unix:///var/run/docker.sock"
+    @OptionGroup var engine: EngineOptions
 
     @Option(help: "Address of the node-local endpoint the API proxies logs to (env ZUN_NODE_LISTEN).")
     var listen: String = env("ZUN_NODE_LISTEN") ?? "127.0.0.1:9520"
@@ -41,26 +36,19 @@ struct ComputeCommand: AsyncParsableCommand {
     var publishHost: String = env("ZUN_PUBLISH_HOST") ?? "127.0.0.1"
 
     func run() async throws {
-        guard !database.isEmpty else { throw ValidationError("--database (or ZUN_DATABASE) is required") }
         guard let secret = common.nodeSecret else {
             throw ValidationError("--node-secret (or ZUN_NODE_SECRET) is required: the API authenticates to this agent with it")
         }
         let logger = {
             var logger = common.logger("zun-compute")
-            logger[metadataKey: LogKey.host] = "\(hostName)"
+            logger[metadataKey: LogKey.host] = "\(engine.hostName)"
             return logger
         }()
         let (address, port) = try parseListen(listen)
-        let location = try storeLocation(database)
-        let docker: DockerClient
-        do {
-            docker = try await DockerClient.connect(endpoint: dockerHost, logger: logger)
-        } catch {
-            logger.critical("no Docker engine answers; start one or pass --docker-host", metadata: ["docker_host": "\(dockerHost)"])
-            throw ExitCode.failure
-        }
+        let location = try storage.location()
+        let docker = try await engine.connect(logger: logger)
         let configuration = ComputeAgent.Configuration(
-            hostName: hostName, heartbeatInterval: .milliseconds(Int64(heartbeatInterval * 1000)),
+            hostName: engine.hostName, heartbeatInterval: .milliseconds(Int64(heartbeatInterval * 1000)),
             syncInterval: .milliseconds(Int64(syncInterval * 1000)), publishHost: publishHost,
             endpoint: advertise ?? "http://\(listen)"
         )
@@ -73,7 +61,7 @@ struct ComputeCommand: AsyncParsableCommand {
                 services: agent.services.map { .init(service: $0) } + [.init(service: endpoint)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
             ))
-            logger.info("zun compute is up", metadata: ["docker": "\(dockerHost)", "endpoint": "\(configuration.endpoint ?? "")"])
+            logger.info("zun compute is up", metadata: ["docker": "\(engine.dockerHost)", "endpoint": "\(configuration.endpoint ?? "")"])
             try await group.run()
         }
     }

@@ -21,11 +21,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Directory of the SQLite file (env ZUN_DATA_DIR).")
     var dataDir: String = env("ZUN_DATA_DIR") ?? "./.zun"
 
-    @Option(help: "Name of this compute host (env ZUN_HOST_NAME).")
-    var hostName: String = env("ZUN_HOST_NAME") ?? ProcessInfo.processInfo.hostName
-
-    @Option(help: "Docker Engine endpoint (env ZUN_DOCKER_HOST, else DOCKER_HOST).")
-    var dockerHost: String = env("ZUN_DOCKER_HOST") ?? env("DOCKER_HOST") ?? "unix:///var/run/docker.sock"
+    @OptionGroup var engine: EngineOptions
 
     @Option(help: "Database URL instead of the SQLite file in --data-dir (env ZUN_DATABASE).")
     var database: String? = env("ZUN_DATABASE")
@@ -37,20 +33,14 @@ struct DevCommand: AsyncParsableCommand {
         let (address, port) = try parseListen(listen)
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let location = try storeLocation(database ?? (dataDir as NSString).appendingPathComponent("zun.sqlite"))
-        let docker: DockerClient
-        do {
-            docker = try await DockerClient.connect(endpoint: dockerHost, logger: logger)
-        } catch {
-            logger.critical("no Docker engine answers; start one or pass --docker-host", metadata: ["docker_host": "\(dockerHost)", "error": "\(error)"])
-            throw ExitCode.failure
-        }
+        let docker = try await engine.connect(logger: logger)
         let configuration = {
             var configuration = APIConfiguration()
             configuration.serviceDownTime = common.serviceDownTime
             return configuration
         }()
         try await SQLStore.withStore(at: location, logger: logger) { store in
-            let agent = ComputeAgent(configuration: .init(hostName: hostName), store: store, docker: docker, logger: logger)
+            let agent = ComputeAgent(configuration: .init(hostName: engine.hostName), store: store, docker: docker, logger: logger)
             try await agent.register()
             let dependencies = APIDependencies(store: store, nodes: LocalNodes(agent: agent), configuration: configuration)
             let app = Application(
@@ -62,7 +52,7 @@ struct DevCommand: AsyncParsableCommand {
                 services: agent.services.map { .init(service: $0) } + [.init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
             ))
-            logger.info("zun dev is up", metadata: ["listen": "\(listen)", "host": "\(hostName)", "docker": "\(dockerHost)"])
+            logger.info("zun dev is up", metadata: ["listen": "\(listen)", "host": "\(engine.hostName)", "docker": "\(engine.dockerHost)"])
             try await group.run()
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DockerEngine
 import Foundation
 import Logging
 import ZunStore
@@ -38,5 +39,35 @@ func storeLocation(_ value: String) throws -> StoreLocation {
         return try StoreLocation(value)
     } catch {
         throw ValidationError("\(error)")
+    }
+}
+
+/// The compute host and its Docker engine (`zun dev`, `zun compute`).
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Name of this compute host (env ZUN_HOST_NAME).")
+    var hostName: String = env("ZUN_HOST_NAME") ?? ProcessInfo.processInfo.hostName
+
+    @Option(help: "Docker Engine endpoint (env ZUN_DOCKER_HOST, else DOCKER_HOST).")
+    var dockerHost: String = env("ZUN_DOCKER_HOST") ?? env("DOCKER_HOST") ?? "unix:///var/run/docker.sock"
+
+    /// Connects to the engine, or exits saying what to start.
+    func connect(logger: Logger) async throws -> DockerClient {
+        do {
+            return try await DockerClient.connect(endpoint: dockerHost, logger: logger)
+        } catch {
+            logger.critical("no Docker engine answers; start one or pass --docker-host", metadata: ["docker_host": "\(dockerHost)", "error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// The shared database of the cluster roles (`zun api`, `zun compute`).
+struct DatabaseOption: ParsableArguments {
+    @Option(help: "Database URL, e.g. postgres://zun@127.0.0.1/zun (env ZUN_DATABASE).")
+    var database: String = env("ZUN_DATABASE") ?? ""
+
+    func location() throws -> StoreLocation {
+        guard !database.isEmpty else { throw ValidationError("--database (or ZUN_DATABASE) is required") }
+        return try storeLocation(database)
     }
 }

@@ -21,16 +21,7 @@ final class PostgresBackend: SQLBackend {
     @discardableResult
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            let db = connection.sql(queryLogLevel: nil)
-            try await db.rows("BEGIN")
-            do {
-                let result = try await body(db)
-                try await db.rows("COMMIT")
-                return result
-            } catch {
-                _ = try? await db.rows("ROLLBACK")
-                throw error
-            }
+            try await SQLTransaction.run(on: connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
         }
     }
 

@@ -33,6 +33,21 @@ protocol SQLBackend: Sendable {
     func waitForTasks(host: String, timeout: Duration) async
 }
 
+/// A transaction on one connection: `begin`, the body, then `COMMIT`, or `ROLLBACK` when the body throws.
+enum SQLTransaction {
+    nonisolated(nonsending) static func run<T>(on db: any SQLDatabase, begin: String, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.rows(begin)
+        do {
+            let result = try await body(db)
+            try await db.rows("COMMIT")
+            return result
+        } catch {
+            _ = try? await db.rows("ROLLBACK")
+            throw error
+        }
+    }
+}
+
 extension SQLDatabase {
     /// Runs `sql`, whose `?` marks are bound in order to `binds`; SQLKit writes each dialect's placeholders.
     @discardableResult

@@ -28,17 +28,7 @@ final class SQLiteBackend: SQLBackend {
 
     @discardableResult
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await mutex.withLock {
-            try await db.rows("BEGIN IMMEDIATE")
-            do {
-                let result = try await body(db)
-                try await db.rows("COMMIT")
-                return result
-            } catch {
-                _ = try? await db.rows("ROLLBACK")
-                throw error
-            }
-        }
+        try await mutex.withLock { try await SQLTransaction.run(on: db, begin: "BEGIN IMMEDIATE", body) }
     }
 
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
