@@ -39,16 +39,38 @@ struct RemoteNodeCalls: NodeLocalCalls {
     let timeout: Duration
 
     func logs(of container: Container, options: LogOptions) async throws -> String {
-        struct Logs: Decodable { var logs: String }
-        let data = try await get(NodeCallProtocol.logsPath(container.uuid), query: NodeCallProtocol.query(options))
-        return try JSONDecoder().decode(Logs.self, from: data).logs
+        let reply = try await call(.GET, container, "logs", query: NodeCallProtocol.query(options))
+        guard case .string(let text) = reply else { throw ZunError.internalError("node endpoint of \(host) sent no logs") }
+        return text
     }
 
-    private func get(_ path: String, query: [(String, String)]) async throws -> Data {
+    func top(of container: Container, psArgs: String?) async throws -> JSONValue {
+        try await call(.GET, container, "top", query: psArgs.map { [("ps_args", $0)] } ?? [])
+    }
+
+    func stats(of container: Container) async throws -> JSONValue {
+        try await call(.GET, container, "stats", query: [])
+    }
+
+    func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws {
+        var query: [(String, String)] = []
+        if let cpu { query.append(("cpu", String(cpu))) }
+        if let memoryMB { query.append(("memory", String(memoryMB))) }
+        _ = try await call(.POST, container, "update", query: query)
+    }
+
+    /// Calls the agent and decodes its JSON answer; the agent's errors come back as `ZunError`s.
+    private func call(_ method: HTTPMethod, _ container: Container, _ name: String, query: [(String, String)]) async throws -> JSONValue {
+        let data = try await send(method, NodeCallProtocol.path(container.uuid, name), query: query)
+        return try JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)]) async throws -> Data {
         var components = URLComponents(string: endpoint + path)
         components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
         guard let url = components?.string else { throw ZunError.internalError("bad node endpoint \(endpoint)") }
         var request = HTTPClientRequest(url: url)
+        request.method = method
         request.headers.add(name: NodeCallProtocol.tokenHeader, value: secret)
         let response: HTTPClientResponse
         do {

@@ -8,14 +8,46 @@ struct LocalNodeCalls: NodeLocalCalls {
     let logger: Logger
 
     func logs(of container: Container, options: LogOptions) async throws -> String {
-        do {
-            return try await docker.containerLogs(
-                container.containerID ?? container.dockerName, stdout: options.stdout, stderr: options.stderr,
-                timestamps: options.timestamps, tail: options.tail, since: options.since, tty: container.tty,
+        try await engine(container) { id in
+            try await docker.containerLogs(
+                id, stdout: options.stdout, stderr: options.stderr, timestamps: options.timestamps, tail: options.tail,
+                since: options.since, tty: container.tty, logger: logger
+            )
+        }
+    }
+
+    func top(of container: Container, psArgs: String?) async throws -> JSONValue {
+        let top = try await engine(container) { try await docker.top($0, psArgs: psArgs, logger: logger) }
+        return [
+            "Titles": .array(top.titles.map(JSONValue.string)),
+            "Processes": .array(top.processes.map { .array($0.map(JSONValue.string)) }),
+        ]
+    }
+
+    func stats(of container: Container) async throws -> JSONValue {
+        let stats = try await engine(container) { try await docker.stats($0, logger: logger) }
+        return ZunStatsView.render(stats, name: container.dockerName)
+    }
+
+    func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws {
+        try await engine(container) { id in
+            try await docker.updateContainer(
+                id, memoryBytes: memoryMB.map { Int64($0) * 1024 * 1024 }, cpuQuota: cpu.map { Int(($0 * 100_000).rounded()) },
                 logger: logger
             )
+        }
+    }
+
+    /// Runs an engine call on the container, turning engine errors into API errors: a missing container is
+    /// Zun's 409, an engine refusal (e.g. "is not running") a 409 with the engine's words.
+    private func engine<T>(_ container: Container, _ call: (String) async throws -> T) async throws -> T {
+        let id = container.containerID ?? container.dockerName
+        do {
+            return try await call(id)
         } catch let error as DockerError where error.isNotFound {
-            throw ZunError.conflict("No such container: \(container.containerID ?? container.dockerName) in docker")
+            throw ZunError.conflict("No such container: \(id) in docker")
+        } catch let error as DockerError where error.isConflict || error.status == 400 {
+            throw ZunError.conflict(error.message)
         } catch let error as DockerError {
             throw ZunError.internalError(error.message)
         }

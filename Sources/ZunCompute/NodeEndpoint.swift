@@ -13,18 +13,43 @@ public enum NodeEndpoint {
         let router = Router()
         router.add(middleware: TokenMiddleware(secret: secret))
         let calls = agent.nodeLocalCalls
-        router.get("/node/v1/containers/{uuid}/logs") { request, context -> Response in
+        /// Runs `body` for the container `{uuid}` of this host; a `ZunError` becomes the error answer.
+        @Sendable func forContainer(
+            _ context: BasicRequestContext, _ body: (Container) async throws -> Response
+        ) async throws -> Response {
             let uuid = try context.parameters.require("uuid")
             guard let container = try await agent.store.container(uuid: uuid),
                   container.host == agent.configuration.hostName
             else { return errorResponse(ZunError.containerNotFound(uuid)) }
-            let query = request.uri.queryParameters
-            let options = NodeCallProtocol.options { query[$0[...]].map(String.init) }
             do {
-                let text = try await calls.logs(of: container, options: options)
-                return try jsonResponse(["logs": text], status: .ok)
+                return try await body(container)
             } catch let error as ZunError {
                 return errorResponse(error)
+            }
+        }
+        router.get(.init(NodeCallProtocol.path("{uuid}", "logs"))) { request, context in
+            try await forContainer(context) { container in
+                let query = request.uri.queryParameters
+                let options = NodeCallProtocol.options { query[$0[...]].map(String.init) }
+                return try jsonResponse(JSONValue.string(try await calls.logs(of: container, options: options)), status: .ok)
+            }
+        }
+        router.get(.init(NodeCallProtocol.path("{uuid}", "top"))) { request, context in
+            try await forContainer(context) { container in
+                let psArgs = request.uri.queryParameters["ps_args"].map(String.init)
+                return try jsonResponse(try await calls.top(of: container, psArgs: psArgs), status: .ok)
+            }
+        }
+        router.get(.init(NodeCallProtocol.path("{uuid}", "stats"))) { _, context in
+            try await forContainer(context) { container in try jsonResponse(try await calls.stats(of: container), status: .ok) }
+        }
+        router.post(.init(NodeCallProtocol.path("{uuid}", "update"))) { request, context in
+            try await forContainer(context) { container in
+                let query = request.uri.queryParameters
+                try await calls.update(
+                    of: container, cpu: query["cpu"].flatMap { Double(String($0)) }, memoryMB: query["memory"].flatMap { Int(String($0)) }
+                )
+                return try jsonResponse(JSONValue.null, status: .ok)
             }
         }
         return Application(

@@ -29,7 +29,7 @@ struct StateSyncService: Service {
         for container in try await agent.store.containers(onHost: agent.configuration.hostName) {
             // Skip records a task is working on, and those not yet (or no longer) backed by the engine.
             guard container.taskState == nil,
-                  ![.creating, .deleting, .deleted].contains(container.status)
+                  ![.creating, .deleting, .deleted, .restarting].contains(container.status)
             else { continue }
             if present.contains(container.uuid) {
                 guard let inspect = try await flows.inspect(container, logger: logger) else { continue }

@@ -20,7 +20,45 @@ struct ContainersController {
         group.delete("/{ident}", use: delete)
         group.post("/{ident}/start", use: start)
         group.post("/{ident}/stop", use: stop)
+        group.post("/{ident}/pause") { request, context in
+            try await dispatch("pause", kind: .pause, request, context) { params in
+                try params.requireOnly([])
+                return .init(requestID: context.requestID)
+            }
+        }
+        group.post("/{ident}/unpause") { request, context in
+            try await dispatch("unpause", kind: .unpause, request, context) { params in
+                try params.requireOnly([])
+                return .init(requestID: context.requestID)
+            }
+        }
+        group.post("/{ident}/kill") { request, context in
+            try await dispatch("kill", kind: .kill, request, context) { params in
+                try params.requireOnly(["signal"])
+                var payload = ComputeTask.Payload(requestID: context.requestID)
+                payload.signal = try Self.signal(params.values["signal"])
+                return payload
+            }
+        }
+        group.post("/{ident}/reboot") { request, context in
+            try await dispatch("reboot", kind: .reboot, request, context, newStatus: .restarting) { params in
+                try params.requireOnly(["timeout"])
+                return .init(requestID: context.requestID, timeout: try params.nonNegativeInt("timeout"))
+            }
+        }
         group.get("/{ident}/logs", use: logs)
+        group.get("/{ident}/top") { request, context in
+            try await nodeCall("top", request, context, allowed: ["ps_args"]) { calls, container, params in
+                try await calls.top(of: container, psArgs: params.values["ps_args"])
+            }
+        }
+        group.get("/{ident}/stats") { request, context in
+            try await nodeCall("stats", request, context, allowed: []) { calls, container, _ in
+                try await calls.stats(of: container)
+            }
+        }
+        group.patch("/{ident}", use: update)
+        group.post("/{ident}/rename", use: rename)
         group.get("/{ident}/container_actions", use: actions)
         group.get("/{ident}/container_actions/{request_id}", use: action)
     }
@@ -230,10 +268,11 @@ struct ContainersController {
         }
     }
 
-    /// Checks policy and state, then records the action and the host's task in one transaction (202).
+    /// Checks policy and state, then records the action and the host's task in one transaction (202),
+    /// setting `newStatus` (e.g. `Restarting` for a reboot) in the same write.
     private func dispatch(
         _ name: String, kind: ComputeTask.Kind, _ request: Request, _ context: ZunRequestContext,
-        payload: (ActionParameters) throws -> ComputeTask.Payload
+        newStatus: ContainerStatus? = nil, payload: (ActionParameters) throws -> ComputeTask.Payload
     ) async throws -> Response {
         let params = try await ActionParameters.read(request, context: context)
         let taskPayload = try payload(params)
@@ -250,8 +289,23 @@ struct ContainersController {
         ) { latest in
             // The status may have moved since the check above; re-check inside the transaction.
             try ContainerStateRules.check(action: name, container: latest)
+            if let newStatus { latest.status = newStatus }
         }
         return JSONResponse.empty(.accepted)
+    }
+
+    /// Zun accepts `SIGKILL`, `KILL`, `sigkill`, `kill`, `9`, or nothing/`None` for the default.
+    static func signal(_ value: String?) throws -> String? {
+        guard let value, value != "None", !value.isEmpty else { return nil }
+        if let number = Int(value), (1...64).contains(number) { return String(number) }
+        let name = value.uppercased().hasPrefix("SIG") ? String(value.uppercased().dropFirst(3)) : value.uppercased()
+        let known: Set<String> = [
+            "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM",
+            "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF",
+            "WINCH", "IO", "PWR", "SYS",
+        ]
+        guard known.contains(name) else { throw ZunError.invalidValue("Bad signal: \(value)") }
+        return "SIG" + name
     }
 
     private func makeAction(_ name: String, _ c: Container, _ context: ZunRequestContext, _ now: Date) -> ContainerAction {
@@ -263,6 +317,76 @@ struct ContainersController {
 
     private func makeTask(_ kind: ComputeTask.Kind, _ host: String, _ c: Container, _ payload: ComputeTask.Payload, _ now: Date) -> ComputeTask {
         ComputeTask(host: host, containerUUID: c.uuid, kind: kind, payload: payload, createdAt: now)
+    }
+
+    // MARK: Node-local calls, update, rename
+
+    /// Checks policy and state, then runs a synchronous call on the container's host (503 if it is down).
+    private func nodeCall(
+        _ name: String, _ request: Request, _ context: ZunRequestContext, allowed: Set<String>,
+        _ body: (any NodeLocalCalls, Container, ActionParameters) async throws -> JSONValue
+    ) async throws -> Response {
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(allowed)
+        let container = try await lookup(request, context)
+        try policy.enforce("container:\(name)", context.identity, targetProject: container.projectID)
+        try ContainerStateRules.check(action: name, container: container)
+        let calls = try await nodeCalls(for: container)
+        return try JSONResponse.make(try await body(calls, container, params))
+    }
+
+    /// The node-local calls of the container's host; 400 for a container the engine never made, 503 when the
+    /// host is down.
+    private func nodeCalls(for container: Container) async throws -> any NodeLocalCalls {
+        guard let host = container.host, container.containerID != nil else {
+            throw ZunError.invalidValue("Cannot operate an uncreated container.")
+        }
+        guard let calls = await dependencies.nodes.calls(forHost: host) else { throw ZunError.hostNotUp(host) }
+        return calls
+    }
+
+    /// `PATCH /v1/containers/{ident}`: `name` and `auto_heal` are written to the record; `cpu` and `memory`
+    /// are first applied to the running container by its host (Zun's synchronous `container_update`).
+    @Sendable func update(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard let body = try? JSONResponse.decoder.decode(JSONValue.self, from: buffer), case .object(let object) = body else {
+            throw ZunError.schemaValidation("The request body must be a JSON object.")
+        }
+        let unexpected = object.keys.filter { !["cpu", "memory", "name", "auto_heal"].contains($0) }.sorted()
+        if !unexpected.isEmpty {
+            throw ZunError.schemaValidation("Additional properties are not allowed (\(unexpected.map { "'\($0)'" }.joined(separator: ", ")) was unexpected)")
+        }
+        // The create schema's rules, property by property.
+        let spec = try CreateContainerValidator(version: .maximum).validate(.object(object.merging(["image": "unused"]) { a, _ in a }))
+        let container = try await lookup(request, context)
+        try policy.enforce("container:update", context.identity, targetProject: container.projectID)
+        try ContainerStateRules.check(action: "update", container: container)
+        if spec.cpu != nil || spec.memory != nil {
+            try await nodeCalls(for: container).update(of: container, cpu: spec.cpu, memoryMB: spec.memory)
+        }
+        let updated = try await store.updateContainer(uuid: container.uuid) { c in
+            if let name = spec.name { c.name = name }
+            if let autoHeal = spec.autoHeal { c.autoHeal = autoHeal }
+            if let cpu = spec.cpu { c.cpu = cpu }
+            if let memory = spec.memory { c.memory = String(memory) }
+        }
+        guard let updated else { throw ZunError.containerNotFound(container.uuid) }
+        return try JSONResponse.make(ContainerView.render(updated, hostURL: request.hostURL, identity: context.identity, policy: policy))
+    }
+
+    /// `POST …/rename?name=` (1.1–1.13; PATCH `name` replaces it).
+    @Sendable func rename(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        if context.apiVersion > APIVersion(1, 13) { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(["name"])
+        guard let name = params.values["name"] else { throw ZunError.schemaValidation("'name' is a required property") }
+        _ = try SchemaChecks.string("name", .string(name), nullable: false, minLength: 2, maxLength: 255, pattern: .name)
+        let container = try await lookup(request, context)
+        try policy.enforce("container:rename", context.identity, targetProject: container.projectID)
+        if container.name == name { throw ZunError.conflict("The new name for the container is the same as the old name.") }
+        let updated = try await store.updateContainer(uuid: container.uuid) { $0.name = name }
+        guard let updated else { throw ZunError.containerNotFound(container.uuid) }
+        return try JSONResponse.make(ContainerView.render(updated, hostURL: request.hostURL, identity: context.identity, policy: policy))
     }
 
     // MARK: Logs
@@ -280,11 +404,7 @@ struct ContainersController {
         let container = try await lookup(request, context)
         try policy.enforce("container:logs", context.identity, targetProject: container.projectID)
         try ContainerStateRules.check(action: "logs", container: container)
-        guard let host = container.host, container.containerID != nil else {
-            throw ZunError.invalidValue("Cannot operate an uncreated container.")
-        }
-        guard let calls = await dependencies.nodes.calls(forHost: host) else { throw ZunError.hostNotUp(host) }
-        let text = try await calls.logs(of: container, options: options)
+        let text = try await nodeCalls(for: container).logs(of: container, options: options)
         return try JSONResponse.make(JSONValue.string(text))
     }
 

@@ -27,8 +27,8 @@ struct ContainerFlows: Sendable {
             switch task.kind {
             case .create: try await CreateContainerFlow(flows: self, recorder: recorder, logger: logger).run(task)
             case .start: try await start(task, recorder, logger)
-            case .stop: try await stop(task, recorder, logger)
             case .delete: try await delete(task, recorder, logger)
+            case .stop, .pause, .unpause, .kill, .reboot: try await operate(task, recorder, logger)
             }
             try await Self.persistently(logger) { try await store.finishTask(id: id, error: nil, at: Date()) }
         } catch {
@@ -133,13 +133,31 @@ struct ContainerFlows: Sendable {
         }
     }
 
-    func stop(_ task: ComputeTask, _ recorder: ActionRecorder, _ logger: Logger) async throws {
+    /// One engine operation on an existing container (stop, pause, unpause, kill, reboot), under its event and
+    /// task state. As in Zun, a failed operation is recorded (event and action `Error`) and leaves the status as
+    /// it was; a container the engine lost becomes `Deleted` (auto-remove) or `Error`.
+    func operate(_ task: ComputeTask, _ recorder: ActionRecorder, _ logger: Logger) async throws {
         guard let container = try await store.container(uuid: task.containerUUID) else { return }
+        let id = container.containerID ?? container.dockerName
+        let (event, state): (String, ContainerTaskState) = switch task.kind {
+        case .stop: ("compute__do_container_stop", .containerStopping)
+        case .pause: ("compute__do_container_pause", .containerPausing)
+        case .unpause: ("compute__do_container_unpause", .containerUnpausing)
+        case .kill: ("compute__do_container_kill", .containerKilling)
+        case .reboot: ("compute__do_container_reboot", .containerRebooting)
+        case .create, .start, .delete: preconditionFailure("not an engine operation: \(task.kind)")
+        }
         do {
-            try await recorder.event("compute__do_container_stop") {
-                try await setTaskState(container.uuid, .containerStopping)
-                let id = container.containerID ?? container.dockerName
-                try await docker.stopContainer(id, timeout: task.payload.timeout, logger: logger)
+            try await recorder.event(event) {
+                try await setTaskState(container.uuid, state)
+                switch task.kind {
+                case .stop: try await docker.stopContainer(id, timeout: task.payload.timeout, logger: logger)
+                case .pause: try await docker.pauseContainer(id, logger: logger)
+                case .unpause: try await docker.unpauseContainer(id, logger: logger)
+                case .kill: try await docker.killContainer(id, signal: task.payload.signal, logger: logger)
+                case .reboot: try await docker.restartContainer(id, timeout: task.payload.timeout, logger: logger)
+                case .create, .start, .delete: break
+                }
                 guard let inspect = try await docker.inspectContainer(id, logger: logger) else {
                     throw DockerError(status: 404, message: "No such container: \(id)")
                 }
@@ -150,8 +168,11 @@ struct ContainerFlows: Sendable {
             try await vanished(container, error)
             try await recorder.finish(failed: true)
         } catch where Self.isOperationFailure(error) {
-            // Zun records a failed stop and leaves the status as it was.
-            try await setTaskState(container.uuid, nil)
+            try await store.updateContainer(uuid: container.uuid) { c in
+                c.taskState = nil
+                // A reboot that failed leaves `Restarting` behind; show what the engine says at the next sync.
+                if c.status == .restarting { c.status = .unknown }
+            }
             try await recorder.finish(failed: true)
         }
     }

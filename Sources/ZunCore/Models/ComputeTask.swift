@@ -6,7 +6,7 @@ import Foundation
 /// the agent restarts (design.md, "Task dispatch").
 public struct ComputeTask: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
-        case create, start, stop, delete
+        case create, start, stop, delete, pause, unpause, kill, reboot
     }
 
     public enum State: String, Codable, Sendable {
@@ -34,6 +34,8 @@ public struct ComputeTask: Codable, Sendable, Equatable {
         public var force: Bool?
         /// Set when the task was moved here from a host that died before starting it.
         public var rescheduledFrom: String?
+        /// The signal of a `kill` (nil: the engine's default, SIGKILL).
+        public var signal: String?
 
         public init(requestID: String, run: Bool? = nil, timeout: Int? = nil, force: Bool? = nil) {
             self.requestID = requestID

@@ -3,8 +3,8 @@ public enum NodeCallProtocol {
     /// Header carrying the shared secret of the cluster.
     public static let tokenHeader = "X-Zun-Node-Token"
 
-    /// Path of a container's logs on the agent.
-    public static func logsPath(_ uuid: String) -> String { "/node/v1/containers/\(uuid)/logs" }
+    /// Path of a container's node-local call (`logs`, `top`, `stats`, `update`) on the agent.
+    public static func path(_ uuid: String, _ call: String) -> String { "/node/v1/containers/\(uuid)/\(call)" }
 
     /// Query items of `LogOptions`.
     public static func query(_ options: LogOptions) -> [(String, String)] {

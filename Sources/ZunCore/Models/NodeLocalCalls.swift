@@ -22,6 +22,12 @@ public struct LogOptions: Sendable, Equatable {
 /// In `zun dev` the local agent answers directly; in a cluster a client proxies to the agent's endpoint.
 public protocol NodeLocalCalls: Sendable {
     func logs(of container: Container, options: LogOptions) async throws -> String
+    /// `ps` in the container, in Docker's `{"Titles": [...], "Processes": [[...]]}` shape.
+    func top(of container: Container, psArgs: String?) async throws -> JSONValue
+    /// One sample of resource usage in Zun's stats shape.
+    func stats(of container: Container) async throws -> JSONValue
+    /// Changes cpu (vCPU) and/or memory (MB) of the running container in place.
+    func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws
 }
 
 /// Finds the `NodeLocalCalls` for a host; nil when the host is unknown or unreachable.

@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import NIOCore
+
+extension DockerClient {
+    public func pauseContainer(_ id: String, logger: Logger) async throws {
+        _ = try await send(.POST, "/containers/\(id)/pause", timeout: .seconds(30), logger: logger)
+    }
+
+    public func unpauseContainer(_ id: String, logger: Logger) async throws {
+        _ = try await send(.POST, "/containers/\(id)/unpause", timeout: .seconds(30), logger: logger)
+    }
+
+    /// Sends `signal` (a name like `SIGTERM`/`TERM` or a number); nil means the engine's default, SIGKILL.
+    public func killContainer(_ id: String, signal: String?, logger: Logger) async throws {
+        let query = signal.map { [("signal", $0)] } ?? []
+        _ = try await send(.POST, "/containers/\(id)/kill", query: query, timeout: .seconds(30), logger: logger)
+    }
+
+    /// Restarts, killing after `timeout` seconds.
+    public func restartContainer(_ id: String, timeout: Int?, logger: Logger) async throws {
+        let query = timeout.map { [("t", String($0))] } ?? []
+        _ = try await send(
+            .POST, "/containers/\(id)/restart", query: query, timeout: .seconds(Int64((timeout ?? 10) + 30)), logger: logger
+        )
+    }
+
+    /// Changes resource limits of a container in place (memory in bytes; cpu as a CFS quota per 100 ms).
+    public func updateContainer(_ id: String, memoryBytes: Int64?, cpuQuota: Int?, logger: Logger) async throws {
+        struct Update: Encodable {
+            var Memory: Int64?
+            var MemorySwap: Int64?
+            var CpuPeriod: Int?
+            var CpuQuota: Int?
+        }
+        let body = Update(
+            Memory: memoryBytes, MemorySwap: memoryBytes.map { _ in -1 }, CpuPeriod: cpuQuota.map { _ in 100_000 },
+            CpuQuota: cpuQuota
+        )
+        struct Warnings: Decodable { var Warnings: [String]? }
+        let _: Warnings = try await post("/containers/\(id)/update", json: body, timeout: .seconds(30), logger: logger)
+    }
+
+    /// `ps` inside the container: `{"Titles": [...], "Processes": [[...]]}`.
+    public func top(_ id: String, psArgs: String?, logger: Logger) async throws -> ContainerTop {
+        try await get("/containers/\(id)/top", query: psArgs.map { [("ps_args", $0)] } ?? [], logger: logger)
+    }
+
+    /// One sample of the container's resource usage.
+    public func stats(_ id: String, logger: Logger) async throws -> ContainerStats {
+        try await get("/containers/\(id)/stats", query: [("stream", "false")], timeout: .seconds(30), logger: logger)
+    }
+}
+
+/// The answer of `GET /containers/{id}/top`.
+public struct ContainerTop: Codable, Sendable {
+    public var titles: [String]
+    public var processes: [[String]]
+
+    enum CodingKeys: String, CodingKey {
+        case titles = "Titles"
+        case processes = "Processes"
+    }
+}
+
+/// The parts of a one-shot `GET /containers/{id}/stats` that Zun's stats view uses.
+public struct ContainerStats: Decodable, Sendable {
+    public var name: String?
+    public var cpuStats: CPUStats?
+    public var memoryStats: MemoryStats?
+    public var blkioStats: BlkioStats?
+    public var networks: [String: NetworkStats]?
+
+    public struct CPUStats: Decodable, Sendable {
+        public var cpuUsage: CPUUsage?
+        public var systemCPUUsage: UInt64?
+        public var onlineCPUs: Int?
+
+        public struct CPUUsage: Decodable, Sendable {
+            public var totalUsage: UInt64?
+            enum CodingKeys: String, CodingKey { case totalUsage = "total_usage" }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case cpuUsage = "cpu_usage"
+            case systemCPUUsage = "system_cpu_usage"
+            case onlineCPUs = "online_cpus"
+        }
+    }
+
+    public struct MemoryStats: Decodable, Sendable {
+        public var usage: UInt64?
+        public var limit: UInt64?
+        public var stats: [String: UInt64]?
+    }
+
+    public struct BlkioStats: Decodable, Sendable {
+        public var ioServiceBytesRecursive: [Entry]?
+
+        public struct Entry: Decodable, Sendable {
+            public var op: String
+            public var value: UInt64
+        }
+
+        enum CodingKeys: String, CodingKey { case ioServiceBytesRecursive = "io_service_bytes_recursive" }
+    }
+
+    public struct NetworkStats: Decodable, Sendable {
+        public var rxBytes: UInt64
+        public var txBytes: UInt64
+        enum CodingKeys: String, CodingKey {
+            case rxBytes = "rx_bytes"
+            case txBytes = "tx_bytes"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case cpuStats = "cpu_stats"
+        case memoryStats = "memory_stats"
+        case blkioStats = "blkio_stats"
+        case networks
+    }
+}

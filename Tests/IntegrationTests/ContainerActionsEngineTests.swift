@@ -1,0 +1,58 @@
+import DockerEngine
+import Foundation
+import Testing
+import ZunCore
+import ZunTestSupport
+
+/// pause, unpause, kill, reboot, top, stats and live resource updates on the real engine.
+@Suite(.serialized)
+struct ContainerActionsEngineTests {
+    @Test func pauseUnpauseKillRebootTopStatsAndUpdate() async throws {
+        try await EngineHarness.run { h in
+            let uuid = try await h.create(#"{"image": "busybox:1.35", "name": "act", "command": ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"], "memory": 64}"#)
+            try await h.waitFor(uuid, "Running")
+            func engineState() async throws -> ContainerInspect.State? {
+                try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)?.state
+            }
+
+            #expect(try await h.client.call(.post, "/v1/containers/act/pause").status == .accepted)
+            try await h.waitFor(uuid, "Paused")
+            #expect(try await engineState()?.paused == true)
+            #expect(try await h.client.call(.get, "/v1/containers/act/top").status == .conflict, "top needs Running")
+
+            #expect(try await h.client.call(.post, "/v1/containers/act/unpause").status == .accepted)
+            try await h.waitFor(uuid, "Running")
+            #expect(try await engineState()?.paused == false)
+
+            let top = try await h.client.call(.get, "/v1/containers/act/top?ps_args=aux")
+            #expect((top.object["Titles"] as? [String])?.isEmpty == false)
+            #expect((top.object["Processes"] as? [[String]])?.contains { $0.joined(separator: " ").contains("sleep 300") } == true)
+
+            let stats = try await h.client.call(.get, "/v1/containers/act/stats")
+            #expect(stats.object["CONTAINER"] as? String == "zun-\(uuid)")
+            #expect(stats.object["MEM LIMIT(MiB)"] as? Double == 64)
+            #expect((stats.object["BLOCK I/O(B)"] as? String)?.contains("/") == true)
+
+            let patched = try await h.client.call(.patch, "/v1/containers/act", json: #"{"memory": 128, "cpu": 0.5}"#)
+            #expect(patched.status == .ok)
+            #expect(patched.object["memory"] as? String == "128")
+            let limits = try await h.client.call(.get, "/v1/containers/act/stats")
+            #expect(limits.object["MEM LIMIT(MiB)"] as? Double == 128)
+
+            #expect(try await h.client.call(.post, "/v1/containers/act/reboot?timeout=2").status == .accepted)
+            try await h.waitFor(uuid, "Running")
+
+            #expect(try await h.client.call(.post, "/v1/containers/act/kill?signal=SIGKILL").status == .accepted)
+            let killed = try await h.waitFor(uuid, "Stopped")
+            #expect((killed["status_detail"] as? String)?.hasPrefix("Exited(137)") == true)
+
+            let actions = Set(try await h.store.actions(containerUUID: uuid).map(\.action))
+            #expect(actions == ["create", "pause", "unpause", "reboot", "kill"])
+            for action in try await h.store.actions(containerUUID: uuid) where action.action != "create" {
+                let events = try await h.store.events(actionID: action.id!)
+                #expect(events.first?.event == "compute__do_container_\(action.action)")
+                #expect(events.first?.result == "Success")
+            }
+        }
+    }
+}
