@@ -52,6 +52,16 @@ struct RemoteNodeCalls: NodeLocalCalls {
         try await call(.GET, container, "stats", query: [])
     }
 
+    func execute(in container: Container, command: [String]) async throws -> (output: String, exitCode: Int?) {
+        let body = try JSONEncoder().encode(command)
+        let reply = try await call(.POST, container, "execute", query: [], body: body)
+        guard case .object(let object) = reply, case .string(let output) = object["output"] ?? .null else {
+            throw ZunError.internalError("node endpoint of \(host) sent no exec output")
+        }
+        if case .int(let code) = object["exit_code"] ?? .null { return (output, code) }
+        return (output, nil)
+    }
+
     func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws {
         var query: [(String, String)] = []
         if let cpu { query.append(("cpu", String(cpu))) }
@@ -60,17 +70,23 @@ struct RemoteNodeCalls: NodeLocalCalls {
     }
 
     /// Calls the agent and decodes its JSON answer; the agent's errors come back as `ZunError`s.
-    private func call(_ method: HTTPMethod, _ container: Container, _ name: String, query: [(String, String)]) async throws -> JSONValue {
-        let data = try await send(method, NodeCallProtocol.path(container.uuid, name), query: query)
+    private func call(
+        _ method: HTTPMethod, _ container: Container, _ name: String, query: [(String, String)], body: Data? = nil
+    ) async throws -> JSONValue {
+        let data = try await send(method, NodeCallProtocol.path(container.uuid, name), query: query, body: body)
         return try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)]) async throws -> Data {
+    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: Data?) async throws -> Data {
         var components = URLComponents(string: endpoint + path)
         components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
         guard let url = components?.string else { throw ZunError.internalError("bad node endpoint \(endpoint)") }
         var request = HTTPClientRequest(url: url)
         request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
         request.headers.add(name: NodeCallProtocol.tokenHeader, value: secret)
         let response: HTTPClientResponse
         do {

@@ -29,6 +29,14 @@ struct LocalNodeCalls: NodeLocalCalls {
         return ZunStatsView.render(stats, name: container.dockerName)
     }
 
+    func execute(in container: Container, command: [String]) async throws -> (output: String, exitCode: Int?) {
+        do {
+            return try await engine(container) { try await docker.exec($0, command: command, timeout: .seconds(5), logger: logger) }
+        } catch let error as ZunError where error.status == 500 && error.message.contains("in time") {
+            throw ZunError.conflict("Execute command timed out after 5 s.")
+        }
+    }
+
     func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws {
         try await engine(container) { id in
             try await docker.updateContainer(

@@ -43,6 +43,13 @@ public enum NodeEndpoint {
         router.get(.init(NodeCallProtocol.path("{uuid}", "stats"))) { _, context in
             try await forContainer(context) { container in try jsonResponse(try await calls.stats(of: container), status: .ok) }
         }
+        router.post(.init(NodeCallProtocol.path("{uuid}", "execute"))) { request, context in
+            try await forContainer(context) { container in
+                let command = try await request.decode(as: [String].self, context: context)
+                let result = try await calls.execute(in: container, command: command)
+                return try jsonResponse(["output": JSONValue.string(result.output), "exit_code": result.exitCode.map(JSONValue.int) ?? .null], status: .ok)
+            }
+        }
         router.post(.init(NodeCallProtocol.path("{uuid}", "update"))) { request, context in
             try await forContainer(context) { container in
                 let query = request.uri.queryParameters

@@ -32,7 +32,7 @@ public protocol ZunStore: Sendable {
     @discardableResult
     func updateContainer(
         uuid: String, actions: [ContainerAction], tasks: [ComputeTask],
-        _ change: @Sendable (inout Container) throws -> Void
+        _ change: @escaping @Sendable (inout Container) throws -> Void
     ) async throws -> Container?
 
     /// Removes the container record (its actions stay, like Zun's soft history).
@@ -69,7 +69,7 @@ public protocol ZunStore: Sendable {
     func services() async throws -> [ZunService]
     /// Changes one service record; nil when there is no such service.
     @discardableResult
-    func updateService(host: String, binary: String, _ change: @Sendable (inout ZunService) -> Void) async throws
+    func updateService(host: String, binary: String, _ change: @escaping @Sendable (inout ZunService) -> Void) async throws
         -> ZunService?
     /// Deletes a service record (and the compute node of a `zun-compute` service); false when absent.
     func deleteService(host: String, binary: String) async throws -> Bool
@@ -92,7 +92,7 @@ public protocol ZunStore: Sendable {
     /// host's lock, as for a create), updating the container in the same transaction. Returns the new host, or
     /// nil when no candidate fits or the task is no longer unfinished on `fromHost`.
     func rescheduleTask(
-        id: Int64, fromHost: String, placement: Placement, _ change: @Sendable (inout Container, String) -> Void
+        id: Int64, fromHost: String, placement: Placement, _ change: @escaping @Sendable (inout Container, String) -> Void
     ) async throws -> String?
     /// Marks an unfinished task of `fromHost` failed; false when it already finished or moved (another
     /// reaper got there first).
@@ -104,7 +104,7 @@ public protocol ZunStore: Sendable {
 extension ZunStore {
     /// Reads, changes and writes one container atomically.
     @discardableResult
-    public func updateContainer(uuid: String, _ change: @Sendable (inout Container) throws -> Void) async throws -> Container? {
+    public func updateContainer(uuid: String, _ change: @escaping @Sendable (inout Container) throws -> Void) async throws -> Container? {
         try await updateContainer(uuid: uuid, actions: [], tasks: [], change)
     }
 }

@@ -28,6 +28,20 @@ struct ContainerActionsEngineTests {
             #expect((top.object["Titles"] as? [String])?.isEmpty == false)
             #expect((top.object["Processes"] as? [[String]])?.contains { $0.joined(separator: " ").contains("sleep 300") } == true)
 
+            let exec = try await h.client.call(.post, "/v1/containers/act/execute?command=sh%20-c%20%27echo%20hi%3B%20exit%203%27")
+            #expect(exec.object["output"] as? String == "hi\n")
+            #expect(exec.object["exit_code"] as? Int == 3)
+            #expect(exec.object["exec_id"] is NSNull)
+            #expect(try await h.client.call(.post, "/v1/containers/act/execute").status == .badRequest)
+            #expect(try await h.client.call(.post, "/v1/containers/act/execute?command=ls&interactive=true").status == .badRequest)
+            var latencies: [Duration] = []
+            for _ in 0..<20 {
+                let start = ContinuousClock.now
+                _ = try await h.client.call(.post, "/v1/containers/act/execute?command=echo%20x")
+                latencies.append(ContinuousClock.now - start)
+            }
+            print("execute echo: median \(latencies.sorted()[10]) over 20 (in-process API, real engine)")
+
             let stats = try await h.client.call(.get, "/v1/containers/act/stats")
             #expect(stats.object["CONTAINER"] as? String == "zun-\(uuid)")
             #expect(stats.object["MEM LIMIT(MiB)"] as? Double == 64)

@@ -72,8 +72,11 @@ struct CreateFlowEngineTests {
             let uuid = try await h.create(#"{"image": "busybox:1.35", "command": ["/no/such/binary"]}"#)
             let view = try await h.waitFor(uuid, "Error")
             #expect((view["status_reason"] as? String)?.contains("/no/such/binary") == true, "\(view["status_reason"] ?? "")")
-            let create = try #require(try await h.store.actions(containerUUID: uuid).first)
-            #expect(create.message == "Error")
+            // The action is finished just after the status is written.
+            let message = try await TestSupport.eventually(timeout: .seconds(10)) {
+                try await h.store.actions(containerUUID: uuid).first?.message
+            }
+            #expect(message == "Error")
         }
     }
 }

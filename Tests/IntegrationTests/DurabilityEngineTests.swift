@@ -51,7 +51,11 @@ struct DurabilityEngineTests {
         }
         let engine = try await docker.listContainers(withLabel: "\(ContainerSpecBuilder.uuidLabel)=\(uuid)", logger: TestSupport.logger)
         #expect(engine.count == 1, "exactly one engine container for the record")
-        #expect(try await store.tasks(containerUUID: uuid).allSatisfy { $0.state == .done })
+        // The task is marked done just after the container shows Running.
+        let tasksDone = try? await TestSupport.eventually(timeout: .seconds(10)) {
+            try await store.tasks(containerUUID: uuid).allSatisfy { $0.state == .done } ? true : nil
+        }
+        #expect(tasksDone == true)
         try? await docker.removeContainer("zun-\(uuid)", force: true, logger: TestSupport.logger)
         try await store.close()
     }

@@ -41,6 +41,26 @@ extension DockerClient {
         let _: Warnings = try await post("/containers/\(id)/update", json: body, timeout: .seconds(30), logger: logger)
     }
 
+    /// Runs `command` in the container and waits for it: returns its combined output and exit code.
+    public func exec(_ id: String, command: [String], timeout: Duration, logger: Logger) async throws -> (output: String, exitCode: Int?) {
+        struct Create: Encodable {
+            var Cmd: [String]
+            var AttachStdout = true
+            var AttachStderr = true
+        }
+        struct Created: Decodable { var Id: String }
+        struct Start: Encodable {
+            var Detach = false
+            var Tty = false
+        }
+        struct Inspect: Decodable { var ExitCode: Int? }
+        let created: Created = try await post("/containers/\(id)/exec", json: Create(Cmd: command), logger: logger)
+        let body = ByteBuffer(bytes: try JSONEncoder().encode(Start()))
+        let output = try await send(.POST, "/exec/\(created.Id)/start", body: body, timeout: timeout, logger: logger)
+        let inspect: Inspect = try await get("/exec/\(created.Id)/json", logger: logger)
+        return (Self.demultiplex(output.body), inspect.ExitCode)
+    }
+
     /// `ps` inside the container: `{"Titles": [...], "Processes": [[...]]}`.
     public func top(_ id: String, psArgs: String?, logger: Logger) async throws -> ContainerTop {
         try await get("/containers/\(id)/top", query: psArgs.map { [("ps_args", $0)] } ?? [], logger: logger)

@@ -57,6 +57,21 @@ struct ContainersController {
                 try await calls.stats(of: container)
             }
         }
+        group.post("/{ident}/execute") { request, context in
+            try await nodeCall("execute", request, context, allowed: ["command", "run", "interactive"]) { calls, container, params in
+                guard let text = params.values["command"], !text.isEmpty else {
+                    throw ZunError.schemaValidation("'command' is a required property")
+                }
+                guard try params.bool("run", default: true), !(try params.bool("interactive")) else {
+                    throw ZunError.invalidValue("Interactive exec (run=false or interactive=true) is not supported yet; use run=true.")
+                }
+                let result = try await calls.execute(in: container, command: try Shlex.split(text))
+                return [
+                    "output": .string(result.output), "exit_code": result.exitCode.map(JSONValue.int) ?? .null,
+                    "exec_id": .null, "proxy_url": .null,
+                ]
+            }
+        }
         group.patch("/{ident}", use: update)
         group.post("/{ident}/rename", use: rename)
         group.get("/{ident}/container_actions", use: actions)

@@ -26,6 +26,8 @@ public protocol NodeLocalCalls: Sendable {
     func top(of container: Container, psArgs: String?) async throws -> JSONValue
     /// One sample of resource usage in Zun's stats shape.
     func stats(of container: Container) async throws -> JSONValue
+    /// Runs a command in the container and waits (up to Zun's `execute_timeout`) for its output and exit code.
+    func execute(in container: Container, command: [String]) async throws -> (output: String, exitCode: Int?)
     /// Changes cpu (vCPU) and/or memory (MB) of the running container in place.
     func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws
 }

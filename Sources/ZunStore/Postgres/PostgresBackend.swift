@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Logging
 import PostgresKit
 import PostgresNIO
@@ -19,14 +20,47 @@ final class PostgresBackend: SQLBackend {
     }
 
     @discardableResult
-    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            try await SQLTransaction.run(on: connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await Self.withDeadline(operationTimeout) {
+            try await self.client.withConnection { connection in
+                try await SQLTransaction.run(on: connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
+            }
         }
     }
 
-    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await Self.withDeadline(operationTimeout) {
+            try await self.client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+        }
+    }
+
+    /// No store call may wait longer than this. Seen here: across a server restart a call could wait forever
+    /// on the pool; bounding it turns that into an error the caller retries (tasks are deferred and rerun).
+    let operationTimeout: Duration = .seconds(20)
+
+    /// Runs `operation`, or throws when it has not finished by `timeout` (it is then cancelled and abandoned).
+    static func withDeadline<T: Sendable>(
+        _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let resumed = NIOLockedValueBox(false)
+        let claim: @Sendable () -> Bool = { resumed.withLockedValue { done in defer { done = true }; return !done } }
+        return try await withCheckedThrowingContinuation { continuation in
+            let work = Task {
+                do {
+                    let value = try await operation()
+                    if claim() { continuation.resume(returning: value) }
+                } catch {
+                    if claim() { continuation.resume(throwing: error) }
+                }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                if claim() {
+                    work.cancel()
+                    continuation.resume(throwing: StoreError("database call did not finish within \(timeout)"))
+                }
+            }
+        }
     }
 
     func taskWritten(host: String, in db: any SQLDatabase) async throws {

@@ -23,9 +23,9 @@ protocol SQLBackend: Sendable {
     var dialect: StoreDialect { get }
     /// Runs `body` in one transaction on one connection; commits on return, rolls back on throw.
     @discardableResult
-    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs read-only statements.
-    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Called inside the transaction that wrote a task for `host` (PostgreSQL sends a NOTIFY on commit).
     func taskWritten(host: String, in db: any SQLDatabase) async throws
     /// Wakes local waiters after the transaction committed.

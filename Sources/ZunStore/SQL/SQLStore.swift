@@ -148,7 +148,7 @@ public final class SQLStore: ZunStore {
 
     public func updateContainer(
         uuid: String, actions: [ContainerAction], tasks: [ComputeTask],
-        _ change: @Sendable (inout Container) throws -> Void
+        _ change: @escaping @Sendable (inout Container) throws -> Void
     ) async throws -> Container? {
         let updated: Container? = try await backend.transaction { db in
             guard let row = try await db.rows(
@@ -424,7 +424,7 @@ public final class SQLStore: ZunStore {
         }
     }
 
-    public func updateService(host: String, binary: String, _ change: @Sendable (inout ZunService) -> Void) async throws
+    public func updateService(host: String, binary: String, _ change: @escaping @Sendable (inout ZunService) -> Void) async throws
         -> ZunService?
     {
         try await backend.transaction { db in
@@ -551,7 +551,7 @@ public final class SQLStore: ZunStore {
     }
 
     public func rescheduleTask(
-        id: Int64, fromHost: String, placement: Placement, _ change: @Sendable (inout Container, String) -> Void
+        id: Int64, fromHost: String, placement: Placement, _ change: @escaping @Sendable (inout Container, String) -> Void
     ) async throws -> String? {
         let moved: String? = try await backend.transaction { db in
             guard let row = try await db.rows("SELECT * FROM task WHERE id = ?\(self.dialect.forUpdate)", [id]).first else {

@@ -27,11 +27,11 @@ final class SQLiteBackend: SQLBackend {
     private var db: any SQLDatabase { connection.sql(queryLogLevel: nil) }
 
     @discardableResult
-    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await mutex.withLock { try await SQLTransaction.run(on: db, begin: "BEGIN IMMEDIATE", body) }
     }
 
-    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await mutex.withLock { try await body(db) }
     }
 
