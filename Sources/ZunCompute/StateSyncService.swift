@@ -24,9 +24,11 @@ struct StateSyncService: Service {
     func syncOnce() async throws {
         let logger = agent.logger
         let flows = ContainerFlows(agent: agent)
+        // Records first, engine second: a container created in between is then in the engine list.
+        let records = try await agent.store.containers(onHost: agent.configuration.hostName)
         let engine = try await agent.docker.listContainers(withLabel: ContainerSpecBuilder.uuidLabel, logger: logger)
         let present = Set(engine.compactMap { $0.labels?[ContainerSpecBuilder.uuidLabel] })
-        for container in try await agent.store.containers(onHost: agent.configuration.hostName) {
+        for container in records {
             // Skip records a task is working on, and those not yet (or no longer) backed by the engine.
             guard container.taskState == nil,
                   ![.creating, .deleting, .deleted, .restarting].contains(container.status)
@@ -37,6 +39,8 @@ struct StateSyncService: Service {
                 if mapped.status != container.status || mapped.detail != container.statusDetail {
                     try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: false)
                 }
+            } else if try await flows.inspect(container, logger: logger) != nil {
+                continue  // made after the engine list was read
             } else if container.autoRemove {
                 try await agent.store.updateContainer(uuid: container.uuid) {
                     if $0.taskState == nil { $0.status = .deleted }

@@ -47,15 +47,15 @@ struct DurabilityEngineTests {
                 return c?.status == .running ? c : nil
             }
             #expect(running.containerID != nil)
+            // The task is marked done just after the container shows Running; wait before stopping the agent.
+            let tasksDone = try? await TestSupport.eventually(timeout: .seconds(10)) {
+                try await store.tasks(containerUUID: uuid).allSatisfy { $0.state == .done } ? true : nil
+            }
+            #expect(tasksDone == true)
             group.cancelAll()
         }
         let engine = try await docker.listContainers(withLabel: "\(ContainerSpecBuilder.uuidLabel)=\(uuid)", logger: TestSupport.logger)
         #expect(engine.count == 1, "exactly one engine container for the record")
-        // The task is marked done just after the container shows Running.
-        let tasksDone = try? await TestSupport.eventually(timeout: .seconds(10)) {
-            try await store.tasks(containerUUID: uuid).allSatisfy { $0.state == .done } ? true : nil
-        }
-        #expect(tasksDone == true)
         try? await docker.removeContainer("zun-\(uuid)", force: true, logger: TestSupport.logger)
         try await store.close()
     }
