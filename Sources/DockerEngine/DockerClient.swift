@@ -62,12 +62,14 @@ public final class DockerClient: Sendable {
     /// A raw response: status and the whole body.
     struct RawResponse {
         var status: Int
+        var headers: HTTPHeaders
         var body: ByteBuffer
     }
 
     func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: ByteBuffer? = nil,
-        headers: [(String, String)] = [], timeout: Duration, maxBodyBytes: Int = 64 << 20, logger: Logger
+        contentType: String = "application/json", headers: [(String, String)] = [], timeout: Duration,
+        maxBodyBytes: Int = 64 << 20, logger: Logger
     ) async throws -> RawResponse {
         var url = baseURL + (apiVersion.isEmpty ? "" : "/v\(apiVersion)") + path
         if !query.isEmpty {
@@ -81,7 +83,7 @@ public final class DockerClient: Sendable {
         request.headers.add(name: "Host", value: "docker")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(body)
         }
         let response: HTTPClientResponse
@@ -94,12 +96,17 @@ public final class DockerClient: Sendable {
         } catch {
             throw DockerError.unreachable(endpoint, "\(error)")
         }
-        let bytes = try await response.body.collect(upTo: maxBodyBytes)
+        let bytes: ByteBuffer
+        do {
+            bytes = try await response.body.collect(upTo: maxBodyBytes)
+        } catch let error as NIOTooManyBytesError {
+            throw DockerError(status: 413, message: "the engine's answer is larger than \(maxBodyBytes) bytes (\(error))")
+        }
         let status = Int(response.status.code)
         guard (200..<400).contains(status) else {
             throw DockerError(status: status, message: Self.message(from: bytes))
         }
-        return RawResponse(status: status, body: bytes)
+        return RawResponse(status: status, headers: response.headers, body: bytes)
     }
 
     func get<T: Decodable>(_ path: String, query: [(String, String)] = [], timeout: Duration = .seconds(30), logger: Logger) async throws -> T {

@@ -62,6 +62,24 @@ struct RemoteNodeCalls: NodeLocalCalls {
         return (output, nil)
     }
 
+    func getArchive(of container: Container, path: String) async throws -> (base64: String, stat: JSONValue) {
+        let reply = try await call(.GET, container, "get_archive", query: [("path", path)])
+        guard case .object(let object) = reply, case .string(let data) = object["data"] ?? .null else {
+            throw ZunError.internalError("node endpoint of \(host) sent no archive")
+        }
+        return (data, object["stat"] ?? .object([:]))
+    }
+
+    func putArchive(into container: Container, path: String, base64: String) async throws {
+        _ = try await call(.POST, container, "put_archive", query: [("path", path)], body: try JSONEncoder().encode(base64))
+    }
+
+    func commit(_ container: Container, repository: String, tag: String) async throws -> String {
+        let reply = try await call(.POST, container, "commit", query: [("repository", repository), ("tag", tag)])
+        guard case .string(let id) = reply else { throw ZunError.internalError("node endpoint of \(host) sent no image id") }
+        return id
+    }
+
     func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws {
         var query: [(String, String)] = []
         if let cpu { query.append(("cpu", String(cpu))) }

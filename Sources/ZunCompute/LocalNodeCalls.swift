@@ -1,3 +1,5 @@
+import Foundation
+import NIOCore
 import DockerEngine
 import Logging
 import ZunCore
@@ -37,6 +39,29 @@ struct LocalNodeCalls: NodeLocalCalls {
         }
     }
 
+    /// Archives larger than this are refused with a clear error rather than loaded into memory.
+    static let maxArchiveBytes = 32 << 20
+
+    func getArchive(of container: Container, path: String) async throws -> (base64: String, stat: JSONValue) {
+        let (tar, stat) = try await engine(container) {
+            try await docker.getArchive($0, path: path, maxBytes: Self.maxArchiveBytes, logger: logger)
+        }
+        let statValue = stat.flatMap { Data(base64Encoded: $0) }.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
+        return (Data(tar.readableBytesView).base64EncodedString(), statValue ?? .object([:]))
+    }
+
+    func putArchive(into container: Container, path: String, base64: String) async throws {
+        guard let data = Data(base64Encoded: base64) else { throw ZunError.invalidValue("The archive data is not valid base64.") }
+        guard data.count <= Self.maxArchiveBytes else {
+            throw ZunError.invalidValue("The archive is larger than \(Self.maxArchiveBytes) bytes.")
+        }
+        try await engine(container) { try await docker.putArchive($0, path: path, tar: ByteBuffer(bytes: data), logger: logger) }
+    }
+
+    func commit(_ container: Container, repository: String, tag: String) async throws -> String {
+        try await engine(container) { try await docker.commit($0, repository: repository, tag: tag, logger: logger) }
+    }
+
     func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws {
         try await engine(container) { id in
             try await docker.updateContainer(
@@ -54,8 +79,10 @@ struct LocalNodeCalls: NodeLocalCalls {
             return try await call(id)
         } catch let error as DockerError where error.isNotFound {
             throw ZunError.conflict("No such container: \(id) in docker")
-        } catch let error as DockerError where error.isConflict || error.status == 400 {
+        } catch let error as DockerError where error.isConflict {
             throw ZunError.conflict(error.message)
+        } catch let error as DockerError where error.status == 400 || error.status == 413 {
+            throw ZunError.invalidValue(error.message)
         } catch let error as DockerError {
             throw ZunError.internalError(error.message)
         }

@@ -50,6 +50,30 @@ public enum NodeEndpoint {
                 return try jsonResponse(["output": JSONValue.string(result.output), "exit_code": result.exitCode.map(JSONValue.int) ?? .null], status: .ok)
             }
         }
+        router.get(.init(NodeCallProtocol.path("{uuid}", "get_archive"))) { request, context in
+            try await forContainer(context) { container in
+                let path = request.uri.queryParameters["path"].map(String.init) ?? ""
+                let (data, stat) = try await calls.getArchive(of: container, path: path)
+                return try jsonResponse(["data": JSONValue.string(data), "stat": stat], status: .ok)
+            }
+        }
+        router.post(.init(NodeCallProtocol.path("{uuid}", "put_archive"))) { request, context in
+            try await forContainer(context) { container in
+                let path = request.uri.queryParameters["path"].map(String.init) ?? ""
+                let data = try await request.decode(as: String.self, context: context)
+                try await calls.putArchive(into: container, path: path, base64: data)
+                return try jsonResponse(JSONValue.null, status: .ok)
+            }
+        }
+        router.post(.init(NodeCallProtocol.path("{uuid}", "commit"))) { request, context in
+            try await forContainer(context) { container in
+                let query = request.uri.queryParameters
+                let id = try await calls.commit(
+                    container, repository: query["repository"].map(String.init) ?? "", tag: query["tag"].map(String.init) ?? "latest"
+                )
+                return try jsonResponse(JSONValue.string(id), status: .ok)
+            }
+        }
         router.post(.init(NodeCallProtocol.path("{uuid}", "update"))) { request, context in
             try await forContainer(context) { container in
                 let query = request.uri.queryParameters

@@ -61,6 +61,34 @@ extension DockerClient {
         return (Self.demultiplex(output.body), inspect.ExitCode)
     }
 
+    /// A tar of `path` in the container, with the engine's stat of that path (base64 JSON header).
+    public func getArchive(_ id: String, path: String, maxBytes: Int, logger: Logger) async throws -> (tar: ByteBuffer, stat: String?) {
+        let response = try await send(
+            .GET, "/containers/\(id)/archive", query: [("path", path)], timeout: .seconds(120), maxBodyBytes: maxBytes,
+            logger: logger
+        )
+        return (response.body, response.headers["X-Docker-Container-Path-Stat"].first)
+    }
+
+    /// Extracts a tar into directory `path` of the container.
+    public func putArchive(_ id: String, path: String, tar: ByteBuffer, logger: Logger) async throws {
+        _ = try await send(
+            .PUT, "/containers/\(id)/archive", query: [("path", path)], body: tar, contentType: "application/x-tar",
+            timeout: .seconds(120), logger: logger
+        )
+    }
+
+    /// Commits the container to `repository:tag` (pausing it meanwhile); returns the image id.
+    public func commit(_ id: String, repository: String, tag: String, logger: Logger) async throws -> String {
+        struct Committed: Decodable { var Id: String }
+        struct Empty: Encodable {}
+        let committed: Committed = try await post(
+            "/commit", query: [("container", id), ("repo", repository), ("tag", tag), ("pause", "1")], json: Empty(),
+            timeout: .seconds(300), logger: logger
+        )
+        return committed.Id
+    }
+
     /// `ps` inside the container: `{"Titles": [...], "Processes": [[...]]}`.
     public func top(_ id: String, psArgs: String?, logger: Logger) async throws -> ContainerTop {
         try await get("/containers/\(id)/top", query: psArgs.map { [("ps_args", $0)] } ?? [], logger: logger)

@@ -72,6 +72,34 @@ struct ContainersController {
                 ]
             }
         }
+        group.get("/{ident}/get_archive") { request, context in
+            try await nodeCall("get_archive", request, context, allowed: ["path"]) { calls, container, params in
+                guard let path = params.values["path"], !path.isEmpty else { throw ZunError.schemaValidation("'path' is a required property") }
+                let (data, stat) = try await calls.getArchive(of: container, path: path)
+                // Below 1.25 the tar travels as a raw (latin-1) string, from 1.25 as base64.
+                let body = context.apiVersion >= APIVersion(1, 25)
+                    ? data : String(decoding: Data(base64Encoded: data) ?? Data(), as: UTF8.self)
+                return ["data": .string(body), "stat": stat]
+            }
+        }
+        group.post("/{ident}/put_archive") { request, context in
+            try await nodeCall("put_archive", request, context, allowed: ["path", "data"]) { calls, container, params in
+                guard let path = params.values["path"], !path.isEmpty else { throw ZunError.schemaValidation("'path' is a required property") }
+                guard let data = params.values["data"] else { throw ZunError.schemaValidation("'data' is a required property") }
+                let base64: String
+                if context.apiVersion >= APIVersion(1, 25) {
+                    guard Data(base64Encoded: data) != nil else { throw ZunError(status: 400, code: "base64-exception", message: "Failed to decode the archive data: invalid base64.") }
+                    base64 = data
+                } else {
+                    base64 = Data(data.utf8).base64EncodedString()
+                }
+                try await calls.putArchive(into: container, path: path, base64: base64)
+                return .null
+            }
+        }
+        group.post("/{ident}/commit") { request, context in
+            try await commit(request, context)
+        }
         group.patch("/{ident}", use: update)
         group.post("/{ident}/rename", use: rename)
         group.get("/{ident}/container_actions", use: actions)
@@ -387,6 +415,33 @@ struct ContainersController {
         }
         guard let updated else { throw ZunError.containerNotFound(container.uuid) }
         return try JSONResponse.make(ContainerView.render(updated, hostURL: request.hostURL, identity: context.identity, policy: policy))
+    }
+
+    /// `POST …/commit?repository=&tag=`: a new image from the container (paused meanwhile by the engine),
+    /// recorded as Zun's `commit` action with its `compute__do_container_commit` event. 202 `{"uuid": <image id>}`.
+    private func commit(_ request: Request, _ context: ZunRequestContext) async throws -> Response {
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(["repository", "tag"])
+        guard let repository = params.values["repository"], !repository.isEmpty else {
+            throw ZunError.schemaValidation("'repository' is a required property")
+        }
+        let container = try await lookup(request, context)
+        try policy.enforce("container:commit", context.identity, targetProject: container.projectID)
+        try ContainerStateRules.check(action: "commit", container: container)
+        let calls = try await nodeCalls(for: container)
+        let now = Date()
+        try await store.updateContainer(uuid: container.uuid, actions: [makeAction("commit", container, context, now)], tasks: []) { _ in }
+        try await store.startEvent(containerUUID: container.uuid, requestID: context.requestID, event: "compute__do_container_commit", at: now)
+        do {
+            let id = try await calls.commit(container, repository: repository, tag: params.values["tag"] ?? "latest")
+            try await store.finishEvent(containerUUID: container.uuid, requestID: context.requestID, event: "compute__do_container_commit", result: "Success", traceback: nil, at: Date())
+            try await store.finishAction(containerUUID: container.uuid, requestID: context.requestID, failed: false, at: Date())
+            return try JSONResponse.make(JSONValue.object(["uuid": .string(id)]), status: .accepted)
+        } catch {
+            try? await store.finishEvent(containerUUID: container.uuid, requestID: context.requestID, event: "compute__do_container_commit", result: "Error", traceback: "\(error)", at: Date())
+            try? await store.finishAction(containerUUID: container.uuid, requestID: context.requestID, failed: true, at: Date())
+            throw error
+        }
     }
 
     /// `POST …/rename?name=` (1.1–1.13; PATCH `name` replaces it).

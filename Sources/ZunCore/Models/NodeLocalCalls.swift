@@ -28,6 +28,12 @@ public protocol NodeLocalCalls: Sendable {
     func stats(of container: Container) async throws -> JSONValue
     /// Runs a command in the container and waits (up to Zun's `execute_timeout`) for its output and exit code.
     func execute(in container: Container, command: [String]) async throws -> (output: String, exitCode: Int?)
+    /// A tar of `path` (base64) and the engine's stat of it (`name`, `size`, `mode`, `mtime`, `linkTarget`).
+    func getArchive(of container: Container, path: String) async throws -> (base64: String, stat: JSONValue)
+    /// Extracts a tar (base64) into directory `path`.
+    func putArchive(into container: Container, path: String, base64: String) async throws
+    /// Commits the container to `repository:tag`; returns the new image id.
+    func commit(_ container: Container, repository: String, tag: String) async throws -> String
     /// Changes cpu (vCPU) and/or memory (MB) of the running container in place.
     func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws
 }
