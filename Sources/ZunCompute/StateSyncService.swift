@@ -31,7 +31,7 @@ struct StateSyncService: Service {
         for container in records {
             // Skip records a task is working on, and those not yet (or no longer) backed by the engine.
             guard container.taskState == nil,
-                  ![.creating, .deleting, .deleted, .restarting].contains(container.status)
+                  ![.creating, .deleting, .deleted, .restarting, .rebuilding].contains(container.status)
             else { continue }
             if present.contains(container.uuid) {
                 guard let inspect = try await flows.inspect(container, logger: logger) else { continue }
@@ -45,6 +45,18 @@ struct StateSyncService: Service {
                 try await agent.store.updateContainer(uuid: container.uuid) {
                     if $0.taskState == nil { $0.status = .deleted }
                 }
+            } else if container.autoHeal, container.containerID != nil,
+                      [.created, .running, .stopped, .error].contains(container.status)
+            {
+                // Zun's auto_heal: a vanished container is rebuilt in place.
+                logger.notice("auto-healing a vanished container", metadata: [LogKey.containerUUID: "\(container.uuid)"])
+                let requestID = "req-" + UUID().uuidString.lowercased()
+                let now = Date()
+                try await agent.store.updateContainer(
+                    uuid: container.uuid,
+                    actions: [ContainerAction(action: "rebuild", containerUUID: container.uuid, requestID: requestID, userID: container.userID, projectID: container.projectID, startTime: now)],
+                    tasks: [ComputeTask(host: agent.configuration.hostName, containerUUID: container.uuid, kind: .rebuild, payload: .init(requestID: requestID, run: container.status == .running), createdAt: now)]
+                ) { $0.status = .rebuilding }
             } else if let id = container.containerID, container.status != .error {
                 logger.info("container vanished from the engine", metadata: [LogKey.containerUUID: "\(container.uuid)"])
                 try await agent.store.updateContainer(uuid: container.uuid) {

@@ -47,6 +47,25 @@ struct ContainersController {
             }
         }
         group.get("/{ident}/logs", use: logs)
+        group.post("/{ident}/rebuild") { request, context in
+            let params = try await ActionParameters.read(request, context: context)
+            try params.requireOnly(["image", "image_driver"])
+            if let driver = params.values["image_driver"], driver != "docker" {
+                throw ZunError.invalidValue("Invalid image driver \(driver): this service pulls images with Docker.")
+            }
+            if let image = params.values["image"] {
+                _ = try SchemaChecks.string("image", .string(image), nullable: false, minLength: 2, maxLength: 255, pattern: .image)
+            }
+            let current = try await lookup(request, context)
+            return try await dispatch(
+                "rebuild", kind: .rebuild, request, context, newStatus: .rebuilding,
+                change: { c in if let image = params.values["image"] { c.image = image } }
+            ) { _ in .init(requestID: context.requestID, run: current.status == .running) }
+        }
+        group.post("/{ident}/resize_container") { request, context in
+            if context.apiVersion < APIVersion(1, 19) { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+            return try await resize(request, context)
+        }
         group.get("/{ident}/top") { request, context in
             try await nodeCall("top", request, context, allowed: ["ps_args"]) { calls, container, params in
                 try await calls.top(of: container, psArgs: params.values["ps_args"])
@@ -315,7 +334,8 @@ struct ContainersController {
     /// setting `newStatus` (e.g. `Restarting` for a reboot) in the same write.
     private func dispatch(
         _ name: String, kind: ComputeTask.Kind, _ request: Request, _ context: ZunRequestContext,
-        newStatus: ContainerStatus? = nil, payload: (ActionParameters) throws -> ComputeTask.Payload
+        newStatus: ContainerStatus? = nil, change: @escaping @Sendable (inout Container) -> Void = { _ in },
+        payload: (ActionParameters) throws -> ComputeTask.Payload
     ) async throws -> Response {
         let params = try await ActionParameters.read(request, context: context)
         let taskPayload = try payload(params)
@@ -333,6 +353,7 @@ struct ContainersController {
             // The status may have moved since the check above; re-check inside the transaction.
             try ContainerStateRules.check(action: name, container: latest)
             if let newStatus { latest.status = newStatus }
+            change(&latest)
         }
         return JSONResponse.empty(.accepted)
     }
@@ -430,18 +451,48 @@ struct ContainersController {
         try ContainerStateRules.check(action: "commit", container: container)
         let calls = try await nodeCalls(for: container)
         let now = Date()
-        try await store.updateContainer(uuid: container.uuid, actions: [makeAction("commit", container, context, now)], tasks: []) { _ in }
+        // The engine pauses a running container while it commits; the task state keeps the periodic sync from
+        // recording that passing `Paused`.
+        try await store.updateContainer(uuid: container.uuid, actions: [makeAction("commit", container, context, now)], tasks: []) {
+            $0.taskState = .containerPausing
+        }
         try await store.startEvent(containerUUID: container.uuid, requestID: context.requestID, event: "compute__do_container_commit", at: now)
         do {
             let id = try await calls.commit(container, repository: repository, tag: params.values["tag"] ?? "latest")
+            try await store.updateContainer(uuid: container.uuid) { $0.taskState = nil }
             try await store.finishEvent(containerUUID: container.uuid, requestID: context.requestID, event: "compute__do_container_commit", result: "Success", traceback: nil, at: Date())
             try await store.finishAction(containerUUID: container.uuid, requestID: context.requestID, failed: false, at: Date())
             return try JSONResponse.make(JSONValue.object(["uuid": .string(id)]), status: .accepted)
         } catch {
+            _ = try? await store.updateContainer(uuid: container.uuid) { $0.taskState = nil }
             try? await store.finishEvent(containerUUID: container.uuid, requestID: context.requestID, event: "compute__do_container_commit", result: "Error", traceback: "\(error)", at: Date())
             try? await store.finishAction(containerUUID: container.uuid, requestID: context.requestID, failed: true, at: Date())
             throw error
         }
+    }
+
+    /// `POST …/resize_container` (1.19+): new cpu and/or memory applied by the host; 202 with the view as it
+    /// was before the change, and no quota check, as in Zun.
+    private func resize(_ request: Request, _ context: ZunRequestContext) async throws -> Response {
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(["cpu", "memory", "name", "auto_heal"])
+        var fields: [String: JSONValue] = ["image": "unused"]
+        if let cpu = params.values["cpu"] { fields["cpu"] = .string(cpu) }
+        if let memory = params.values["memory"] { fields["memory"] = .string(memory) }
+        let spec = try CreateContainerValidator(version: .maximum).validate(.object(fields))
+        let container = try await lookup(request, context)
+        try policy.enforce("container:resize_container", context.identity, targetProject: container.projectID)
+        try ContainerStateRules.check(action: "resize_container", container: container)
+        if spec.cpu != nil || spec.memory != nil {
+            try await nodeCalls(for: container).update(of: container, cpu: spec.cpu, memoryMB: spec.memory)
+            try await store.updateContainer(uuid: container.uuid) { c in
+                if let cpu = spec.cpu { c.cpu = cpu }
+                if let memory = spec.memory { c.memory = String(memory) }
+            }
+        }
+        return try JSONResponse.make(
+            ContainerView.render(container, hostURL: request.hostURL, identity: context.identity, policy: policy), status: .accepted
+        )
     }
 
     /// `POST …/rename?name=` (1.1–1.13; PATCH `name` replaces it).

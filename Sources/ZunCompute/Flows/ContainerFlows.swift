@@ -28,6 +28,7 @@ struct ContainerFlows: Sendable {
             case .create: try await CreateContainerFlow(flows: self, recorder: recorder, logger: logger).run(task)
             case .start: try await start(task, recorder, logger)
             case .delete: try await delete(task, recorder, logger)
+            case .rebuild: try await CreateContainerFlow(flows: self, recorder: recorder, logger: logger).rebuild(task)
             case .stop, .pause, .unpause, .kill, .reboot: try await operate(task, recorder, logger)
             }
             try await Self.persistently(logger) { try await store.finishTask(id: id, error: nil, at: Date()) }
@@ -145,7 +146,7 @@ struct ContainerFlows: Sendable {
         case .unpause: ("compute__do_container_unpause", .containerUnpausing)
         case .kill: ("compute__do_container_kill", .containerKilling)
         case .reboot: ("compute__do_container_reboot", .containerRebooting)
-        case .create, .start, .delete: preconditionFailure("not an engine operation: \(task.kind)")
+        case .create, .start, .delete, .rebuild: preconditionFailure("not an engine operation: \(task.kind)")
         }
         do {
             try await recorder.event(event) {
@@ -156,7 +157,7 @@ struct ContainerFlows: Sendable {
                 case .unpause: try await docker.unpauseContainer(id, logger: logger)
                 case .kill: try await docker.killContainer(id, signal: task.payload.signal, logger: logger)
                 case .reboot: try await docker.restartContainer(id, timeout: task.payload.timeout, logger: logger)
-                case .create, .start, .delete: break
+                case .create, .start, .delete, .rebuild: break
                 }
                 guard let inspect = try await docker.inspectContainer(id, logger: logger) else {
                     throw DockerError(status: 404, message: "No such container: \(id)")

@@ -46,6 +46,38 @@ struct CreateContainerFlow: Sendable {
         try await runStart(created)
     }
 
+    /// Zun's rebuild (§6.8): the engine container is replaced by a new one from the (possibly new) image,
+    /// keeping uuid, name and settings; it is started again if it was running. Any failure → `Error`.
+    func rebuild(_ task: ComputeTask) async throws {
+        guard let container = try await store.container(uuid: task.containerUUID) else { return }
+        do {
+            try await recorder.event("compute__do_container_rebuild") {
+                try await flows.setTaskState(container.uuid, .containerRebuilding)
+                try await docker.removeContainer(container.containerID ?? container.dockerName, force: true, logger: logger)
+                var fresh = container
+                fresh.containerID = nil
+                let image = try await ensureImage(fresh)
+                fresh = try await fillFromImage(fresh, image)
+                let inspect = try await ensureEngineContainer(fresh)
+                try await store.updateContainer(uuid: container.uuid) { c in
+                    c.status = .creating  // so the engine's "created" maps to Created
+                    c.statusReason = nil
+                    c.containerID = inspect.id
+                }
+                try await flows.refreshFromEngine(container.uuid, inspect: inspect)
+            }
+        } catch where ContainerFlows.isOperationFailure(error) {
+            try await flows.markError(container.uuid, reason: CreateContainerFlow.reason(error, container))
+            try await recorder.finish(failed: true)
+            return
+        }
+        guard task.payload.run == true, let rebuilt = try await store.container(uuid: container.uuid) else {
+            try await recorder.finish(failed: false)
+            return
+        }
+        try await runStart(rebuilt)
+    }
+
     private func runStart(_ container: Container) async throws {
         do {
             try await flows.startContainer(container, recorder, logger)

@@ -6,7 +6,7 @@ import Foundation
 /// the agent restarts (design.md, "Task dispatch").
 public struct ComputeTask: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
-        case create, start, stop, delete, pause, unpause, kill, reboot
+        case create, start, stop, delete, pause, unpause, kill, reboot, rebuild
     }
 
     public enum State: String, Codable, Sendable {

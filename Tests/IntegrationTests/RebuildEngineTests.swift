@@ -1,0 +1,53 @@
+import DockerEngine
+import Foundation
+import Testing
+import ZunCore
+import ZunTestSupport
+
+/// rebuild, auto_heal and resize_container on the real engine.
+@Suite(.serialized)
+struct RebuildEngineTests {
+    static let sleeper = #"["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]"#
+
+    @Test func rebuildReplacesTheEngineContainerAndKeepsTheRecord() async throws {
+        try await EngineHarness.run { h in
+            let uuid = try await h.create(#"{"image": "busybox:1.35", "name": "rb", "command": \#(Self.sleeper)}"#)
+            let before = try await h.waitFor(uuid, "Running")
+            let oldID = try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)?.id
+            #expect(try await h.client.call(.post, "/v1/containers/rb/rebuild?image_driver=glance").status == .badRequest)
+            #expect(try await h.client.call(.post, "/v1/containers/rb/rebuild").status == .accepted)
+            let after = try await h.waitFor(uuid, "Running")
+            #expect(after["name"] as? String == before["name"] as? String)
+            let newID = try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)?.id
+            #expect(newID != nil && newID != oldID, "a new engine container")
+            let rebuild = try #require(try await h.store.actions(containerUUID: uuid).first { $0.action == "rebuild" })
+            let events = try await h.store.events(actionID: rebuild.id!).map(\.event)
+            #expect(events.contains("compute__do_container_rebuild"))
+
+            // resize_container: 1.19+, answers with the view before the change.
+            #expect(try await h.client.call(.post, "/v1/containers/rb/resize_container?memory=128", version: "1.18").status == .notAcceptable)
+            let resized = try await h.client.call(.post, "/v1/containers/rb/resize_container?memory=128", version: "1.19")
+            #expect(resized.status == .accepted)
+            #expect(resized.object["memory"] as? String == "512")
+            #expect(try await h.show(uuid)["memory"] as? String == "128")
+            let stats = try await h.client.call(.get, "/v1/containers/rb/stats")
+            #expect(stats.object["MEM LIMIT(MiB)"] as? Double == 128)
+        }
+    }
+
+    @Test func autoHealRebuildsAVanishedContainer() async throws {
+        try await EngineHarness.run { h in
+            let uuid = try await h.create(#"{"image": "busybox:1.35", "command": \#(Self.sleeper), "auto_heal": true}"#)
+            try await h.waitFor(uuid, "Running")
+            let oldID = try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)?.id
+            try await h.docker.removeContainer("zun-\(uuid)", force: true, logger: TestSupport.logger)
+            let healed = try await TestSupport.eventually(timeout: .seconds(30)) {
+                let engine = try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)
+                let view = try await h.show(uuid)
+                return engine?.state?.running == true && engine?.id != oldID && view["status"] as? String == "Running" ? view : nil
+            }
+            #expect(healed["uuid"] as? String == uuid)
+            #expect(try await h.store.actions(containerUUID: uuid).contains { $0.action == "rebuild" })
+        }
+    }
+}
