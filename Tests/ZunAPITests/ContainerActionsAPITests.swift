@@ -62,4 +62,23 @@ struct ContainerActionsAPITests {
             #expect(try await harness.store.container(uuid: uuid)?.memory == "512")
         }
     }
+
+    @Test func rebuildWithAJSONBodyIsReadOnceAndPlusIsASpace() async throws {
+        try await APITestHarness.run { harness, client in
+            try await TestSupport.seedHost(harness.store, host: "node-1")
+            let uuid = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox", "name": "web"}"#).object["uuid"] as! String
+            try await harness.store.updateContainer(uuid: uuid) { $0.status = .stopped; $0.containerID = "abc" }
+            // python-zunclient sends action parameters in a JSON body: reading it twice used to crash the server.
+            let rebuilt = try await client.call(.post, "/v1/containers/web/rebuild", json: #"{"image": "busybox:1.35"}"#)
+            #expect(rebuilt.status == .accepted)
+            let record = try await harness.store.container(uuid: uuid)
+            #expect(record?.status == .rebuilding)
+            #expect(record?.image == "busybox:1.35")
+            #expect(try await harness.store.tasks(containerUUID: uuid).last?.kind == .rebuild)
+            // Form encoding: `+` is a space in query values.
+            _ = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox", "name": "web2"}"#)
+            let listed = try await client.call(.get, "/v1/containers?image=busybox&name=web2+")
+            #expect((listed.object["containers"] as? [Any])?.isEmpty == true, "'web2 ' is not 'web2'")
+        }
+    }
 }

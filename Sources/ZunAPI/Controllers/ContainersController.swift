@@ -58,7 +58,7 @@ struct ContainersController {
             }
             let current = try await lookup(request, context)
             return try await dispatch(
-                "rebuild", kind: .rebuild, request, context, newStatus: .rebuilding,
+                "rebuild", kind: .rebuild, request, context, params: params, newStatus: .rebuilding,
                 change: { c in if let image = params.values["image"] { c.image = image } }
             ) { _ in .init(requestID: context.requestID, run: current.status == .running) }
         }
@@ -68,7 +68,8 @@ struct ContainersController {
         }
         group.get("/{ident}/top") { request, context in
             try await nodeCall("top", request, context, allowed: ["ps_args"]) { calls, container, params in
-                try await calls.top(of: container, psArgs: params.values["ps_args"])
+                // python-zunclient sends ps_args=None when none was given.
+                try await calls.top(of: container, psArgs: params.values["ps_args"].flatMap { $0 == "None" || $0.isEmpty ? nil : $0 })
             }
         }
         group.get("/{ident}/stats") { request, context in
@@ -133,9 +134,7 @@ struct ContainersController {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
             throw ZunError(status: 415, code: "", message: "The server does not support the media type of the request; use application/json.", title: "Unsupported Media Type")
         }
-        let query = ActionParameters(values: Dictionary(
-            request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { $1 }
-        ))
+        let query = ActionParameters(values: ActionParameters.queryValues(request))
         try query.requireOnly(["run"])
         let run = try query.bool("run")
         let identity = context.identity
@@ -334,10 +333,12 @@ struct ContainersController {
     /// setting `newStatus` (e.g. `Restarting` for a reboot) in the same write.
     private func dispatch(
         _ name: String, kind: ComputeTask.Kind, _ request: Request, _ context: ZunRequestContext,
-        newStatus: ContainerStatus? = nil, change: @escaping @Sendable (inout Container) -> Void = { _ in },
+        params: ActionParameters? = nil, newStatus: ContainerStatus? = nil,
+        change: @escaping @Sendable (inout Container) -> Void = { _ in },
         payload: (ActionParameters) throws -> ComputeTask.Payload
     ) async throws -> Response {
-        let params = try await ActionParameters.read(request, context: context)
+        // The body can be read only once: callers that already read the parameters pass them in.
+        let params = if let params { params } else { try await ActionParameters.read(request, context: context) }
         let taskPayload = try payload(params)
         let container = try await lookup(request, context)
         try policy.enforce("container:\(name)", context.identity, targetProject: container.projectID)

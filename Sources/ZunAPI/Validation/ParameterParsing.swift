@@ -23,8 +23,7 @@ struct ActionParameters {
     var values: [String: String]
 
     static func read(_ request: Request, context: ZunRequestContext) async throws -> ActionParameters {
-        var values: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
+        var values = queryValues(request)
         if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true {
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             if buffer.readableBytes > 0 {
@@ -44,6 +43,20 @@ struct ActionParameters {
             }
         }
         return ActionParameters(values: values)
+    }
+
+    /// The query string as form data: `+` is a space (python-zunclient sends `command=echo+hi`), `%2B` a plus.
+    static func queryValues(_ request: Request) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String {
+                let spaced = part.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            values[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return values
     }
 
     /// Rejects parameters outside `allowed` with Zun's `Unknown parameters: ...` (400).
