@@ -422,7 +422,7 @@ struct ContainersController {
             throw ZunError.schemaValidation("Additional properties are not allowed (\(unexpected.map { "'\($0)'" }.joined(separator: ", ")) was unexpected)")
         }
         // The create schema's rules, property by property.
-        let spec = try CreateContainerValidator(version: .maximum).validate(.object(object.merging(["image": "unused"]) { a, _ in a }))
+        let spec = try CreateContainerValidator(version: .maximum).validateProperties(object)
         let container = try await lookup(request, context)
         try policy.enforce("container:update", context.identity, targetProject: container.projectID)
         try ContainerStateRules.check(action: "update", container: container)
@@ -477,10 +477,10 @@ struct ContainersController {
     private func resize(_ request: Request, _ context: ZunRequestContext) async throws -> Response {
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["cpu", "memory", "name", "auto_heal"])
-        var fields: [String: JSONValue] = ["image": "unused"]
+        var fields: [String: JSONValue] = [:]
         if let cpu = params.values["cpu"] { fields["cpu"] = .string(cpu) }
         if let memory = params.values["memory"] { fields["memory"] = .string(memory) }
-        let spec = try CreateContainerValidator(version: .maximum).validate(.object(fields))
+        let spec = try CreateContainerValidator(version: .maximum).validateProperties(fields)
         let container = try await lookup(request, context)
         try policy.enforce("container:resize_container", context.identity, targetProject: container.projectID)
         try ContainerStateRules.check(action: "resize_container", container: container)

@@ -86,6 +86,16 @@ struct CreateContainerValidator {
         return r
     }
 
+    /// Validates some create properties on their own (PATCH and resize_container reuse the create rules):
+    /// no required `image`, no version gates.
+    func validateProperties(_ object: [String: JSONValue]) throws -> CreateContainerRequest {
+        var r = CreateContainerRequest()
+        for (field, value) in object.sorted(by: { $0.key < $1.key }) {
+            try validate(field, value, into: &r)
+        }
+        return r
+    }
+
     private func validate(_ field: String, _ value: JSONValue, into r: inout CreateContainerRequest) throws {
         switch field {
         case "name":
