@@ -426,16 +426,7 @@ struct ContainersController {
         let container = try await lookup(request, context)
         try policy.enforce("container:update", context.identity, targetProject: container.projectID)
         try ContainerStateRules.check(action: "update", container: container)
-        if spec.cpu != nil || spec.memory != nil {
-            try await nodeCalls(for: container).update(of: container, cpu: spec.cpu, memoryMB: spec.memory)
-        }
-        let updated = try await store.updateContainer(uuid: container.uuid) { c in
-            if let name = spec.name { c.name = name }
-            if let autoHeal = spec.autoHeal { c.autoHeal = autoHeal }
-            if let cpu = spec.cpu { c.cpu = cpu }
-            if let memory = spec.memory { c.memory = String(memory) }
-        }
-        guard let updated else { throw ZunError.containerNotFound(container.uuid) }
+        let updated = try await apply(spec, to: container)
         return try JSONResponse.make(ContainerView.render(updated, hostURL: request.hostURL, identity: context.identity, policy: policy))
     }
 
@@ -472,6 +463,22 @@ struct ContainersController {
         }
     }
 
+    /// Applies PATCH-able fields: cpu and memory on the running container first (by its host), then every
+    /// given field in the record. Shared by PATCH and resize_container.
+    private func apply(_ spec: CreateContainerRequest, to container: Container) async throws -> Container {
+        if spec.cpu != nil || spec.memory != nil {
+            try await nodeCalls(for: container).update(of: container, cpu: spec.cpu, memoryMB: spec.memory)
+        }
+        let updated = try await store.updateContainer(uuid: container.uuid) { c in
+            if let name = spec.name { c.name = name }
+            if let autoHeal = spec.autoHeal { c.autoHeal = autoHeal }
+            if let cpu = spec.cpu { c.cpu = cpu }
+            if let memory = spec.memory { c.memory = String(memory) }
+        }
+        guard let updated else { throw ZunError.containerNotFound(container.uuid) }
+        return updated
+    }
+
     /// `POST …/resize_container` (1.19+): new cpu and/or memory applied by the host; 202 with the view as it
     /// was before the change, and no quota check, as in Zun.
     private func resize(_ request: Request, _ context: ZunRequestContext) async throws -> Response {
@@ -484,13 +491,7 @@ struct ContainersController {
         let container = try await lookup(request, context)
         try policy.enforce("container:resize_container", context.identity, targetProject: container.projectID)
         try ContainerStateRules.check(action: "resize_container", container: container)
-        if spec.cpu != nil || spec.memory != nil {
-            try await nodeCalls(for: container).update(of: container, cpu: spec.cpu, memoryMB: spec.memory)
-            try await store.updateContainer(uuid: container.uuid) { c in
-                if let cpu = spec.cpu { c.cpu = cpu }
-                if let memory = spec.memory { c.memory = String(memory) }
-            }
-        }
+        if spec.cpu != nil || spec.memory != nil { _ = try await apply(spec, to: container) }
         return try JSONResponse.make(
             ContainerView.render(container, hostURL: request.hostURL, identity: context.identity, policy: policy), status: .accepted
         )

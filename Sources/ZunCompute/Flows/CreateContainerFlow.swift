@@ -39,11 +39,7 @@ struct CreateContainerFlow: Sendable {
             try await recorder.finish(failed: true)
             return
         }
-        guard task.payload.run == true, let created = try await store.container(uuid: container.uuid) else {
-            try await recorder.finish(failed: false)
-            return
-        }
-        try await runStart(created)
+        try await startIfAsked(task, container.uuid)
     }
 
     /// Zun's rebuild (§6.8): the engine container is replaced by a new one from the (possibly new) image,
@@ -71,11 +67,16 @@ struct CreateContainerFlow: Sendable {
             try await recorder.finish(failed: true)
             return
         }
-        guard task.payload.run == true, let rebuilt = try await store.container(uuid: container.uuid) else {
+        try await startIfAsked(task, container.uuid)
+    }
+
+    /// Starts the new engine container when the task asks for it, else finishes the action.
+    private func startIfAsked(_ task: ComputeTask, _ uuid: String) async throws {
+        guard task.payload.run == true, let container = try await store.container(uuid: uuid) else {
             try await recorder.finish(failed: false)
             return
         }
-        try await runStart(rebuilt)
+        try await runStart(container)
     }
 
     private func runStart(_ container: Container) async throws {
