@@ -40,11 +40,17 @@ struct RebuildEngineTests {
             let uuid = try await h.create(#"{"image": "busybox:1.35", "command": \#(Self.sleeper), "auto_heal": true}"#)
             try await h.waitFor(uuid, "Running")
             let oldID = try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)?.id
+            // `rm -f` kills before it removes; a sync pass can land in between and record the exit
+            // (Stopped), and the heal then rebuilds the container as it last knew it: stopped.
+            // Either way the engine container is new and the record matches it.
             try await h.docker.removeContainer("zun-\(uuid)", force: true, logger: TestSupport.logger)
-            let healed = try await TestSupport.eventually(timeout: .seconds(30)) {
-                let engine = try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)
+            let healed: [String: Any] = try await TestSupport.eventually(timeout: .seconds(30)) {
+                guard let engine = try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger),
+                      engine.id != oldID
+                else { return nil }
                 let view = try await h.show(uuid)
-                return engine?.state?.running == true && engine?.id != oldID && view["status"] as? String == "Running" ? view : nil
+                let expected = engine.state?.running == true ? "Running" : "Stopped"
+                return view["status"] as? String == expected && view["task_state"] is NSNull ? view : nil
             }
             #expect(healed["uuid"] as? String == uuid)
             #expect(try await h.store.actions(containerUUID: uuid).contains { $0.action == "rebuild" })
