@@ -16,7 +16,7 @@ public final class DockerClient: Sendable {
     public let endpoint: String
     private let baseURL: String
     private let httpClient: HTTPClient
-    private let apiVersion: String
+    let apiVersion: String
 
     private init(endpoint: String, baseURL: String, httpClient: HTTPClient, apiVersion: String) {
         self.endpoint = endpoint

@@ -25,5 +25,9 @@ public struct APIConfiguration: Sendable {
     /// How often the reaper looks for tasks stuck on dead hosts.
     public var reaperInterval: Duration = .seconds(2)
 
+    /// `[websocket_proxy] base_url`: where clients open attach and interactive exec sessions. Nil means this
+    /// API itself, at the address the client used.
+    public var websocketBaseURL: String?
+
     public init() {}
 }

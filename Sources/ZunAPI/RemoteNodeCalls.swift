@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import HTTPTypes
+import HummingbirdWSClient
 import Foundation
 import Logging
 import NIOCore
@@ -85,6 +87,51 @@ struct RemoteNodeCalls: NodeLocalCalls {
         if let cpu { query.append(("cpu", String(cpu))) }
         if let memoryMB { query.append(("memory", String(memoryMB))) }
         _ = try await call(.POST, container, "update", query: query)
+    }
+
+    func createInteractiveExec(in container: Container, command: [String]) async throws -> String {
+        let reply = try await call(.POST, container, "exec_create", query: [], body: try JSONEncoder().encode(command))
+        guard case .string(let id) = reply else { throw ZunError.internalError("node endpoint of \(host) sent no exec id") }
+        return id
+    }
+
+    func resizeExec(of container: Container, execID: String, height: Int, width: Int) async throws {
+        _ = try await call(.POST, container, "exec_resize", query: [("exec_id", execID), ("h", String(height)), ("w", String(width))])
+    }
+
+    func resizeTTY(of container: Container, height: Int, width: Int) async throws {
+        _ = try await call(.POST, container, "resize", query: [("h", String(height)), ("w", String(width))])
+    }
+
+    /// Opens the agent's console websocket and pipes bytes both ways.
+    func console(
+        of container: Container, execID: String?, input: AsyncStream<[UInt8]>,
+        output: @escaping @Sendable ([UInt8]) async throws -> Void
+    ) async throws {
+        var url = endpoint.replacingOccurrences(of: "http://", with: "ws://") + NodeCallProtocol.path(container.uuid, "console")
+        if let execID { url += "?exec_id=\(execID)" }
+        var headers = HTTPFields()
+        headers[HTTPField.Name(NodeCallProtocol.tokenHeader)!] = secret
+        do {
+            try await WebSocketClient.connect(
+                url: url, configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers), logger: Logger(label: "zun.console")
+            ) { inbound, outbound, _ in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await bytes in input { try await outbound.write(.binary(ByteBuffer(bytes: bytes))) }
+                        try await outbound.close(.normalClosure, reason: nil)
+                    }
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        if case .binary(let buffer) = message { try await output(Array(buffer.readableBytesView)) }
+                    }
+                    group.cancelAll()
+                }
+            }
+        } catch let error as ZunError {
+            throw error
+        } catch {
+            throw ZunError.hostNotUp(host)
+        }
     }
 
     /// Calls the agent and decodes its JSON answer; the agent's errors come back as `ZunError`s.

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import ZunCore
 import ZunStore
@@ -28,6 +29,25 @@ public enum ZunAPIRouter {
         ContainersController(dependencies: dependencies, placement: placement).register(on: v1.group("containers"))
         HostsController(dependencies: dependencies).register(on: v1.group("hosts"))
         ServicesController(dependencies: dependencies).register(on: v1.group("services"))
+        ConsoleController(dependencies: dependencies).registerFallback(on: router)
         return router
+    }
+
+    /// The router of websocket upgrades (attach and interactive exec sessions).
+    public static func buildWebSocket(_ dependencies: APIDependencies) -> Router<ZunRequestContext> {
+        let router = Router(context: ZunRequestContext.self)
+        ConsoleController(dependencies: dependencies).registerWebSocket(on: router)
+        return router
+    }
+
+    /// The API as a Hummingbird application: HTTP plus the websocket upgrades of console sessions.
+    public static func application(
+        _ dependencies: APIDependencies, configuration: ApplicationConfiguration, logger: Logger
+    ) throws -> some ApplicationProtocol {
+        Application(
+            router: try build(dependencies),
+            server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocket(dependencies)),
+            configuration: configuration, logger: logger
+        )
     }
 }

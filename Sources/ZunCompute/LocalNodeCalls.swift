@@ -71,6 +71,59 @@ struct LocalNodeCalls: NodeLocalCalls {
         }
     }
 
+    func createInteractiveExec(in container: Container, command: [String]) async throws -> String {
+        try await engine(container) { try await docker.createInteractiveExec($0, command: command, logger: logger) }
+    }
+
+    func resizeExec(of container: Container, execID: String, height: Int, width: Int) async throws {
+        try await engine(container) { id in
+            try await checkExec(execID, belongsTo: id)
+            try await docker.resizeExec(execID, height: height, width: width, logger: logger)
+        }
+    }
+
+    func resizeTTY(of container: Container, height: Int, width: Int) async throws {
+        try await engine(container) { try await docker.resizeContainerTTY($0, height: height, width: width, logger: logger) }
+    }
+
+    func console(
+        of container: Container, execID: String?, input: AsyncStream<[UInt8]>,
+        output: @escaping @Sendable ([UInt8]) async throws -> Void
+    ) async throws {
+        @Sendable func pipe(_ stream: inout DockerClient.StreamOutput, _ stdin: DockerClient.StreamInput) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Input ends when the client goes away: close the connection, which ends the output too.
+                group.addTask {
+                    for await bytes in input { try await stdin.write(bytes) }
+                    stdin.close()
+                }
+                while let chunk = try await stream.next() { try await output(Array(chunk.readableBytesView)) }
+                group.cancelAll()
+            }
+        }
+        try await engine(container) { id in
+            if let execID {
+                try await checkExec(execID, belongsTo: id)
+                try await docker.withExecStream(execID, logger: logger, pipe)
+            } else {
+                try await docker.withAttachStream(id, logger: logger, pipe)
+            }
+        }
+    }
+
+    /// An exec id of another container is refused like an unknown one (Zun: 400).
+    private func checkExec(_ execID: String, belongsTo id: String) async throws {
+        let owner: String
+        do {
+            owner = try await docker.inspectExec(execID, logger: logger).containerID
+        } catch let error as DockerError where error.isNotFound {
+            throw ZunError.invalidValue("Exec instance \(execID) could not be found.")
+        }
+        guard owner == id || id.hasPrefix(owner) || owner.hasPrefix(id) else {
+            throw ZunError.invalidValue("Exec instance \(execID) could not be found.")
+        }
+    }
+
     /// Runs an engine call on the container, turning engine errors into API errors: a missing container is
     /// Zun's 409, an engine refusal (e.g. "is not running") a 409 with the engine's words.
     private func engine<T>(_ container: Container, _ call: (String) async throws -> T) async throws -> T {

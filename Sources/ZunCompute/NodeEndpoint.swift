@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
 import Logging
 import ZunCore
 
@@ -10,12 +12,12 @@ public enum NodeEndpoint {
     public static func application(
         agent: ComputeAgent, host: String, port: Int, secret: String, logger: Logger
     ) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: BasicWebSocketRequestContext.self)
         router.add(middleware: TokenMiddleware(secret: secret))
         let calls = agent.nodeLocalCalls
         /// Runs `body` for the container `{uuid}` of this host; a `ZunError` becomes the error answer.
         @Sendable func forContainer(
-            _ context: BasicRequestContext, _ body: (Container) async throws -> Response
+            _ context: BasicWebSocketRequestContext, _ body: (Container) async throws -> Response
         ) async throws -> Response {
             let uuid = try context.parameters.require("uuid")
             guard let container = try await agent.store.container(uuid: uuid),
@@ -83,8 +85,50 @@ public enum NodeEndpoint {
                 return try jsonResponse(JSONValue.null, status: .ok)
             }
         }
+        router.post(.init(NodeCallProtocol.path("{uuid}", "exec_create"))) { request, context in
+            try await forContainer(context) { container in
+                let command = try await request.decode(as: [String].self, context: context)
+                return try jsonResponse(JSONValue.string(try await calls.createInteractiveExec(in: container, command: command)), status: .ok)
+            }
+        }
+        router.post(.init(NodeCallProtocol.path("{uuid}", "exec_resize"))) { request, context in
+            try await forContainer(context) { container in
+                let query = request.uri.queryParameters
+                try await calls.resizeExec(
+                    of: container, execID: query["exec_id"].map(String.init) ?? "",
+                    height: query["h"].flatMap { Int(String($0)) } ?? 0, width: query["w"].flatMap { Int(String($0)) } ?? 0
+                )
+                return try jsonResponse(JSONValue.null, status: .ok)
+            }
+        }
+        router.post(.init(NodeCallProtocol.path("{uuid}", "resize"))) { request, context in
+            try await forContainer(context) { container in
+                let query = request.uri.queryParameters
+                try await calls.resizeTTY(
+                    of: container, height: query["h"].flatMap { Int(String($0)) } ?? 0, width: query["w"].flatMap { Int(String($0)) } ?? 0
+                )
+                return try jsonResponse(JSONValue.null, status: .ok)
+            }
+        }
+        // The console: the API opens this websocket for an attach or interactive exec session it proxies.
+        router.ws(.init(NodeCallProtocol.path("{uuid}", "console"))) { inbound, outbound, context in
+            let uuid = context.requestContext.parameters.get("uuid") ?? ""
+            let execID = context.request.uri.queryParameters["exec_id"].map(String.init)
+            guard let container = try await agent.store.container(uuid: uuid), container.host == agent.configuration.hostName else {
+                try await outbound.close(.unexpectedServerError, reason: "container \(uuid) is not on this host")
+                return
+            }
+            try await ConsolePipe.run(input: inbound.messages(maxSize: 1 << 20), bytes: { message in
+                if case .binary(let buffer) = message { return Array(buffer.readableBytesView) }
+                return nil
+            }) { input in
+                try await calls.console(of: container, execID: execID, input: input) { output in
+                    try await outbound.write(.binary(ByteBuffer(bytes: output)))
+                }
+            }
+        }
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "zun-compute"),
+            router: router, server: .http1WebSocketUpgrade(webSocketRouter: router), configuration: .init(address: .hostname(host, port: port), serverName: "zun-compute"),
             logger: logger
         )
     }
@@ -100,7 +144,7 @@ public enum NodeEndpoint {
     }
 
     struct TokenMiddleware: RouterMiddleware {
-        typealias Context = BasicRequestContext
+        typealias Context = BasicWebSocketRequestContext
         let secret: String
 
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -99,6 +99,13 @@ public protocol ZunStore: Sendable {
     func abandonTask(id: Int64, fromHost: String, error: String, at: Date) async throws -> Bool
     /// Waits until a task for `host` is written (by any process sharing the store) or `timeout` passes.
     func waitForTasks(host: String, timeout: Duration) async
+
+    // MARK: Interactive sessions
+
+    /// Records the token of an attach or interactive exec session.
+    func saveConsoleSession(_ session: ConsoleSession) async throws
+    /// Takes the session of `token` if it has not expired at `now`: a token opens one connection.
+    func takeConsoleSession(token: String, now: Date) async throws -> ConsoleSession?
 }
 
 extension ZunStore {

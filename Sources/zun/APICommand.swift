@@ -37,9 +37,9 @@ struct APICommand: AsyncParsableCommand {
         let settings = configuration
         try await SQLStore.withStore(at: location, logger: logger) { store in
             let nodes = ClusterNodeResolver(store: store, secret: secret, serviceDownTime: settings.serviceDownTime)
-            let router = try ZunAPIRouter.build(APIDependencies(store: store, nodes: nodes, configuration: settings))
-            let app = Application(
-                router: router, configuration: .init(address: .hostname(address, port: port), serverName: "zun"), logger: logger
+            let app = try ZunAPIRouter.application(
+                APIDependencies(store: store, nodes: nodes, configuration: settings),
+                configuration: .init(address: .hostname(address, port: port), serverName: "zun"), logger: logger
             )
             let reaper = try DeadHostReaper(store: store, configuration: settings, logger: logger)
             let group = ServiceGroup(configuration: .init(

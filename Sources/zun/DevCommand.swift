@@ -43,9 +43,8 @@ struct DevCommand: AsyncParsableCommand {
             let agent = ComputeAgent(configuration: .init(hostName: engine.hostName), store: store, docker: docker, logger: logger)
             try await agent.register()
             let dependencies = APIDependencies(store: store, nodes: LocalNodes(agent: agent), configuration: configuration)
-            let app = Application(
-                router: try ZunAPIRouter.build(dependencies),
-                configuration: .init(address: .hostname(address, port: port), serverName: "zun"), logger: logger
+            let app = try ZunAPIRouter.application(
+                dependencies, configuration: .init(address: .hostname(address, port: port), serverName: "zun"), logger: logger
             )
             // Services stop in reverse order: the API stops accepting first, then the agent finishes its tasks.
             let group = ServiceGroup(configuration: .init(

@@ -48,8 +48,11 @@ struct EngineHarness: Sendable {
         try await TestSupport.withStore { store, path in
             let agent = makeAgent(store: store, docker: docker, hostName: hostName)
             try await agent.register()
-            let router = try ZunAPIRouter.build(APIDependencies(store: store, nodes: AgentNodes(agent: agent)))
-            let app = Application(router: router, logger: TestSupport.logger)
+            // Live (real sockets), so websocket sessions can be opened too.
+            let app = try ZunAPIRouter.application(
+                APIDependencies(store: store, nodes: AgentNodes(agent: agent)),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestSupport.logger
+            )
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     if startAgent {
@@ -60,7 +63,7 @@ struct EngineHarness: Sendable {
                             try await services.run()
                         }
                     }
-                    try await app.test(.router) { client in
+                    try await app.test(.live) { client in
                         try await body(EngineHarness(store: store, storePath: path, agent: agent, docker: docker, client: client))
                     }
                     group.cancelAll()

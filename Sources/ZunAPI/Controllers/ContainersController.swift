@@ -77,21 +77,7 @@ struct ContainersController {
                 try await calls.stats(of: container)
             }
         }
-        group.post("/{ident}/execute") { request, context in
-            try await nodeCall("execute", request, context, allowed: ["command", "run", "interactive"]) { calls, container, params in
-                guard let text = params.values["command"], !text.isEmpty else {
-                    throw ZunError.schemaValidation("'command' is a required property")
-                }
-                guard try params.bool("run", default: true), !(try params.bool("interactive")) else {
-                    throw ZunError.invalidValue("Interactive exec (run=false or interactive=true) is not supported yet; use run=true.")
-                }
-                let result = try await calls.execute(in: container, command: try Shlex.split(text))
-                return [
-                    "output": .string(result.output), "exit_code": result.exitCode.map(JSONValue.int) ?? .null,
-                    "exec_id": .null, "proxy_url": .null,
-                ]
-            }
-        }
+        registerInteractive(on: group)
         group.get("/{ident}/get_archive") { request, context in
             try await nodeCall("get_archive", request, context, allowed: ["path"]) { calls, container, params in
                 guard let path = params.values["path"], !path.isEmpty else { throw ZunError.schemaValidation("'path' is a required property") }
@@ -387,7 +373,7 @@ struct ContainersController {
     // MARK: Node-local calls, update, rename
 
     /// Checks policy and state, then runs a synchronous call on the container's host (503 if it is down).
-    private func nodeCall(
+    func nodeCall(
         _ name: String, _ request: Request, _ context: ZunRequestContext, allowed: Set<String>,
         _ body: (any NodeLocalCalls, Container, ActionParameters) async throws -> JSONValue
     ) async throws -> Response {
@@ -402,7 +388,7 @@ struct ContainersController {
 
     /// The node-local calls of the container's host; 400 for a container the engine never made, 503 when the
     /// host is down.
-    private func nodeCalls(for container: Container) async throws -> any NodeLocalCalls {
+    func nodeCalls(for container: Container) async throws -> any NodeLocalCalls {
         guard let host = container.host, container.containerID != nil else {
             throw ZunError.invalidValue("Cannot operate an uncreated container.")
         }

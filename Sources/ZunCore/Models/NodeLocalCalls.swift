@@ -36,6 +36,21 @@ public protocol NodeLocalCalls: Sendable {
     func commit(_ container: Container, repository: String, tag: String) async throws -> String
     /// Changes cpu (vCPU) and/or memory (MB) of the running container in place.
     func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws
+
+    // Interactive sessions (exec with a TTY, attach).
+
+    /// Creates an exec instance with stdin and a TTY for a later `console`; returns its id.
+    func createInteractiveExec(in container: Container, command: [String]) async throws -> String
+    /// Resizes the TTY of the exec instance `execID` of the container.
+    func resizeExec(of container: Container, execID: String, height: Int, width: Int) async throws
+    /// Resizes the container's own TTY.
+    func resizeTTY(of container: Container, height: Int, width: Int) async throws
+    /// Pipes `input` to the stdin of the container (attach, `execID` nil) or of an exec instance, and each
+    /// chunk of its output to `output`, until the process ends or `input` finishes.
+    func console(
+        of container: Container, execID: String?, input: AsyncStream<[UInt8]>,
+        output: @escaping @Sendable ([UInt8]) async throws -> Void
+    ) async throws
 }
 
 /// Finds the `NodeLocalCalls` for a host; nil when the host is unknown or unreachable.

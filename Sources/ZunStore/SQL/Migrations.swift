@@ -106,5 +106,16 @@ enum Migrations {
         [
             "ALTER TABLE zun_service ADD COLUMN endpoint TEXT",
         ],
+        // 3: tokens of interactive sessions (attach, interactive exec), Zun's websocket_token.
+        [
+            """
+            CREATE TABLE console_session (
+                token TEXT PRIMARY KEY,
+                container_uuid TEXT NOT NULL,
+                exec_id TEXT,
+                expires_at REAL NOT NULL
+            )
+            """,
+        ],
     ]
 }

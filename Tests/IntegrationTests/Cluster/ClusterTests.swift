@@ -36,6 +36,11 @@ struct ClusterTests {
                 let logs = try await cluster.call(cluster.apiURLs[i % 2], .GET, "/v1/containers/\(uuid)/logs")
                 #expect(logs.json as? String == "up\n")
             }
+            // An interactive exec through an API replica: API websocket -> agent websocket -> engine.
+            let exec = try await cluster.call(cluster.apiURLs[1], .POST, "/v1/containers/\(uuids[0])/execute?command=sh&run=false&interactive=true")
+            let url = try #require(exec.object["proxy_url"] as? String)
+            let output = try await ConsoleClient.run(url, steps: [.init(send: "echo via-$((40+2))\n", expect: "via-42"), .init(send: "exit\n", expect: nil)])
+            #expect(output.contains("via-42"))
         }
     }
 

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import ZunCore
+
+/// `execute` (one-shot or interactive), `execute_resize`, `attach` and TTY `resize` (reference §6.11).
+///
+/// Interactive sessions hand out a websocket URL of this API (`<base>?token=&uuid=[&exec_id=]`, Zun's
+/// shape); `ConsoleController` serves it and proxies to the container's host.
+extension ContainersController {
+    /// How long a handed-out session token may wait for its connection.
+    static let consoleTokenLifetime: TimeInterval = 300
+
+    func registerInteractive(on group: RouterGroup<ZunRequestContext>) {
+        group.post("/{ident}/execute") { request, context in
+            try await nodeCall("execute", request, context, allowed: ["command", "run", "interactive"]) { calls, container, params in
+                guard let text = params.values["command"], !text.isEmpty else {
+                    throw ZunError.schemaValidation("'command' is a required property")
+                }
+                let command = try Shlex.split(text)
+                let interactive = try params.bool("interactive")
+                if try params.bool("run", default: true), !interactive {
+                    let result = try await calls.execute(in: container, command: command)
+                    return [
+                        "output": .string(result.output), "exit_code": result.exitCode.map(JSONValue.int) ?? .null,
+                        "exec_id": .null, "proxy_url": .null,
+                    ]
+                }
+                // run=false: Zun creates the exec instance and returns where to connect to it.
+                let execID = try await calls.createInteractiveExec(in: container, command: command)
+                let url = try await consoleURL(request, context, container: container, execID: execID)
+                return ["output": .null, "exit_code": .null, "exec_id": .string(execID), "proxy_url": .string(url)]
+            }
+        }
+        group.post("/{ident}/execute_resize") { request, context in
+            try await nodeCall("execute_resize", request, context, allowed: ["exec_id", "h", "w"]) { calls, container, params in
+                guard let execID = params.values["exec_id"], execID.wholeMatch(of: /[0-9a-f]{64}/) != nil else {
+                    throw ZunError.schemaValidation("'exec_id' must be 64 lowercase hex characters")
+                }
+                let (height, width) = try Self.terminalSize(params)
+                try await calls.resizeExec(of: container, execID: execID, height: height, width: width)
+                return .null
+            }
+        }
+        group.get("/{ident}/attach") { request, context in
+            try await nodeCall("attach", request, context, allowed: []) { _, container, _ in
+                guard container.interactive else {
+                    throw ZunError(
+                        status: 400, code: "no-interactive-flag",
+                        message: "Cannot attach to a non-interactive container \(container.uuid): create it with interactive=true."
+                    )
+                }
+                return .string(try await consoleURL(request, context, container: container, execID: nil))
+            }
+        }
+        group.post("/{ident}/resize") { request, context in
+            try await nodeCall("resize", request, context, allowed: ["h", "w"]) { calls, container, params in
+                let (height, width) = try Self.terminalSize(params)
+                try await calls.resizeTTY(of: container, height: height, width: width)
+                return .null
+            }
+        }
+    }
+
+    /// `h` and `w`: positive integers, both required.
+    static func terminalSize(_ params: ActionParameters) throws -> (Int, Int) {
+        func positive(_ name: String) throws -> Int {
+            guard let text = params.values[name] else { throw ZunError.schemaValidation("'\(name)' is a required property") }
+            guard let value = Int(text), value > 0, value <= 10_000 else {
+                throw ZunError.invalidValue("Invalid \(name) '\(text)': must be a positive integer.")
+            }
+            return value
+        }
+        return (try positive("h"), try positive("w"))
+    }
+
+    /// `host:port` the client reached this API at: its Host header, or the socket's address when the
+    /// header names no port and the socket is not on port 80.
+    static func authority(_ request: Request, _ context: ZunRequestContext) -> String {
+        let host = request.head.authority ?? "127.0.0.1"
+        guard !host.contains(":") || host.hasSuffix("]"), let local = context.localAddress, let port = local.port, port != 80 else { return host }
+        let ip = local.ipAddress.map { local.protocol == .inet6 ? "[\($0)]" : $0 } ?? "127.0.0.1"
+        return "\(ip):\(port)"
+    }
+
+    /// Records a session token and builds the websocket URL that opens it.
+    func consoleURL(_ request: Request, _ context: ZunRequestContext, container: Container, execID: String?) async throws -> String {
+        let session = ConsoleSession(
+            token: ConsoleSession.newToken(), containerUUID: container.uuid, execID: execID,
+            expiresAt: Date().addingTimeInterval(Self.consoleTokenLifetime)
+        )
+        try await store.saveConsoleSession(session)
+        let base = configuration.websocketBaseURL ?? "ws://\(Self.authority(request, context))\(ConsoleController.path)"
+        var url = "\(base)?token=\(session.token)&uuid=\(container.uuid)"
+        if let execID { url += "&exec_id=\(execID)" }
+        return url
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import SQLKit
+import ZunCore
+
+extension SQLStore {
+    public func saveConsoleSession(_ session: ConsoleSession) async throws {
+        try await backend.transaction { db in
+            // Expired sessions are swept on the way, so the table stays small.
+            try await db.rows("DELETE FROM console_session WHERE expires_at < ?", [Date().timeIntervalSince1970])
+            try await db.rows(
+                "INSERT INTO console_session (token, container_uuid, exec_id, expires_at) VALUES (?, ?, ?, ?)",
+                [session.token, session.containerUUID, session.execID, session.expiresAt.timeIntervalSince1970]
+            )
+        }
+    }
+
+    public func takeConsoleSession(token: String, now: Date) async throws -> ConsoleSession? {
+        try await backend.transaction { db in
+            guard let row = try await db.rows("SELECT * FROM console_session WHERE token = ?", [token]).first else { return nil }
+            try await db.rows("DELETE FROM console_session WHERE token = ?", [token])
+            let session = ConsoleSession(
+                token: token, containerUUID: try row.string("container_uuid") ?? "", execID: try row.string("exec_id"),
+                expiresAt: Date(timeIntervalSince1970: try row.double("expires_at") ?? 0)
+            )
+            return session.expiresAt >= now ? session : nil
+        }
+    }
+}
