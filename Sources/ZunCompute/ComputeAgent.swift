@@ -56,6 +56,7 @@ public struct ComputeAgent: Sendable {
         try await heartbeat()
         try await store.releaseTasks(host: configuration.hostName)
         try await reconcile()
+        try await recoverStrandedContainers()
         logger.info("compute host registered")
     }
 

@@ -74,3 +74,45 @@ struct DurabilityEngineTests {
         return container
     }
 }
+
+/// Zun's `init_containers`: records stranded in a transitional state with no task behind them are
+/// settled when the agent starts.
+@Suite(.serialized)
+struct StartupRecoveryEngineTests {
+    static let sleeper = #"["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]"#
+
+    @Test func strandedRecordsAreSettledAtStartUp() async throws {
+        try await EngineHarness.run { h in
+            let host = h.agent.configuration.hostName
+            // A: a create whose task is gone and that never reached the engine.
+            var neverMade = Container(uuid: UUID().uuidString.lowercased(), name: "never-made", projectID: "admin", userID: "admin", image: "busybox:1.35", cpu: 0.1, memory: "64", createdAt: Date())
+            neverMade.host = host
+            neverMade.status = .creating
+            neverMade.taskState = .containerCreating
+            try await h.store.createContainer(neverMade, action: nil, task: nil)
+            // B: running in the engine, record left Restarting mid-reboot.
+            let rebooted = try await h.create(#"{"image": "busybox:1.35", "name": "rebooted", "command": \#(Self.sleeper)}"#)
+            try await h.waitFor(rebooted, "Running")
+            _ = try await h.store.updateContainer(uuid: rebooted) {
+                $0.status = .restarting
+                $0.taskState = .containerRebooting
+            }
+            // C: a delete the API acknowledged but whose task is gone.
+            let deleted = try await h.create(#"{"image": "busybox:1.35", "name": "deleted", "command": \#(Self.sleeper)}"#)
+            try await h.waitFor(deleted, "Running")
+            _ = try await h.store.updateContainer(uuid: deleted) { $0.status = .deleting }
+
+            #expect(try await h.agent.recoverStrandedContainers() == 3)
+            let a = try await h.show(neverMade.uuid)
+            #expect(a["status"] as? String == "Error")
+            #expect(a["status_reason"] as? String == "Container failed to create correctly")
+            try await h.waitFor(rebooted, "Running")
+            try await TestSupport.eventually(timeout: .seconds(30)) {
+                try await h.client.call(.get, "/v1/containers/\(deleted)").status == .notFound ? true : nil
+            }
+            #expect(try await h.docker.inspectContainer("zun-\(deleted)", logger: TestSupport.logger) == nil)
+            // Nothing is left to settle.
+            #expect(try await h.agent.recoverStrandedContainers() == 0)
+        }
+    }
+}

@@ -15,8 +15,12 @@ public enum ConsolePipe {
             }
             group.addTask {
                 defer { continuation.finish() }
-                for try await element in input {
-                    if let data = bytes(element) { continuation.yield(data) }
+                do {
+                    for try await element in input {
+                        if let data = bytes(element) { continuation.yield(data) }
+                    }
+                } catch is CancellationError {
+                    // The session ended first and cancelled this reader.
                 }
                 return false
             }

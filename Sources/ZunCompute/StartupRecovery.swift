@@ -1,0 +1,50 @@
+import DockerEngine
+import Foundation
+import Logging
+import ZunCore
+
+/// Zun's `init_containers` (reference §6.15), on durable tasks: a record of this host left in a
+/// transitional status or task state with no unfinished task behind it (a crash between the record write
+/// and the task's end, an operator's manual edit, a task abandoned by the reaper) is settled at start-up,
+/// so nothing stays `Creating`, `Deleting`, `Restarting` or `Rebuilding`.
+extension ComputeAgent {
+    static let transitional: Set<ContainerStatus> = [.creating, .deleting, .restarting, .rebuilding]
+
+    /// Settles stranded records; returns how many it touched. Records with an unfinished task are left
+    /// to that task, which the runner reruns.
+    @discardableResult
+    public func recoverStrandedContainers() async throws -> Int {
+        let flows = ContainerFlows(agent: self)
+        var settled = 0
+        for container in try await store.containers(onHost: configuration.hostName)
+        where Self.transitional.contains(container.status) || container.taskState != nil {
+            let pending = try await store.tasks(containerUUID: container.uuid).contains { $0.state == .pending || $0.state == .running }
+            guard !pending else { continue }
+            let metadata: Logger.Metadata = [LogKey.containerUUID: "\(container.uuid)", "status": "\(container.status.rawValue)"]
+            settled += 1
+            if container.status == .deleting || container.taskState == .containerDeleting {
+                // Finish the delete the API acknowledged, forcibly, as Zun does.
+                logger.notice("re-running an unfinished delete", metadata: metadata)
+                let requestID = "req-" + UUID().uuidString.lowercased()
+                _ = try await store.updateContainer(
+                    uuid: container.uuid, actions: [],
+                    tasks: [ComputeTask(host: configuration.hostName, containerUUID: container.uuid, kind: .delete, payload: .init(requestID: requestID, force: true), createdAt: Date())]
+                ) { $0.status = .deleting }
+            } else if let inspect = try await flows.inspect(container, logger: logger) {
+                // The engine knows the container: its state is the truth.
+                logger.notice("settling a stranded container from the engine", metadata: metadata)
+                _ = try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: true)
+            } else {
+                logger.notice("a stranded container has no engine container", metadata: metadata)
+                let reason = container.status == .creating || container.containerID == nil
+                    ? "Container failed to create correctly" : "No such container: \(container.containerID ?? container.dockerName) in docker"
+                try await store.updateContainer(uuid: container.uuid) {
+                    $0.status = .error
+                    $0.statusReason = reason
+                    $0.taskState = nil
+                }
+            }
+        }
+        return settled
+    }
+}
