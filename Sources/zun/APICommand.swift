@@ -14,6 +14,9 @@ struct APICommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Option(help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
+    var websocketBaseURL: String? = env("ZUN_WEBSOCKET_BASE_URL")
+
     @OptionGroup var storage: DatabaseOption
 
     @Option(help: "Address to listen on (env ZUN_LISTEN).")
@@ -31,6 +34,7 @@ struct APICommand: AsyncParsableCommand {
         let location = try storage.location()
         var configuration = APIConfiguration()
         configuration.serviceDownTime = common.serviceDownTime
+        configuration.websocketBaseURL = websocketBaseURL
         configuration.deadHostTaskTimeout = deadHostTimeout
         configuration.rescheduleOnDeadHost = !noReschedule
         let secret = common.nodeSecret ?? ""

@@ -28,6 +28,9 @@ struct DevCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Option(help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
+    var websocketBaseURL: String? = env("ZUN_WEBSOCKET_BASE_URL")
+
     func run() async throws {
         let logger = common.logger("zun")
         let (address, port) = try parseListen(listen)
@@ -37,6 +40,7 @@ struct DevCommand: AsyncParsableCommand {
         let configuration = {
             var configuration = APIConfiguration()
             configuration.serviceDownTime = common.serviceDownTime
+            configuration.websocketBaseURL = websocketBaseURL
             return configuration
         }()
         try await SQLStore.withStore(at: location, logger: logger) { store in
