@@ -16,6 +16,10 @@ public struct APIConfiguration: Sendable {
     /// `[scheduler] enabled_filters`, in order.
     public var enabledFilters: [String] = HostFilterRegistry.defaultEnabled
     public var allocationRatios = AllocationRatios()
+    /// `SpreadWeigher` (default) or `BinpackWeigher`; equal weights are broken at random.
+    public var weigher: String = HostWeigherRegistry.defaultWeigher
+    /// Sampled (log2(N) feasible candidates, the default) or exhaustive host ranking.
+    public var schedulerMode: FilterScheduler.Mode = .defaultSampled
     public var policy = Policy()
     /// A task whose host has been down this long ends: rescheduled once if the host never started it,
     /// otherwise the container goes to `Error` naming the dead host.

@@ -91,15 +91,14 @@ public struct DeadHostReaper: Service {
 
     /// Moves the create to the best other host that fits, under that host's lock.
     private func reschedule(_ task: ComputeTask, id: Int64, _ container: Container) async throws -> String? {
-        let (states, services) = try await placement.hostStates()
-        let request = SchedulingRequest(
-            cpu: container.cpu, memoryMB: container.memoryMB, diskGB: container.disk, runtime: container.runtime,
-            availabilityZone: container.availabilityZone, hints: container.hints ?? [:]
-        )
-        let ranked = placement.scheduler.rank(states.filter { $0.hostname != task.host }, for: request).hosts
+        let (states, _) = try await placement.hostStates()
+        var request = try await placement.request(for: container, requestedHost: nil)
+        request.differentHostFrom.insert(task.host)
+        let exhaustive = FilterScheduler(filters: placement.scheduler.filters, weigher: placement.scheduler.weigher, mode: .exhaustive)
+        let ranked = exhaustive.rank(states, for: request).hosts
         guard !ranked.isEmpty else { return nil }
         let candidates = ranked.map(\.hostname)
-        let fits = placement.fitsCheck(request, services: services)
+        let fits = placement.fitsCheck(request)
         return try await store.rescheduleTask(
             id: id, fromHost: task.host,
             placement: Placement(candidates: candidates, fits: fits, records: { _ in fatalError("not used by reschedule") }, noHostReason: ""),

@@ -13,9 +13,14 @@ extension HostFilter {
 public enum HostFilterRegistry {
     /// Filters enabled by default. Zun enables only the first three and leaves capacity to Placement;
     /// we have no Placement, so capacity filters are on too (reference §9.13).
+    /// The `same_host` / `different_host` hints are API features, so their filters are on too.
     public static let defaultEnabled = [
         "AvailabilityZoneFilter", "ComputeFilter", "RuntimeFilter", "CPUFilter", "RamFilter", "DiskFilter",
+        "SameHostFilter", "DifferentHostFilter",
     ]
+
+    /// Every filter this scheduler has (Zun's `available_filters`).
+    public static let all = defaultEnabled + ["CpuSetFilter", "LabelFilter", "PciPassthroughFilter"]
 
     /// Builds the named filters in order.
     /// - Throws: `SchedulerConfigurationError` for an unknown name.
@@ -30,6 +35,11 @@ public enum HostFilterRegistry {
             case CPUFilter.name: return CPUFilter(allocationRatio: ratios.cpu)
             case RamFilter.name: return RamFilter(allocationRatio: ratios.ram)
             case DiskFilter.name: return DiskFilter(allocationRatio: ratios.disk)
+            case CpuSetFilter.name: return CpuSetFilter()
+            case LabelFilter.name: return LabelFilter()
+            case PciPassthroughFilter.name: return PciPassthroughFilter()
+            case SameHostFilter.name: return SameHostFilter()
+            case DifferentHostFilter.name: return DifferentHostFilter()
             default: throw SchedulerConfigurationError(message: "Filter \(name) could not be found.")
             }
         }

@@ -60,6 +60,8 @@ public protocol ZunStore: Sendable {
 
     func saveComputeNode(_ node: ComputeNode) async throws
     func computeNodes() async throws -> [ComputeNode]
+    /// Nodes written at or after `since` (store time, seconds since 1970), for incremental refreshes.
+    func computeNodes(updatedSince since: Double) async throws -> [ComputeNode]
     func computeNode(ident: String) async throws -> ComputeNode?
 
     /// Creates or refreshes the service record and bumps its `report_count` and `last_seen_up`.
@@ -67,6 +69,8 @@ public protocol ZunStore: Sendable {
     func heartbeat(host: String, binary: String, availabilityZone: String, endpoint: String?, at: Date) async throws
         -> ZunService
     func services() async throws -> [ZunService]
+    /// Services whose record changed (heartbeat, enable, disable, force down) at or after `since`.
+    func services(updatedSince since: Double) async throws -> [ZunService]
     /// Changes one service record; nil when there is no such service.
     @discardableResult
     func updateService(host: String, binary: String, _ change: @escaping @Sendable (inout ZunService) -> Void) async throws
@@ -119,22 +123,31 @@ extension ZunStore {
 /// Where a new container may go, best host first, and how to check a host still fits under its lock.
 public struct Placement: Sendable {
     public var candidates: [String]
-    /// Whether the host still fits the container given its node record and current usage.
-    public var fits: @Sendable (ComputeNode, HostUsage) -> Bool
+    /// Whether the host still fits the container given its node record, current usage and service record.
+    public var fits: @Sendable (ComputeNode, HostUsage, ZunService?) -> Bool
     /// The action and task to write with the container once a host is chosen.
     public var records: @Sendable (_ host: String) -> (ContainerAction, ComputeTask)
     /// The `status_reason` when no candidate fits.
     public var noHostReason: String
+    /// When no candidate fits: save the container in `Error` (true) or throw `PlacementExhausted` and
+    /// write nothing, so the caller can choose again (false).
+    public var recordsFailure: Bool
 
     public init(
-        candidates: [String], fits: @escaping @Sendable (ComputeNode, HostUsage) -> Bool,
-        records: @escaping @Sendable (String) -> (ContainerAction, ComputeTask), noHostReason: String
+        candidates: [String], fits: @escaping @Sendable (ComputeNode, HostUsage, ZunService?) -> Bool,
+        records: @escaping @Sendable (String) -> (ContainerAction, ComputeTask), noHostReason: String, recordsFailure: Bool = true
     ) {
         self.candidates = candidates
         self.fits = fits
         self.records = records
         self.noHostReason = noHostReason
+        self.recordsFailure = recordsFailure
     }
+}
+
+/// Every candidate of a `Placement` was full under its lock, and the placement asked not to record that.
+public struct PlacementExhausted: Error, Sendable {
+    public init() {}
 }
 
 /// Filters, order and page of a container list.

@@ -113,7 +113,7 @@ struct SQLStoreTests {
                     group.addTask {
                         let c = Container(uuid: UUID().uuidString.lowercased(), name: "c\(i)", projectID: "p", userID: "u", image: "busybox", cpu: 0.1, memory: "100", createdAt: Date())
                         let placement = Placement(
-                            candidates: ["small"], fits: { node, usage in usage.memoryMB + 100 <= node.memTotal },
+                            candidates: ["small"], fits: { node, usage, _ in usage.memoryMB + 100 <= node.memTotal },
                             records: { host in
                                 (ContainerAction(action: "create", containerUUID: c.uuid, requestID: "r\(i)", userID: "u", projectID: "p", startTime: Date()),
                                  ComputeTask(host: host, containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r\(i)"), createdAt: Date()))
@@ -154,7 +154,7 @@ struct SQLStoreTests {
             try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r"), createdAt: Date()))
             try await TestSupport.seedHost(store, host: "h2")
             let task = try #require(try await store.unfinishedTasks().first)
-            let placement = Placement(candidates: ["gone", "h2"], fits: { _, _ in true }, records: { _ in fatalError("unused") }, noHostReason: "")
+            let placement = Placement(candidates: ["gone", "h2"], fits: { _, _, _ in true }, records: { _ in fatalError("unused") }, noHostReason: "")
             #expect(try await store.rescheduleTask(id: task.id!, fromHost: "elsewhere", placement: placement) { c, host in c.host = host } == nil)
             #expect(try await store.rescheduleTask(id: task.id!, fromHost: "h1", placement: placement) { c, host in c.host = host } == "h2")
             #expect(try await store.abandonTask(id: task.id!, fromHost: "h1", error: "x", at: Date()) == false)

@@ -149,10 +149,7 @@ struct ContainersController {
         }
 
         let container = makeContainer(spec, identity)
-        let schedulingRequest = SchedulingRequest(
-            cpu: container.cpu, memoryMB: container.memoryMB, diskGB: container.disk, runtime: container.runtime,
-            availabilityZone: container.availabilityZone, requestedHost: spec.host, hints: container.hints ?? [:]
-        )
+        let schedulingRequest = try await placement.request(for: container, requestedHost: spec.host)
         let placed = try await placement.place(
             container, request: schedulingRequest, requestID: context.requestID, run: run, logger: context.logger
         )

@@ -20,6 +20,10 @@ public struct ComputeNode: Codable, Sendable, Equatable {
     public var labels: [String: String]
     public var runtimes: [String]
     public var enableCPUPinning: Bool
+    /// NUMA nodes with their cpusets (nil: not reported).
+    public var numaTopology: [NUMANode]?
+    /// Devices available for passthrough (nil: none reported).
+    public var pciPools: [PciPool]?
     public var updatedAt: Date?
 
     public init(uuid: String, hostname: String) {

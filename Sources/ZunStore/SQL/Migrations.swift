@@ -117,5 +117,10 @@ enum Migrations {
             )
             """,
         ],
+        // 4: incremental host-state refreshes read recently changed nodes and services.
+        [
+            "CREATE INDEX compute_node_updated ON compute_node(updated_at)",
+            "CREATE INDEX zun_service_updated ON zun_service(updated_at)",
+        ],
     ]
 }

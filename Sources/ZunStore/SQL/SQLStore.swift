@@ -64,6 +64,7 @@ public final class SQLStore: ZunStore {
                 try await self.insertTask(task, db)
                 return container
             }
+            guard placement.recordsFailure else { throw PlacementExhausted() }
             container.status = .error
             container.statusReason = placement.noHostReason
             try await self.insertContainer(container, db)
@@ -79,7 +80,9 @@ public final class SQLStore: ZunStore {
         for host in placement.candidates {
             let nodes = try await db.rows("SELECT data FROM compute_node WHERE hostname = ?\(dialect.forUpdate)", [host])
             guard let row = nodes.first else { continue }
-            if placement.fits(try Self.decodeNode(row), try await Self.usage(onHost: host, db)) { return host }
+            let service = try await db.rows("SELECT * FROM zun_service WHERE host = ? AND \"binary\" = 'zun-compute'", [host])
+                .first.map(Self.decodeService)
+            if placement.fits(try Self.decodeNode(row), try await Self.usage(onHost: host, db), service) { return host }
         }
         return nil
     }
@@ -378,7 +381,13 @@ public final class SQLStore: ZunStore {
 
     public func computeNodes() async throws -> [ComputeNode] {
         try await backend.read { db in
-            try await db.rows("SELECT data FROM compute_node ORDER BY id").map(Self.decodeNode)
+            try await db.rows("SELECT data, updated_at FROM compute_node ORDER BY id").map(Self.decodeNode)
+        }
+    }
+
+    public func computeNodes(updatedSince since: Double) async throws -> [ComputeNode] {
+        try await backend.read { db in
+            try await db.rows("SELECT data, updated_at FROM compute_node WHERE updated_at >= ? ORDER BY id", [since]).map(Self.decodeNode)
         }
     }
 
@@ -392,7 +401,11 @@ public final class SQLStore: ZunStore {
 
     private static func decodeNode(_ row: any SQLRow) throws -> ComputeNode {
         guard let text = try row.string("data") else { throw StoreError("compute node row without data") }
-        return try StoreCoding.decoder.decode(ComputeNode.self, from: Data(text.utf8))
+        var node = try StoreCoding.decoder.decode(ComputeNode.self, from: Data(text.utf8))
+        if row.contains(column: "updated_at"), let stamp = try row.double("updated_at") {
+            node.updatedAt = Date(timeIntervalSince1970: stamp)
+        }
+        return node
     }
 
     public func heartbeat(host: String, binary: String, availabilityZone: String, endpoint: String?, at: Date) async throws
@@ -421,6 +434,12 @@ public final class SQLStore: ZunStore {
     public func services() async throws -> [ZunService] {
         try await backend.read { db in
             try await db.rows("SELECT * FROM zun_service ORDER BY id").map(Self.decodeService)
+        }
+    }
+
+    public func services(updatedSince since: Double) async throws -> [ZunService] {
+        try await backend.read { db in
+            try await db.rows("SELECT * FROM zun_service WHERE updated_at >= ? ORDER BY id", [since]).map(Self.decodeService)
         }
     }
 

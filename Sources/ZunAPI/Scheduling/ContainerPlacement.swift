@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import ZunCore
+import ZunScheduler
+import ZunStore
+
+/// Picks a host for a new container and writes the container, its `create` action and its task together.
+///
+/// The scheduler ranks hosts on the in-memory `HostStateCache`; the store then takes the best host that
+/// still fits under a lock on its record (usage re-read inside the transaction), so concurrent creates — in
+/// this process or in another API replica — never over-commit a host. When every sampled candidate turns
+/// out full under the lock (a stale view), the choice is made again on a fresh view over every host.
+struct ContainerPlacement: Sendable {
+    let store: any ZunStore
+    let scheduler: FilterScheduler
+    let configuration: APIConfiguration
+    let cache: HostStateCache
+
+    init(store: any ZunStore, configuration: APIConfiguration) throws {
+        self.store = store
+        self.configuration = configuration
+        self.scheduler = FilterScheduler(
+            filters: try HostFilterRegistry.filters(named: configuration.enabledFilters, ratios: configuration.allocationRatios),
+            weigher: try HostWeigherRegistry.weigher(named: configuration.weigher),
+            mode: configuration.schedulerMode
+        )
+        self.cache = HostStateCache(store: store, configuration: configuration)
+    }
+
+    /// What `container` asks of a host; the `same_host` / `different_host` hints become the hosts of the
+    /// containers they name (unknown uuids name no host).
+    func request(for container: Container, requestedHost: String?) async throws -> SchedulingRequest {
+        let hints = container.hints ?? [:]
+        func hosts(_ hint: String) async throws -> Set<String>? {
+            guard let value = hints[hint] else { return nil }
+            var hosts = Set<String>()
+            for uuid in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !uuid.isEmpty {
+                if let host = try await store.container(uuid: uuid)?.host { hosts.insert(host) }
+            }
+            return hosts
+        }
+        return SchedulingRequest(
+            cpu: container.cpu, memoryMB: container.memoryMB, diskGB: container.disk, runtime: container.runtime,
+            availabilityZone: container.availabilityZone, requestedHost: requestedHost, hints: hints,
+            cpuPolicy: container.cpuPolicy, sameHostAs: try await hosts("same_host"),
+            differentHostFrom: try await hosts("different_host") ?? []
+        )
+    }
+
+    /// Current host states read straight from the store (the reaper's rare reschedules).
+    func hostStates() async throws -> (states: [HostState], services: [String: ZunService]) {
+        let now = Date()
+        let services = Dictionary(
+            try await store.services().filter { $0.binary == "zun-compute" }.map { ($0.host, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let usage = try await store.hostUsage()
+        let configuration = self.configuration
+        let states = try await store.computeNodes().compactMap { node -> HostState? in
+            // Zun keeps only nodes that have a zun-compute service record.
+            guard let service = services[node.hostname] else { return nil }
+            return Self.hostState(node, service, usage[node.hostname], now, configuration)
+        }
+        return (states, services)
+    }
+
+    private static func hostState(
+        _ node: ComputeNode, _ service: ZunService?, _ usage: HostUsage?, _ now: Date, _ configuration: APIConfiguration
+    ) -> HostState {
+        HostState(
+            node: node, service: service, usage: usage, now: now, serviceDownTime: configuration.serviceDownTime,
+            defaultAvailabilityZone: configuration.defaultAvailabilityZone
+        )
+    }
+
+    /// The re-check the store runs under a host's lock: every filter, on the host's fresh usage and service.
+    func fitsCheck(_ request: SchedulingRequest, services: [String: ZunService]? = nil) -> @Sendable (ComputeNode, HostUsage, ZunService?) -> Bool {
+        let scheduler = self.scheduler
+        let configuration = self.configuration
+        return { node, usage, service in
+            scheduler.fits(Self.hostState(node, service ?? services?[node.hostname], usage, Date(), configuration), request)
+        }
+    }
+
+    /// Schedules and records the container. With no valid host the container is saved in `Error` with
+    /// Zun's reason and no task; the caller still answers 202.
+    func place(
+        _ container: Container, request: SchedulingRequest, requestID: String, run: Bool, logger: Logger
+    ) async throws -> Container {
+        let ranking = try await cache.rank(request, with: scheduler)
+        if let filter = ranking.rejectedBy {
+            logger.debug("no valid host", metadata: [LogKey.filter: "\(filter)"])
+        }
+        let placed: Container
+        do {
+            placed = try await store.createContainer(container, placement: placement(container, ranking, request, requestID, run, lastTry: false))
+        } catch is PlacementExhausted {
+            // The sampled candidates were full under their locks: choose again on a fresh view of every host.
+            await cache.invalidate()
+            let exhaustive = FilterScheduler(filters: scheduler.filters, weigher: scheduler.weigher, mode: .exhaustive)
+            let retry = try await cache.rank(request, with: exhaustive)
+            placed = try await store.createContainer(container, placement: placement(container, retry, request, requestID, run, lastTry: true))
+        }
+        if let host = placed.host {
+            await cache.consume(host: host, request)
+            logger.info("container scheduled", metadata: [LogKey.containerUUID: "\(placed.uuid)", LogKey.host: "\(host)"])
+        }
+        return placed
+    }
+
+    private func placement(
+        _ container: Container, _ ranking: FilterScheduler.Ranking, _ request: SchedulingRequest, _ requestID: String, _ run: Bool,
+        lastTry: Bool
+    ) -> Placement {
+        let now = Date()
+        return Placement(
+            candidates: ranking.hosts.map(\.hostname),
+            fits: fitsCheck(request),
+            records: { host in
+                (
+                    ContainerAction(
+                        action: "create", containerUUID: container.uuid, requestID: requestID, userID: container.userID,
+                        projectID: container.projectID, startTime: now
+                    ),
+                    ComputeTask(host: host, containerUUID: container.uuid, kind: .create, payload: .init(requestID: requestID, run: run), createdAt: now)
+                )
+            },
+            noHostReason: noValidHostReason,
+            // A first try that found candidates but lost them all to the lock re-check is retried, not failed.
+            recordsFailure: lastTry || ranking.hosts.isEmpty
+        )
+    }
+}

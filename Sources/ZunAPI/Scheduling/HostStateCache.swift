@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import ZunCore
+import ZunScheduler
+import ZunStore
+
+/// The API's in-memory view of every compute host, so scheduling never scans tables per request.
+///
+/// Nodes and services are refreshed incrementally (rows changed since the last read, with an overlap for
+/// clock skew) every `refreshInterval`, and in full every `fullRefreshInterval` (deletions). Usage is
+/// re-summed every `usageRefreshInterval`; in between, this replica's own placements are added as they
+/// commit. The view may lag other replicas by a moment: that is safe, because the store re-checks the
+/// chosen host under its lock before committing (optimistic concurrency), and the next candidate is tried.
+actor HostStateCache {
+    struct Intervals: Sendable {
+        var refresh: TimeInterval = 1
+        var usageRefresh: TimeInterval = 5
+        var fullRefresh: TimeInterval = 30
+        /// Rows written this long before the newest stamp seen are read again (clock skew between writers).
+        var skewOverlap: TimeInterval = 30
+    }
+
+    private let store: any ZunStore
+    private let configuration: APIConfiguration
+    private let intervals: Intervals
+    private var nodes: [String: ComputeNode] = [:]
+    private var services: [String: ZunService] = [:]
+    private var usage: [String: HostUsage] = [:]
+    /// Host states in a stable order, and where each host is in it.
+    private var states: [HostState] = []
+    private var index: [String: Int] = [:]
+    private var newestStamp: Double = 0
+    private var lastRefresh: Date = .distantPast
+    private var lastUsageRefresh: Date = .distantPast
+    private var lastFullRefresh: Date = .distantPast
+    private var refreshing = false
+    private var rng = SystemRandomNumberGenerator()
+
+    init(store: any ZunStore, configuration: APIConfiguration, intervals: Intervals = Intervals()) {
+        self.store = store
+        self.configuration = configuration
+        self.intervals = intervals
+    }
+
+    /// Ranks hosts for `request` on the current view.
+    func rank(_ request: SchedulingRequest, with scheduler: FilterScheduler) async throws -> FilterScheduler.Ranking {
+        try await refreshIfStale()
+        return scheduler.rank(states, for: request, using: &rng)
+    }
+
+    /// The current states (copies), for the reaper's reschedules and for tests.
+    func snapshot() async throws -> [HostState] {
+        try await refreshIfStale()
+        return states
+    }
+
+    /// Adds a committed placement to the host's usage.
+    func consume(host: String, _ request: SchedulingRequest) {
+        guard let position = index[host] else { return }
+        states[position].consume(request)
+        usage[host, default: HostUsage()].add(request)
+    }
+
+    /// Forgets the view, so the next call reads everything again.
+    func invalidate() {
+        lastRefresh = .distantPast
+        lastFullRefresh = .distantPast
+        lastUsageRefresh = .distantPast
+    }
+
+    private func refreshIfStale() async throws {
+        let now = Date()
+        guard !refreshing, now.timeIntervalSince(lastRefresh) >= intervals.refresh || states.isEmpty else { return }
+        refreshing = true
+        defer { refreshing = false }
+        let full = now.timeIntervalSince(lastFullRefresh) >= intervals.fullRefresh
+        let since = full ? 0 : newestStamp - intervals.skewOverlap
+        let changedNodes = full ? try await store.computeNodes() : try await store.computeNodes(updatedSince: since)
+        let changedServices = full ? try await store.services() : try await store.services(updatedSince: since)
+        let freshUsage = now.timeIntervalSince(lastUsageRefresh) >= intervals.usageRefresh ? try await store.hostUsage() : nil
+
+        if full {
+            nodes = [:]
+            services = [:]
+        }
+        for node in changedNodes {
+            nodes[node.hostname] = node
+            if let stamp = node.updatedAt?.timeIntervalSince1970 { newestStamp = max(newestStamp, stamp) }
+        }
+        for service in changedServices where service.binary == "zun-compute" {
+            services[service.host] = service
+            if let stamp = service.updatedAt?.timeIntervalSince1970 { newestStamp = max(newestStamp, stamp) }
+        }
+        if let freshUsage {
+            usage = freshUsage
+            lastUsageRefresh = now
+        }
+        rebuild(now: now)
+        lastRefresh = now
+        if full { lastFullRefresh = now }
+    }
+
+    /// Host states from nodes that have a `zun-compute` service record (as Zun keeps them).
+    private func rebuild(now: Date) {
+        var rebuilt: [HostState] = []
+        rebuilt.reserveCapacity(nodes.count)
+        for node in nodes.values.sorted(by: { $0.hostname < $1.hostname }) {
+            guard let service = services[node.hostname] else { continue }
+            rebuilt.append(HostState(
+                node: node, service: service, usage: usage[node.hostname], now: now,
+                serviceDownTime: configuration.serviceDownTime, defaultAvailabilityZone: configuration.defaultAvailabilityZone
+            ))
+        }
+        states = rebuilt
+        index = Dictionary(uniqueKeysWithValues: rebuilt.enumerated().map { ($1.hostname, $0) })
+    }
+}
+
+extension HostUsage {
+    mutating func add(_ request: SchedulingRequest) {
+        cpu += request.cpu
+        memoryMB += request.memoryMB
+        diskGB += request.diskGB ?? 0
+        containers += 1
+    }
+}
