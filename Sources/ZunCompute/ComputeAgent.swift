@@ -19,6 +19,8 @@ public struct ComputeAgent: Sendable {
         public var publishHost: String
         /// URL of this agent's node-local endpoint, advertised on its service record (nil in `zun dev`).
         public var endpoint: String?
+        /// How long an idle task runner waits for a wake-up before it looks for tasks again anyway.
+        public var idlePollInterval: Duration = .seconds(1)
 
         public init(
             hostName: String, availabilityZone: String = "nova", heartbeatInterval: Duration = .seconds(5),
@@ -38,16 +40,31 @@ public struct ComputeAgent: Sendable {
 
     public let configuration: Configuration
     public let store: any ZunStore
-    public let docker: DockerClient
+    /// The engine the task path drives: Docker, or a `HollowEngine` in scale benchmarks.
+    public let engine: any ContainerEngine
+    /// Answers the API's node-local calls (logs, exec, archives, consoles) for containers on this host.
+    public let nodeLocalCalls: any NodeLocalCalls
     public let logger: Logger
 
-    public init(configuration: Configuration, store: any ZunStore, docker: DockerClient, logger: Logger) {
+    public init(
+        configuration: Configuration, store: any ZunStore, engine: any ContainerEngine, nodeLocalCalls: any NodeLocalCalls,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
-        self.docker = docker
+        self.engine = engine
+        self.nodeLocalCalls = nodeLocalCalls
         var logger = logger
         logger[metadataKey: LogKey.host] = "\(configuration.hostName)"
         self.logger = logger
+    }
+
+    /// An agent of a Docker engine.
+    public init(configuration: Configuration, store: any ZunStore, docker: DockerClient, logger: Logger) {
+        self.init(
+            configuration: configuration, store: store, engine: docker,
+            nodeLocalCalls: LocalNodeCalls(docker: docker, logger: logger), logger: logger
+        )
     }
 
     /// Records this host's compute node and service, and takes back tasks a previous run left claimed.
@@ -63,7 +80,7 @@ public struct ComputeAgent: Sendable {
     /// Removes engine containers this host made whose records were deleted, or moved to another host,
     /// while it was away. The periodic sync then brings the remaining records in line with the engine.
     public func reconcile() async throws {
-        let mine = try await docker.listContainers(
+        let mine = try await engine.listContainers(
             withLabel: "\(ContainerSpecBuilder.hostLabel)=\(configuration.hostName)", logger: logger
         )
         for engineContainer in mine {
@@ -71,7 +88,7 @@ public struct ComputeAgent: Sendable {
             let record = try await store.container(uuid: uuid)
             if record == nil || record?.host != configuration.hostName {
                 logger.notice("removing an engine container the store no longer gives this host", metadata: [LogKey.containerUUID: "\(uuid)"])
-                try await docker.removeContainer(engineContainer.id, force: true, logger: logger)
+                try await engine.removeContainer(engineContainer.id, force: true, logger: logger)
             }
         }
     }
@@ -86,7 +103,7 @@ public struct ComputeAgent: Sendable {
 
     /// Reads the engine's `/info` into the compute node record (reusing the node's uuid across restarts).
     public func refreshInventory() async throws {
-        let info = try await docker.info(logger: logger)
+        let info = try await engine.info(logger: logger)
         var node = try await store.computeNode(ident: configuration.hostName)
             ?? ComputeNode(uuid: UUID().uuidString.lowercased(), hostname: configuration.hostName)
         node.cpus = info.ncpu
@@ -122,6 +139,4 @@ public struct ComputeAgent: Sendable {
         [HeartbeatService(agent: self), TaskRunnerService(agent: self), StateSyncService(agent: self)]
     }
 
-    /// Answers the API's node-local calls (logs) for containers on this host.
-    public var nodeLocalCalls: any NodeLocalCalls { LocalNodeCalls(docker: docker, logger: logger) }
 }

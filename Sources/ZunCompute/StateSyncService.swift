@@ -26,7 +26,7 @@ struct StateSyncService: Service {
         let flows = ContainerFlows(agent: agent)
         // Records first, engine second: a container created in between is then in the engine list.
         let records = try await agent.store.containers(onHost: agent.configuration.hostName)
-        let engine = try await agent.docker.listContainers(withLabel: ContainerSpecBuilder.uuidLabel, logger: logger)
+        let engine = try await agent.engine.listContainers(withLabel: ContainerSpecBuilder.uuidLabel, logger: logger)
         let present = Set(engine.compactMap { $0.labels?[ContainerSpecBuilder.uuidLabel] })
         for container in records {
             // Skip records a task is working on, and those not yet (or no longer) backed by the engine.

@@ -36,7 +36,7 @@ struct TaskRunnerService: Service {
                 }
                 guard let task else {
                     await withGracefulShutdownHandler {
-                        await agent.store.waitForTasks(host: agent.configuration.hostName, timeout: .seconds(1))
+                        await agent.store.waitForTasks(host: agent.configuration.hostName, timeout: agent.configuration.idlePollInterval)
                     } onGracefulShutdown: {}
                     continue
                 }

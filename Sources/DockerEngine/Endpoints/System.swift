@@ -27,7 +27,9 @@ public struct SystemInfo: Decodable, Sendable {
     public var name: String?
     public var labels: [String]?
 
-    public struct RuntimeInfo: Decodable, Sendable {}
+    public struct RuntimeInfo: Decodable, Sendable {
+        public init() {}
+    }
 
     enum CodingKeys: String, CodingKey {
         case ncpu = "NCPU"

@@ -71,7 +71,7 @@ enum ZunErrorRenderer {
             item = Item(code: "container.", status: Int(error.status.code), title: reason, detail: error.body ?? reason)
         default:
             let correlation = UUID().uuidString.lowercased()
-            logger.error("request failed", metadata: [LogKey.error: "\(error)", "correlation_id": "\(correlation)"])
+            logger.error("request failed", metadata: [LogKey.error: "\(String(reflecting: error))", "correlation_id": "\(correlation)"])
             item = Item(
                 code: "container.", status: 500, title: "Internal Server Error",
                 detail: "An unexpected error occurred; see the service log for correlation id \(correlation)."

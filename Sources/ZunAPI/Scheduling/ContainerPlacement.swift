@@ -95,8 +95,9 @@ struct ContainerPlacement: Sendable {
         do {
             placed = try await store.createContainer(container, placement: placement(container, ranking, request, requestID, run, lastTry: false))
         } catch is PlacementExhausted {
-            // The sampled candidates were full under their locks: choose again on a fresh view of every host.
-            await cache.invalidate()
+            // No candidate on the cached view, or all were full under their locks: choose again on a fresh
+            // view of every host before giving up.
+            try await cache.refreshFully()
             let exhaustive = FilterScheduler(filters: scheduler.filters, weigher: scheduler.weigher, mode: .exhaustive)
             let retry = try await cache.rank(request, with: exhaustive)
             placed = try await store.createContainer(container, placement: placement(container, retry, request, requestID, run, lastTry: true))
@@ -126,8 +127,8 @@ struct ContainerPlacement: Sendable {
                 )
             },
             noHostReason: noValidHostReason,
-            // A first try that found candidates but lost them all to the lock re-check is retried, not failed.
-            recordsFailure: lastTry || ranking.hosts.isEmpty
+            // The first try on the cached view is retried on a fresh one rather than failed.
+            recordsFailure: lastTry
         )
     }
 }

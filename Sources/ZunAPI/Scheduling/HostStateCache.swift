@@ -33,7 +33,8 @@ actor HostStateCache {
     private var lastRefresh: Date = .distantPast
     private var lastUsageRefresh: Date = .distantPast
     private var lastFullRefresh: Date = .distantPast
-    private var refreshing = false
+    /// The refresh under way; callers with no view yet wait for it, others use the current view.
+    private var inFlight: Task<Void, any Error>?
     private var rng = SystemRandomNumberGenerator()
 
     init(store: any ZunStore, configuration: APIConfiguration, intervals: Intervals = Intervals()) {
@@ -61,18 +62,30 @@ actor HostStateCache {
         usage[host, default: HostUsage()].add(request)
     }
 
-    /// Forgets the view, so the next call reads everything again.
-    func invalidate() {
+    /// Reads everything again unless that was done less than a second ago (callers that found no host
+    /// on the current view use this before they give up, so a burst of them costs one full read).
+    func refreshFully() async throws {
+        guard Date().timeIntervalSince(lastFullRefresh) >= 1 else { return }
         lastRefresh = .distantPast
         lastFullRefresh = .distantPast
         lastUsageRefresh = .distantPast
+        try await refreshIfStale()
     }
 
     private func refreshIfStale() async throws {
+        if let inFlight {
+            if lastRefresh == .distantPast || states.isEmpty { try await inFlight.value }
+            return
+        }
+        guard Date().timeIntervalSince(lastRefresh) >= intervals.refresh else { return }
+        let task = Task { try await self.refresh() }
+        inFlight = task
+        defer { inFlight = nil }
+        try await task.value
+    }
+
+    private func refresh() async throws {
         let now = Date()
-        guard !refreshing, now.timeIntervalSince(lastRefresh) >= intervals.refresh || states.isEmpty else { return }
-        refreshing = true
-        defer { refreshing = false }
         let full = now.timeIntervalSince(lastFullRefresh) >= intervals.fullRefresh
         let since = full ? 0 : newestStamp - intervals.skewOverlap
         let changedNodes = full ? try await store.computeNodes() : try await store.computeNodes(updatedSince: since)

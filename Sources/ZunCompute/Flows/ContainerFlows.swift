@@ -9,7 +9,7 @@ import ZunStore
 struct ContainerFlows: Sendable {
     let agent: ComputeAgent
     var store: any ZunStore { agent.store }
-    var docker: DockerClient { agent.docker }
+    var engine: any ContainerEngine { agent.engine }
 
     /// Runs one task and marks it finished. Failures of the operation (engine, image) are recorded on the
     /// container and finish the task. Anything else — the store unreachable, say — leaves the task claimed
@@ -105,7 +105,7 @@ struct ContainerFlows: Sendable {
 
     /// The engine container of a record: by id if known, else by its `zun-<uuid>` name.
     func inspect(_ container: Container, logger: Logger) async throws -> ContainerInspect? {
-        try await docker.inspectContainer(container.containerID ?? container.dockerName, logger: logger)
+        try await engine.inspectContainer(container.containerID ?? container.dockerName, logger: logger)
     }
 
     // MARK: start / stop / delete
@@ -126,8 +126,8 @@ struct ContainerFlows: Sendable {
         try await recorder.event("compute__do_container_start") {
             try await setTaskState(container.uuid, .containerStarting)
             let id = container.containerID ?? container.dockerName
-            try await docker.startContainer(id, logger: logger)
-            guard let inspect = try await docker.inspectContainer(id, logger: logger) else {
+            try await engine.startContainer(id, logger: logger)
+            guard let inspect = try await engine.inspectContainer(id, logger: logger) else {
                 throw DockerError(status: 404, message: "No such container: \(id)")
             }
             try await refreshFromEngine(container.uuid, inspect: inspect)
@@ -152,14 +152,14 @@ struct ContainerFlows: Sendable {
             try await recorder.event(event) {
                 try await setTaskState(container.uuid, state)
                 switch task.kind {
-                case .stop: try await docker.stopContainer(id, timeout: task.payload.timeout, logger: logger)
-                case .pause: try await docker.pauseContainer(id, logger: logger)
-                case .unpause: try await docker.unpauseContainer(id, logger: logger)
-                case .kill: try await docker.killContainer(id, signal: task.payload.signal, logger: logger)
-                case .reboot: try await docker.restartContainer(id, timeout: task.payload.timeout, logger: logger)
+                case .stop: try await engine.stopContainer(id, timeout: task.payload.timeout, logger: logger)
+                case .pause: try await engine.pauseContainer(id, logger: logger)
+                case .unpause: try await engine.unpauseContainer(id, logger: logger)
+                case .kill: try await engine.killContainer(id, signal: task.payload.signal, logger: logger)
+                case .reboot: try await engine.restartContainer(id, timeout: task.payload.timeout, logger: logger)
                 case .create, .start, .delete, .rebuild: break
                 }
-                guard let inspect = try await docker.inspectContainer(id, logger: logger) else {
+                guard let inspect = try await engine.inspectContainer(id, logger: logger) else {
                     throw DockerError(status: 404, message: "No such container: \(id)")
                 }
                 try await refreshFromEngine(container.uuid, inspect: inspect)
@@ -185,7 +185,7 @@ struct ContainerFlows: Sendable {
             try await recorder.event("compute__do_container_delete") {
                 try await setTaskState(container.uuid, .containerDeleting)
                 do {
-                    try await docker.removeContainer(container.containerID ?? container.dockerName, force: true, logger: logger)
+                    try await engine.removeContainer(container.containerID ?? container.dockerName, force: true, logger: logger)
                 } catch where force {
                     logger.warning("force delete ignored an engine error", metadata: [LogKey.error: "\(error)"])
                 }

@@ -11,7 +11,7 @@ struct CreateContainerFlow: Sendable {
     let flows: ContainerFlows
     let recorder: ActionRecorder
     let logger: Logger
-    var docker: DockerClient { flows.docker }
+    var engine: any ContainerEngine { flows.engine }
     var store: any ZunStore { flows.store }
 
     func run(_ task: ComputeTask) async throws {
@@ -49,7 +49,7 @@ struct CreateContainerFlow: Sendable {
         do {
             try await recorder.event("compute__do_container_rebuild") {
                 try await flows.setTaskState(container.uuid, .containerRebuilding)
-                try await docker.removeContainer(container.containerID ?? container.dockerName, force: true, logger: logger)
+                try await engine.removeContainer(container.containerID ?? container.dockerName, force: true, logger: logger)
                 var fresh = container
                 fresh.containerID = nil
                 let image = try await ensureImage(fresh)
@@ -97,12 +97,12 @@ struct CreateContainerFlow: Sendable {
         case .always:
             try await pull(reference)
         case .ifNotPresent:
-            if let image = try await docker.inspectImage(reference.description, logger: logger) { return image }
+            if let image = try await engine.inspectImage(reference.description, logger: logger) { return image }
             try await pull(reference)
         case .never:
             break
         }
-        guard let image = try await docker.inspectImage(reference.description, logger: logger) else {
+        guard let image = try await engine.inspectImage(reference.description, logger: logger) else {
             throw ImageError(
                 message: policy == .never
                     ? "Image \(container.image) is not present on host \(flows.agent.configuration.hostName) with pull policy of Never"
@@ -115,9 +115,9 @@ struct CreateContainerFlow: Sendable {
     private func pull(_ reference: ImageReference) async throws {
         do {
             if let digest = reference.digest {
-                try await docker.pullImage(repository: reference.repository, tag: digest, logger: logger)
+                try await engine.pullImage(repository: reference.repository, tag: digest, logger: logger)
             } else {
-                try await docker.pullImage(repository: reference.repository, tag: reference.effectiveTag, logger: logger)
+                try await engine.pullImage(repository: reference.repository, tag: reference.effectiveTag, logger: logger)
             }
         } catch let error as DockerError {
             throw ImageError(message: "Failed to pull image \(reference): \(error.message)")
@@ -138,17 +138,17 @@ struct CreateContainerFlow: Sendable {
 
     /// Creates `zun-<uuid>` unless an earlier try already did; returns its inspection.
     private func ensureEngineContainer(_ container: Container) async throws -> ContainerInspect {
-        if let existing = try await docker.inspectContainer(container.dockerName, logger: logger) {
+        if let existing = try await engine.inspectContainer(container.dockerName, logger: logger) {
             logger.info("engine container already exists; reusing it")
             return existing
         }
         let config = ContainerSpecBuilder(publishHost: flows.agent.configuration.publishHost).config(for: container)
         do {
-            _ = try await docker.createContainer(name: container.dockerName, config: config, logger: logger)
+            _ = try await engine.createContainer(name: container.dockerName, config: config, logger: logger)
         } catch let error as DockerError where error.isConflict {
             logger.info("engine container was created concurrently; reusing it")
         }
-        guard let inspect = try await docker.inspectContainer(container.dockerName, logger: logger) else {
+        guard let inspect = try await engine.inspectContainer(container.dockerName, logger: logger) else {
             throw DockerError(status: 404, message: "No such container: \(container.dockerName)")
         }
         return inspect

@@ -75,14 +75,23 @@ public final class SQLStore: ZunStore {
     }
 
     /// The first candidate that still fits, each checked with its node row locked and its usage re-read in
-    /// this transaction, so a concurrent placement on the same host waits for ours to commit.
+    /// this transaction, so a concurrent placement on the same host waits for ours to commit. The lock on a
+    /// candidate that does not fit is released at once (rolled back to a savepoint), so a transaction holds
+    /// at most the one lock it keeps and placements ranking hosts in different orders cannot deadlock.
     private func firstFittingHost(_ placement: Placement, _ db: any SQLDatabase) async throws -> String? {
         for host in placement.candidates {
+            try await db.rows("SAVEPOINT candidate")
             let nodes = try await db.rows("SELECT data FROM compute_node WHERE hostname = ?\(dialect.forUpdate)", [host])
-            guard let row = nodes.first else { continue }
-            let service = try await db.rows("SELECT * FROM zun_service WHERE host = ? AND \"binary\" = 'zun-compute'", [host])
-                .first.map(Self.decodeService)
-            if placement.fits(try Self.decodeNode(row), try await Self.usage(onHost: host, db), service) { return host }
+            if let row = nodes.first {
+                let service = try await db.rows("SELECT * FROM zun_service WHERE host = ? AND \"binary\" = 'zun-compute'", [host])
+                    .first.map(Self.decodeService)
+                if placement.fits(try Self.decodeNode(row), try await Self.usage(onHost: host, db), service) {
+                    try await db.rows("RELEASE candidate")
+                    return host
+                }
+            }
+            try await db.rows("ROLLBACK TO candidate")
+            try await db.rows("RELEASE candidate")
         }
         return nil
     }

@@ -5,12 +5,13 @@ import SQLiteNIO
 
 /// One SQLite file in WAL mode with `synchronous=FULL`, so a commit survives a crash. All statements go
 /// through one connection, one transaction at a time: SQLite allows a single writer anyway, and this makes
-/// every read-modify-write atomic.
+/// every read-modify-write atomic. Concurrent transactions share one commit (`GroupCommit`).
 final class SQLiteBackend: SQLBackend {
     let dialect = StoreDialect.sqlite
     private let connection: SQLiteConnection
     private let mutex = AsyncMutex()
     private let wakeups = TaskWakeups()
+    private let groupCommit = GroupCommit()
 
     private init(connection: SQLiteConnection) {
         self.connection = connection
@@ -28,7 +29,10 @@ final class SQLiteBackend: SQLBackend {
 
     @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await mutex.withLock { try await SQLTransaction.run(on: db, begin: "BEGIN IMMEDIATE", body) }
+        let (mutex, db) = (self.mutex, self.db)
+        return try await groupCommit.transaction(body) { batch in
+            try await mutex.withLock { try await SQLTransaction.run(on: db, begin: "BEGIN IMMEDIATE", batch) }
+        }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {

@@ -1,0 +1,152 @@
+import NIOConcurrencyHelpers
+import SQLKit
+
+/// Group commit for the single SQLite connection: transactions that arrive while another is running
+/// are run together in one SQLite transaction, each inside its own savepoint (so one failing body rolls
+/// back only itself), and made durable by one `COMMIT` — one fsync for the whole batch instead of one
+/// each. Every caller gets its answer only after that commit, so nothing is acknowledged before it is
+/// durable. Under no load a batch is a single transaction, as before.
+final class GroupCommit: Sendable {
+    /// One queued transaction: its body, and where its outcome goes.
+    private final class Pending: Sendable {
+        let work: @Sendable (any SQLDatabase) async throws -> Void
+        let outcome = Outcome()
+        init(work: @escaping @Sendable (any SQLDatabase) async throws -> Void) { self.work = work }
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var draining = false
+    }
+
+    private let queue = NIOLockedValueBox(Queue())
+    private let maxBatch: Int
+
+    init(maxBatch: Int = 128) {
+        self.maxBatch = maxBatch
+    }
+
+    /// Runs `body` in a transaction, possibly batched with others; `execute` runs a batch on the connection.
+    func transaction<T: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T,
+        execute: @escaping @Sendable (_ batch: @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
+    ) async throws -> T {
+        let result = NIOLockedValueBox<T?>(nil)
+        let pending = Pending { db in
+            let value = try await body(db)
+            result.withLockedValue { $0 = value }
+        }
+        let leads = queue.withLockedValue { queue in
+            queue.pending.append(pending)
+            if queue.draining { return false }
+            queue.draining = true
+            return true
+        }
+        // The caller that finds the queue idle runs the next batch (its own transaction first in it); it
+        // then hands the lead to the oldest waiting caller, so no caller drains others' work for long.
+        if leads { await runBatch(execute) }
+        while try await pending.outcome.wait() { await runBatch(execute) }
+        return result.withLockedValue { $0 }!
+    }
+
+    private func runBatch(_ execute: @Sendable (_ batch: @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void) async {
+        let batch: [Pending] = queue.withLockedValue { queue in
+            let batch = Array(queue.pending.prefix(maxBatch))
+            queue.pending.removeFirst(batch.count)
+            return batch
+        }
+        let failures = NIOLockedValueBox<[ObjectIdentifier: any Error]>([:])
+        do {
+            try await execute { db in
+                if batch.count == 1 {
+                    try await batch[0].work(db)
+                    return
+                }
+                for (index, item) in batch.enumerated() {
+                    try await db.rows("SAVEPOINT b\(index)")
+                    do {
+                        try await item.work(db)
+                        try await db.rows("RELEASE b\(index)")
+                    } catch {
+                        try await db.rows("ROLLBACK TO b\(index)")
+                        try await db.rows("RELEASE b\(index)")
+                        failures.withLockedValue { $0[ObjectIdentifier(item)] = error }
+                    }
+                }
+            }
+            let failed = failures.withLockedValue { $0 }
+            for item in batch { item.outcome.complete(failed[ObjectIdentifier(item)]) }
+        } catch {
+            // The batch did not commit (or a lone body failed): every transaction in it failed.
+            for item in batch { item.outcome.complete(error) }
+        }
+        let next: Pending? = queue.withLockedValue { queue in
+            guard let first = queue.pending.first else {
+                queue.draining = false
+                return nil
+            }
+            return first
+        }
+        next?.outcome.promote()
+    }
+}
+
+/// Where a queued transaction learns its outcome, or that it must now run the next batch.
+final class Outcome: Sendable {
+    private enum State {
+        case pending
+        case promoted
+        case waiting(CheckedContinuation<Bool, any Error>)
+        case done((any Error)?)
+    }
+
+    private let state = NIOLockedValueBox(State.pending)
+
+    /// The transaction committed (nil) or failed.
+    func complete(_ error: (any Error)?) {
+        let waiter: CheckedContinuation<Bool, any Error>? = state.withLockedValue { state in
+            defer { state = .done(error) }
+            if case .waiting(let continuation) = state { return continuation }
+            return nil
+        }
+        guard let waiter else { return }
+        if let error { waiter.resume(throwing: error) } else { waiter.resume(returning: false) }
+    }
+
+    /// The owner must run the next batch.
+    func promote() {
+        let waiter: CheckedContinuation<Bool, any Error>? = state.withLockedValue { state in
+            if case .waiting(let continuation) = state {
+                state = .pending
+                return continuation
+            }
+            state = .promoted
+            return nil
+        }
+        waiter?.resume(returning: true)
+    }
+
+    /// True: run the next batch, then wait again. False: committed. Throws the transaction's error.
+    func wait() async throws -> Bool {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
+            enum Now { case lead, done((any Error)?), later }
+            let now: Now = state.withLockedValue { state in
+                switch state {
+                case .done(let error): return .done(error)
+                case .promoted:
+                    state = .pending
+                    return .lead
+                case .pending, .waiting:
+                    state = .waiting(continuation)
+                    return .later
+                }
+            }
+            switch now {
+            case .lead: continuation.resume(returning: true)
+            case .done(let error?): continuation.resume(throwing: error)
+            case .done(nil): continuation.resume(returning: false)
+            case .later: break
+            }
+        }
+    }
+}

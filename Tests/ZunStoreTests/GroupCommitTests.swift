@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import ZunCore
+import ZunStore
+import ZunTestSupport
+
+/// Concurrent transactions share commits on SQLite; each still succeeds or fails on its own, and what
+/// succeeded is durable (visible after reopening the file).
+struct GroupCommitTests {
+    @Test func concurrentTransactionsSucceedOrFailIndependentlyAndSurviveReopen() async throws {
+        let path = try TestSupport.temporaryDirectory() + "/zun.sqlite"
+        let store = try await SQLStore.openSQLite(path: path, logger: TestSupport.logger)
+        let uuids = (0..<300).map { _ in UUID().uuidString.lowercased() }
+        // Every tenth create reuses an earlier uuid: a unique-constraint failure inside a batch.
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for i in 0..<300 {
+                let uuid = i % 10 == 9 ? uuids[i - 9] : uuids[i]
+                group.addTask {
+                    if i % 10 == 9 { try await Task.sleep(for: .milliseconds(20)) }  // after the original
+                    let c = Container(uuid: uuid, name: "c\(i)", projectID: "p", userID: "u", image: "busybox", cpu: 0.1, memory: "64", createdAt: Date())
+                    do {
+                        try await store.createContainer(c, action: nil, task: nil)
+                        return (i, true)
+                    } catch {
+                        return (i, false)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.filter { $0.key % 10 == 9 }.allSatisfy { !$0.value }, "duplicates fail")
+        #expect(outcomes.filter { $0.key % 10 != 9 }.allSatisfy { $0.value }, "the rest commit")
+        try await store.close()
+        let reopened = try await SQLStore.openSQLite(path: path, logger: TestSupport.logger)
+        #expect(try await reopened.listContainers(.init(limit: 1000)).count == 270)
+        try await reopened.close()
+    }
+}
