@@ -35,9 +35,10 @@ struct TaskRunnerService: Service {
                     continue
                 }
                 guard let task else {
-                    await withGracefulShutdownHandler {
+                    // A shutdown ends the wait at once.
+                    try? await cancelWhenGracefulShutdown {
                         await agent.store.waitForTasks(host: agent.configuration.hostName, timeout: agent.configuration.idlePollInterval)
-                    } onGracefulShutdown: {}
+                    }
                     continue
                 }
                 running += 1

@@ -16,8 +16,9 @@ actor HostStateCache {
         var refresh: TimeInterval = 1
         var usageRefresh: TimeInterval = 5
         var fullRefresh: TimeInterval = 30
-        /// Rows written this long before the newest stamp seen are read again (clock skew between writers).
-        var skewOverlap: TimeInterval = 30
+        /// Rows written this long before the newest stamp seen are read again (clock skew between writers;
+        /// a larger skew is caught by the next full refresh).
+        var skewOverlap: TimeInterval = 2
     }
 
     private let store: any ZunStore

@@ -21,6 +21,7 @@ final class GroupCommit: Sendable {
 
     private let queue = NIOLockedValueBox(Queue())
     private let maxBatch: Int
+    private let batchesPerLead = 8
 
     init(maxBatch: Int = 128) {
         self.maxBatch = maxBatch
@@ -44,12 +45,22 @@ final class GroupCommit: Sendable {
         }
         // The caller that finds the queue idle runs the next batch (its own transaction first in it); it
         // then hands the lead to the oldest waiting caller, so no caller drains others' work for long.
-        if leads { await runBatch(execute) }
-        while try await pending.outcome.wait() { await runBatch(execute) }
+        if leads { await runBatches(execute) }
+        while try await pending.outcome.wait() { await runBatches(execute) }
         return result.withLockedValue { $0 }!
     }
 
-    private func runBatch(_ execute: @Sendable (_ batch: @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void) async {
+    /// Runs up to `batchesPerLead` batches while work is queued (a hand-off costs a thread wake-up),
+    /// then hands the lead on.
+    private func runBatches(_ execute: @Sendable (_ batch: @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void) async {
+        for _ in 0..<batchesPerLead - 1 {
+            guard queue.withLockedValue({ $0.pending.count > 1 }) else { break }
+            await runBatch(execute, handOff: false)
+        }
+        await runBatch(execute, handOff: true)
+    }
+
+    private func runBatch(_ execute: @Sendable (_ batch: @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void, handOff: Bool) async {
         let batch: [Pending] = queue.withLockedValue { queue in
             let batch = Array(queue.pending.prefix(maxBatch))
             queue.pending.removeFirst(batch.count)
@@ -80,6 +91,7 @@ final class GroupCommit: Sendable {
             // The batch did not commit (or a lone body failed): every transaction in it failed.
             for item in batch { item.outcome.complete(error) }
         }
+        guard handOff else { return }
         let next: Pending? = queue.withLockedValue { queue in
             guard let first = queue.pending.first else {
                 queue.draining = false

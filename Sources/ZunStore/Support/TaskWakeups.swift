@@ -29,23 +29,31 @@ final class TaskWakeups: Sendable {
         for waiter in woken { waiter.continuation.resume() }
     }
 
-    /// Returns when `host` is signalled or after `timeout`.
+    /// Returns when `host` is signalled, after `timeout`, or when the waiting task is cancelled.
     func wait(host: String, timeout: Duration) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let id = state.withLockedValue { state -> Int? in
-                if state.pending.remove(host) != nil { return nil }
-                state.nextID += 1
-                state.waiters[host, default: []].append(Waiter(id: state.nextID, continuation: continuation))
-                return state.nextID
+        let id = state.withLockedValue { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                // Checked under the lock: a cancellation either came before (no wait) or finds the waiter.
+                let registered = state.withLockedValue { state -> Bool in
+                    if state.pending.remove(host) != nil || Task.isCancelled { return false }
+                    state.waiters[host, default: []].append(Waiter(id: id, continuation: continuation))
+                    return true
+                }
+                guard registered else {
+                    continuation.resume()
+                    return
+                }
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    self.timeOut(host: host, id: id)
+                }
             }
-            guard let id else {
-                continuation.resume()
-                return
-            }
-            Task {
-                try? await Task.sleep(for: timeout)
-                self.timeOut(host: host, id: id)
-            }
+        } onCancel: {
+            self.timeOut(host: host, id: id)
         }
     }
 

@@ -1,0 +1,170 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import ZunAPI
+import ZunCompute
+import ZunCore
+import ZunStore
+
+/// `POST /v1/containers?run=true` to `Running` on a fleet of hollow hosts: the real HTTP API, scheduler,
+/// store and agents in one process; only the engine calls are simulated.
+struct EndToEndBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "e2e", abstract: "Create throughput and latency on hollow hosts.")
+
+    @Option(help: "Hollow hosts.")
+    var hosts = 1000
+
+    @Option(help: "Containers to create.")
+    var containers = 5000
+
+    @Option(help: "Concurrent API clients.")
+    var concurrency = 64
+
+    @Option(help: "Database URL (postgres://…, an empty database); default a new SQLite file in a temp dir.")
+    var database: String?
+
+    @Option(help: "Simulated latency of each engine call, in milliseconds.")
+    var engineLatencyMs = 0
+
+    @Option(help: "Port of the API on 127.0.0.1.")
+    var port = 9598
+
+    @Flag(help: "Register the hosts but do not run their agents: measures the API's accept path alone.")
+    var acceptOnly = false
+
+    func run() async throws {
+        let logger = {
+            var logger = Logger(label: "zun-bench")
+            logger.logLevel = .error
+            return logger
+        }()
+        let location: StoreLocation
+        if let database {
+            location = try StoreLocation(database)
+        } else {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zun-bench-\(UUID().uuidString.prefix(8))").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            location = try StoreLocation(dir + "/zun.sqlite")
+        }
+        let backend = database == nil ? "SQLite" : "PostgreSQL"
+        emit("e2e: \(hosts) hollow hosts, \(containers) containers, \(concurrency) clients, \(backend), engine latency \(engineLatencyMs) ms")
+        try await SQLStore.withStore(at: location, logger: logger) { store in
+            var template = ComputeAgent.Configuration(hostName: "", heartbeatInterval: .seconds(10), syncInterval: .seconds(120))
+            template.idlePollInterval = .seconds(30)
+            let registering = ContinuousClock.now
+            let agents = try await HollowFleet.make(
+                count: hosts, prefix: "hollow", store: store, template: template, cpus: 16, memoryMB: 65536,
+                latencies: .uniform(.milliseconds(engineLatencyMs)), logger: logger
+            )
+            emit("registered \(hosts) hosts in \(LatencySummary.format(ContinuousClock.now - registering))")
+            let app = Application(
+                router: try ZunAPIRouter.build(APIDependencies(store: store, nodes: InProcessNodes(agents))),
+                configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger
+            )
+            let agentServices = acceptOnly ? [] : agents.flatMap(\.services)
+            let services: [ServiceGroupConfiguration.ServiceConfiguration] = agentServices.map { .init(service: $0) } + [.init(service: app)]
+            let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await waitForAPI()
+                try await load(store: store, agents: agents)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
+    private var base: String { "http://127.0.0.1:\(port)" }
+
+    private func waitForAPI() async throws {
+        for _ in 0..<100 {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/"), timeout: .seconds(1)), response.status == .ok {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("the API did not come up on \(base)")
+    }
+
+    private func load(store: any ZunStore, agents: [ComputeAgent]) async throws {
+        let body = #"{"image": "busybox:1.35", "cpu": 0.1, "memory": 64}"#
+        let next = Counter()
+        let posted = Posted()
+        let start = Date()
+        let clock = ContinuousClock()
+        let began = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { clients in
+            for _ in 0..<concurrency {
+                clients.addTask {
+                    while await next.take() < containers {
+                        var request = HTTPClientRequest(url: base + "/v1/containers?run=true")
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
+                        request.body = .bytes(ByteBuffer(string: body))
+                        let sent = Date()
+                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                        let data = try await response.body.collect(upTo: 1 << 20)
+                        guard response.status == .accepted,
+                              let object = try JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any],
+                              let uuid = object["uuid"] as? String
+                        else { throw ValidationError("create failed: \(response.status) \(String(buffer: data))") }
+                        await posted.add(uuid, sent: sent, accepted: Date())
+                    }
+                }
+            }
+            try await clients.waitForAll()
+        }
+        let acceptedIn = clock.now - began
+        if acceptOnly {
+            emit("accepted \(containers) creates in \(LatencySummary.format(acceptedIn)) (\(Int(Double(containers) / acceptedIn.seconds))/s); POST latency \(LatencySummary(await posted.acceptLatencies))")
+            return
+        }
+        // Wait for every container to be recorded Running.
+        var all: [Container] = []
+        while true {
+            all = try await store.listContainers(.init(limit: containers + 10))
+            if all.count >= containers, all.allSatisfy({ $0.status == .running || $0.status == .error }) { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let sentAt = await posted.sent
+        let running = all.filter { $0.status == .running }
+        let lastRunning = running.compactMap(\.startedAt).max() ?? start
+        let latencies = running.compactMap { c in c.startedAt.flatMap { s in sentAt[c.uuid].map { Duration.seconds(s.timeIntervalSince($0)) } } }
+        let total = lastRunning.timeIntervalSince(start)
+        let acceptLatencies = await posted.acceptLatencies
+        emit("accepted \(containers) creates in \(LatencySummary.format(acceptedIn)) (\(Int(Double(containers) / acceptedIn.seconds))/s); POST latency \(LatencySummary(acceptLatencies))")
+        emit("Running: \(running.count), Error: \(all.count - running.count)")
+        emit(String(format: "throughput: %.0f containers/s (POST of the first to Running of the last: %.2f s)", Double(running.count) / total, total))
+        emit("POST → Running latency: \(LatencySummary(latencies))")
+        let perHost = Dictionary(grouping: running, by: { $0.host ?? "" }).mapValues(\.count)
+        emit("hosts used: \(perHost.count), containers per host: min \(perHost.values.min() ?? 0), max \(perHost.values.max() ?? 0)")
+        let memory = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: "/proc/self/status"))) ?? Data(), as: UTF8.self)
+            .split(separator: "\n").first { $0.hasPrefix("VmHWM") } ?? "VmHWM: ?"
+        emit("process peak memory (API + \(hosts) agents + store): \(memory.dropFirst(6).trimmingCharacters(in: .whitespaces))")
+    }
+}
+
+/// Hands out create numbers to the client tasks.
+actor Counter {
+    private var value = 0
+    func take() -> Int {
+        defer { value += 1 }
+        return value
+    }
+}
+
+/// When each create was sent and how long the API took to accept it.
+actor Posted {
+    private(set) var sent: [String: Date] = [:]
+    private(set) var acceptLatencies: [Duration] = []
+
+    func add(_ uuid: String, sent: Date, accepted: Date) {
+        self.sent[uuid] = sent
+        acceptLatencies.append(.seconds(accepted.timeIntervalSince(sent)))
+    }
+}

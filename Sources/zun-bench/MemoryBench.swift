@@ -1,0 +1,147 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import ZunCore
+import ZunStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Peak memory (VmHWM) of a `zun api` process serving a store of many hosts and containers: the store is
+/// seeded here, then a real `zun api` process is started on it and driven through HTTP (host list,
+/// container pages, creates scheduled over every host).
+struct MemoryBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "memory", abstract: "Peak memory of the API at scale.")
+
+    @Option(help: "Compute hosts in the store.")
+    var hosts = 10000
+
+    @Option(help: "Containers in the store.")
+    var containers = 100_000
+
+    @Option(help: "Creates sent to the API after it starts.")
+    var creates = 1000
+
+    @Option(help: "Port of the API on 127.0.0.1.")
+    var port = 9597
+
+    func run() async throws {
+        let logger = {
+            var logger = Logger(label: "zun-bench")
+            logger.logLevel = .error
+            return logger
+        }()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zun-bench-mem-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/zun.sqlite"
+        let seeding = ContinuousClock.now
+        try await seed(path: path, logger: logger)
+        emit("seeded \(hosts) hosts and \(containers) containers in \(LatencySummary.format(ContinuousClock.now - seeding))")
+
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("zun").path
+        let api = Process()
+        api.executableURL = URL(fileURLWithPath: binary)
+        api.arguments = ["api", "--database", path, "--listen", "127.0.0.1:\(port)", "--log-level", "error"]
+        try api.run()
+        defer {
+            kill(api.processIdentifier, SIGTERM)
+            var status: Int32 = 0
+            for _ in 0..<100 where waitpid(api.processIdentifier, &status, WNOHANG) == 0 { usleep(50_000) }
+        }
+        let base = "http://127.0.0.1:\(port)"
+        try await waitFor(base)
+        emit("zun api started: VmRSS \(Self.memory(api.processIdentifier, "VmRSS"))")
+
+        let clock = ContinuousClock()
+        var start = clock.now
+        let hostList = try await get(base + "/v1/hosts", version: "1.40")
+        emit("GET /v1/hosts (\(hosts) hosts, \(hostList.readableBytes) bytes): \(LatencySummary.format(clock.now - start))")
+        start = clock.now
+        for _ in 0..<10 { _ = try await get(base + "/v1/containers?limit=1000&all_projects=1", version: "1.40") }
+        emit("GET /v1/containers?limit=1000 ×10: \(LatencySummary.format(clock.now - start))")
+        start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<16 {
+                group.addTask {
+                    for _ in stride(from: worker, to: creates, by: 16) {
+                        var request = HTTPClientRequest(url: base + "/v1/containers")
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
+                        request.body = .bytes(ByteBuffer(string: #"{"image": "busybox:1.35", "cpu": 0.1, "memory": 64}"#))
+                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                        guard response.status == .accepted else { throw ValidationError("create answered \(response.status)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        emit("\(creates) creates scheduled over \(hosts) hosts: \(LatencySummary.format(clock.now - start))")
+        emit("zun api peak memory (VmHWM): \(Self.memory(api.processIdentifier, "VmHWM")), now (VmRSS): \(Self.memory(api.processIdentifier, "VmRSS"))")
+    }
+
+    /// Hosts with fresh heartbeats (so they are up while the benchmark runs) and containers spread on them.
+    private func seed(path: String, logger: Logger) async throws {
+        let store = try await SQLStore.openSQLite(path: path, logger: logger)
+        let hosts = self.hosts, containers = self.containers
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<32 {
+                group.addTask {
+                    for i in stride(from: worker, to: hosts, by: 32) {
+                        let name = String(format: "host-%05d", i)
+                        var node = ComputeNode(uuid: UUID().uuidString.lowercased(), hostname: name)
+                        node.cpus = 64
+                        node.memTotal = 262_144
+                        node.diskTotal = 1000
+                        try await store.saveComputeNode(node)
+                        try await store.heartbeat(host: name, binary: "zun-compute", availabilityZone: "nova", endpoint: nil, at: Date())
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<64 {
+                group.addTask {
+                    for i in stride(from: worker, to: containers, by: 64) {
+                        var c = Container(
+                            uuid: UUID().uuidString.lowercased(), name: "seed-\(i)", projectID: "admin", userID: "admin", image: "busybox:1.35",
+                            cpu: 0.1, memory: "64", createdAt: Date()
+                        )
+                        c.host = String(format: "host-%05d", i % hosts)
+                        c.status = .running
+                        try await store.createContainer(c, action: nil, task: nil)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await store.close()
+    }
+
+    private func waitFor(_ base: String) async throws {
+        for _ in 0..<200 {
+            if (try? await get(base + "/", version: nil)) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("zun api did not come up")
+    }
+
+    private func get(_ url: String, version: String?) async throws -> ByteBuffer {
+        var request = HTTPClientRequest(url: url)
+        if let version { request.headers.add(name: "OpenStack-API-Version", value: "container \(version)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 256 << 20)
+        guard response.status == .ok else { throw ValidationError("GET \(url) answered \(response.status)") }
+        return body
+    }
+
+    static func memory(_ pid: Int32, _ field: String) -> String {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first { $0.hasPrefix(field) }.map { $0.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces) } ?? "?"
+    }
+}

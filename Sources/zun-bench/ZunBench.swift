@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `zun-bench`: the repository's benchmarks. Each prints its figures; BENCHMARKS.md quotes them.
+@main
+struct ZunBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zun-bench",
+        abstract: "Benchmarks of the scheduler, the create path on hollow hosts, and API memory.",
+        subcommands: [SchedulerBench.self, EndToEndBench.self, MemoryBench.self]
+    )
+}
