@@ -33,6 +33,9 @@ struct EndToEndBench: AsyncParsableCommand {
     @Option(help: "Port of the API on 127.0.0.1.")
     var port = 9598
 
+    @Option(help: "Seconds between each hollow host's heartbeats; a host is down after three missed ones.")
+    var heartbeat = 10
+
     @Flag(help: "Register the hosts but do not run their agents: measures the API's accept path alone.")
     var acceptOnly = false
 
@@ -51,18 +54,20 @@ struct EndToEndBench: AsyncParsableCommand {
             location = try StoreLocation(dir + "/zun.sqlite")
         }
         let backend = database == nil ? "SQLite" : "PostgreSQL"
-        emit("e2e: \(hosts) hollow hosts, \(containers) containers, \(concurrency) clients, \(backend), engine latency \(engineLatencyMs) ms")
+        emit("e2e: \(hosts) hollow hosts, \(containers) containers, \(concurrency) clients, \(backend), engine latency \(engineLatencyMs) ms, heartbeat \(heartbeat) s")
         try await SQLStore.withStore(at: location, logger: logger) { store in
-            var template = ComputeAgent.Configuration(hostName: "", heartbeatInterval: .seconds(10), syncInterval: .seconds(120))
-            template.idlePollInterval = .seconds(30)
+            var template = ComputeAgent.Configuration(hostName: "", heartbeatInterval: .seconds(heartbeat), syncInterval: .seconds(120))
+            template.idlePollInterval = .seconds(60)
             let registering = ContinuousClock.now
             let agents = try await HollowFleet.make(
                 count: hosts, prefix: "hollow", store: store, template: template, cpus: 16, memoryMB: 65536,
                 latencies: .uniform(.milliseconds(engineLatencyMs)), logger: logger
             )
             emit("registered \(hosts) hosts in \(LatencySummary.format(ContinuousClock.now - registering))")
+            var configuration = APIConfiguration()
+            configuration.serviceDownTime = TimeInterval(3 * heartbeat)
             let app = Application(
-                router: try ZunAPIRouter.build(APIDependencies(store: store, nodes: InProcessNodes(agents))),
+                router: try ZunAPIRouter.build(APIDependencies(store: store, nodes: InProcessNodes(agents), configuration: configuration)),
                 configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger
             )
             let agentServices = acceptOnly ? [] : agents.flatMap(\.services)

@@ -14,6 +14,8 @@ struct APICommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @OptionGroup var scheduler: SchedulerOptions
+
     @Option(help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURL: String? = env("ZUN_WEBSOCKET_BASE_URL")
 
@@ -35,6 +37,7 @@ struct APICommand: AsyncParsableCommand {
         var configuration = APIConfiguration()
         configuration.serviceDownTime = common.serviceDownTime
         configuration.websocketBaseURL = websocketBaseURL
+        try scheduler.apply(to: &configuration)
         configuration.deadHostTaskTimeout = deadHostTimeout
         configuration.rescheduleOnDeadHost = !noReschedule
         let secret = common.nodeSecret ?? ""

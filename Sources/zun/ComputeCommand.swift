@@ -35,7 +35,11 @@ struct ComputeCommand: AsyncParsableCommand {
     @Option(help: "Host address exposed ports are published on (env ZUN_PUBLISH_HOST).")
     var publishHost: String = env("ZUN_PUBLISH_HOST") ?? "127.0.0.1"
 
+    @Option(help: "Run this many hollow (simulated-engine) hosts named <host-name>-00000… instead of one Docker agent: scale benchmarks only.")
+    var hollow: Int = 0
+
     func run() async throws {
+        if hollow > 0 { return try await runHollow() }
         guard let secret = common.nodeSecret else {
             throw ValidationError("--node-secret (or ZUN_NODE_SECRET) is required: the API authenticates to this agent with it")
         }
@@ -62,6 +66,27 @@ struct ComputeCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
             ))
             logger.info("zun compute is up", metadata: ["docker": "\(engine.dockerHost)", "endpoint": "\(configuration.endpoint ?? "")"])
+            try await group.run()
+        }
+    }
+
+    /// Hollow hosts: real agents on simulated engines, no node endpoint (their node-local calls refuse).
+    private func runHollow() async throws {
+        let logger = common.logger("zun-compute")
+        let template = {
+            var template = ComputeAgent.Configuration(
+                hostName: engine.hostName, heartbeatInterval: .milliseconds(Int64(heartbeatInterval * 1000)),
+                syncInterval: .milliseconds(Int64(syncInterval * 1000)), publishHost: publishHost
+            )
+            template.idlePollInterval = .seconds(30)
+            return template
+        }()
+        try await SQLStore.withStore(at: try storage.location(), logger: logger) { store in
+            let agents = try await HollowFleet.make(count: hollow, prefix: engine.hostName, store: store, template: template, logger: logger)
+            let group = ServiceGroup(configuration: .init(
+                services: agents.flatMap(\.services).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            ))
+            logger.notice("zun compute is up with hollow hosts", metadata: ["hosts": "\(hollow)", "prefix": "\(engine.hostName)"])
             try await group.run()
         }
     }

@@ -28,6 +28,8 @@ struct DevCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @OptionGroup var scheduler: SchedulerOptions
+
     @Option(help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURL: String? = env("ZUN_WEBSOCKET_BASE_URL")
 
@@ -37,10 +39,11 @@ struct DevCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let location = try storeLocation(database ?? (dataDir as NSString).appendingPathComponent("zun.sqlite"))
         let docker = try await engine.connect(logger: logger)
-        let configuration = {
+        let configuration = try {
             var configuration = APIConfiguration()
             configuration.serviceDownTime = common.serviceDownTime
             configuration.websocketBaseURL = websocketBaseURL
+            try scheduler.apply(to: &configuration)
             return configuration
         }()
         try await SQLStore.withStore(at: location, logger: logger) { store in

@@ -2,6 +2,8 @@ import ArgumentParser
 import DockerEngine
 import Foundation
 import Logging
+import ZunAPI
+import ZunScheduler
 import ZunStore
 
 /// Reads an environment variable.
@@ -69,5 +71,30 @@ struct DatabaseOption: ParsableArguments {
     func location() throws -> StoreLocation {
         guard !database.isEmpty else { throw ValidationError("--database (or ZUN_DATABASE) is required") }
         return try storeLocation(database)
+    }
+}
+
+/// The scheduler of the API roles (`zun dev`, `zun api`), named after Zun's `[scheduler]` options.
+struct SchedulerOptions: ParsableArguments {
+    @Option(help: "Filters in order, comma-separated (env ZUN_SCHEDULER_FILTERS; Zun's [scheduler] enabled_filters).")
+    var schedulerFilters: String = env("ZUN_SCHEDULER_FILTERS") ?? HostFilterRegistry.defaultEnabled.joined(separator: ",")
+
+    @Option(help: "SpreadWeigher (spread) or BinpackWeigher (binpack) (env ZUN_SCHEDULER_WEIGHER).")
+    var schedulerWeigher: String = env("ZUN_SCHEDULER_WEIGHER") ?? HostWeigherRegistry.defaultWeigher
+
+    @Flag(help: "Check and rank every host instead of sampling log2(N) feasible ones.")
+    var schedulerExhaustive = false
+
+    /// Applies the options; unknown filter or weigher names are refused here, before the service starts.
+    func apply(to configuration: inout APIConfiguration) throws {
+        configuration.enabledFilters = schedulerFilters.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        configuration.weigher = schedulerWeigher
+        configuration.schedulerMode = schedulerExhaustive ? .exhaustive : .defaultSampled
+        do {
+            _ = try HostFilterRegistry.filters(named: configuration.enabledFilters)
+            _ = try HostWeigherRegistry.weigher(named: configuration.weigher)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 }

@@ -41,7 +41,7 @@ struct RebuildEngineTests {
             try await h.waitFor(uuid, "Running")
             let oldID = try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)?.id
             // `rm -f` kills before it removes; a sync pass can land in between and record the exit
-            // (Stopped), and the heal then rebuilds the container as it last knew it: stopped.
+            // (Stopped), and the heal then rebuilds the container as it last knew it: not running (Created).
             // Either way the engine container is new and the record matches it.
             try await h.docker.removeContainer("zun-\(uuid)", force: true, logger: TestSupport.logger)
             let healed: [String: Any] = try await TestSupport.eventually(timeout: .seconds(30)) {
@@ -49,8 +49,8 @@ struct RebuildEngineTests {
                       engine.id != oldID
                 else { return nil }
                 let view = try await h.show(uuid)
-                let expected = engine.state?.running == true ? "Running" : "Stopped"
-                return view["status"] as? String == expected && view["task_state"] is NSNull ? view : nil
+                let expected: Set<String> = engine.state?.running == true ? ["Running"] : ["Created", "Stopped"]
+                return expected.contains(view["status"] as? String ?? "") && view["task_state"] is NSNull ? view : nil
             }
             #expect(healed["uuid"] as? String == uuid)
             #expect(try await h.store.actions(containerUUID: uuid).contains { $0.action == "rebuild" })
