@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
@@ -10,19 +11,29 @@ final class SQLiteBackend: SQLBackend {
     let dialect = StoreDialect.sqlite
     private let connection: SQLiteConnection
     private let mutex = AsyncMutex()
+    /// Read-only connections: in WAL mode readers see the last commit and never wait for the writer.
+    private let readers: [(connection: SQLiteConnection, mutex: AsyncMutex)]
+    private let nextReader = NIOLockedValueBox(0)
     private let wakeups = TaskWakeups()
     private let groupCommit = GroupCommit()
 
-    private init(connection: SQLiteConnection) {
+    private init(connection: SQLiteConnection, readers: [SQLiteConnection]) {
         self.connection = connection
+        self.readers = readers.map { ($0, AsyncMutex()) }
     }
 
-    static func open(path: String, logger: Logger) async throws -> SQLiteBackend {
+    static func open(path: String, readers: Int = 2, logger: Logger) async throws -> SQLiteBackend {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
             _ = try await connection.query(pragma)
         }
-        return SQLiteBackend(connection: connection)
+        var readOnly: [SQLiteConnection] = []
+        for _ in 0..<readers {
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            for pragma in ["PRAGMA query_only=ON", "PRAGMA busy_timeout=5000"] { _ = try await reader.query(pragma) }
+            readOnly.append(reader)
+        }
+        return SQLiteBackend(connection: connection, readers: readOnly)
     }
 
     private var db: any SQLDatabase { connection.sql(queryLogLevel: nil) }
@@ -36,7 +47,16 @@ final class SQLiteBackend: SQLBackend {
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await mutex.withLock { try await body(db) }
+        guard !readers.isEmpty else { return try await mutex.withLock { try await body(db) } }
+        let reader = readers[nextReader.withLockedValue { next in
+            defer { next = (next + 1) % readers.count }
+            return next
+        }]
+        // An explicit transaction pins the snapshot for the body and releases it at COMMIT, so the next
+        // read sees every commit made before it began.
+        return try await reader.mutex.withLock {
+            try await SQLTransaction.run(on: reader.connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
+        }
     }
 
     func taskWritten(host: String, in db: any SQLDatabase) async throws {}
@@ -48,6 +68,7 @@ final class SQLiteBackend: SQLBackend {
     }
 
     func close() async throws {
+        for reader in readers { try await reader.connection.close() }
         try await connection.close()
     }
 }
