@@ -63,13 +63,15 @@ actor HostStateCache {
         usage[host, default: HostUsage()].add(request)
     }
 
-    /// Reads everything again unless that was done less than a second ago (callers that found no host
-    /// on the current view use this before they give up, so a burst of them costs one full read).
+    /// Reads what changed now; everything (usage included) unless that was done less than a second ago.
+    /// Callers that found no host on the current view use this before they give up, so a burst of them
+    /// costs one full read and then cheap incremental ones.
     func refreshFully() async throws {
-        guard Date().timeIntervalSince(lastFullRefresh) >= 1 else { return }
+        if Date().timeIntervalSince(lastFullRefresh) >= 1 {
+            lastFullRefresh = .distantPast
+            lastUsageRefresh = .distantPast
+        }
         lastRefresh = .distantPast
-        lastFullRefresh = .distantPast
-        lastUsageRefresh = .distantPast
         try await refreshIfStale()
     }
 

@@ -66,6 +66,20 @@ final class GroupCommit: Sendable {
             queue.pending.removeFirst(batch.count)
             return batch
         }
+        if !batch.isEmpty { await run(batch, execute) }
+        guard handOff else { return }
+        let next: Pending? = queue.withLockedValue { queue in
+            guard let first = queue.pending.first else {
+                queue.draining = false
+                return nil
+            }
+            return first
+        }
+        next?.outcome.promote()
+    }
+
+    /// One SQLite transaction for the whole batch, a savepoint per body; answers each body after COMMIT.
+    private func run(_ batch: [Pending], _ execute: @Sendable (_ batch: @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void) async {
         let failures = NIOLockedValueBox<[ObjectIdentifier: any Error]>([:])
         do {
             try await execute { db in
@@ -91,15 +105,6 @@ final class GroupCommit: Sendable {
             // The batch did not commit (or a lone body failed): every transaction in it failed.
             for item in batch { item.outcome.complete(error) }
         }
-        guard handOff else { return }
-        let next: Pending? = queue.withLockedValue { queue in
-            guard let first = queue.pending.first else {
-                queue.draining = false
-                return nil
-            }
-            return first
-        }
-        next?.outcome.promote()
     }
 }
 

@@ -141,6 +141,10 @@ struct ClusterTests {
             throw MissingEnvironment("ZUN_TEST_POSTGRES_DIR is not set: run ./scripts/test")
         }
         try await ClusterFixture.run { cluster in
+            // This test is about durability: a slow restart must not also make the host look dead (its
+            // heartbeats stop while the database is away), or creates would rightly end in Error.
+            cluster.serviceDownTime = 60
+            cluster.deadHostTimeout = 120
             try await cluster.startAPI()
             try await cluster.startCompute("a", engine: 1)
             let acknowledged = try await withThrowingTaskGroup(of: [String].self) { group in
