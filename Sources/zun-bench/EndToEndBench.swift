@@ -75,7 +75,7 @@ struct EndToEndBench: AsyncParsableCommand {
             let group = ServiceGroup(configuration: .init(services: services, logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                try await waitForAPI()
+                try await api.waitUntilUp()
                 try await load(store: store, agents: agents)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
@@ -83,20 +83,10 @@ struct EndToEndBench: AsyncParsableCommand {
         }
     }
 
-    private var base: String { "http://127.0.0.1:\(port)" }
-
-    private func waitForAPI() async throws {
-        for _ in 0..<100 {
-            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/"), timeout: .seconds(1)), response.status == .ok {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("the API did not come up on \(base)")
-    }
+    private var api: BenchAPI { BenchAPI(base: "http://127.0.0.1:\(port)") }
 
     private func load(store: any ZunStore, agents: [ComputeAgent]) async throws {
-        let body = #"{"image": "busybox:1.35", "cpu": 0.1, "memory": 64}"#
+        let api = self.api
         let next = Counter()
         let posted = Posted()
         let start = Date()
@@ -106,18 +96,8 @@ struct EndToEndBench: AsyncParsableCommand {
             for _ in 0..<concurrency {
                 clients.addTask {
                     while await next.take() < containers {
-                        var request = HTTPClientRequest(url: base + "/v1/containers?run=true")
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
-                        request.body = .bytes(ByteBuffer(string: body))
                         let sent = Date()
-                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-                        let data = try await response.body.collect(upTo: 1 << 20)
-                        guard response.status == .accepted,
-                              let object = try JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any],
-                              let uuid = object["uuid"] as? String
-                        else { throw ValidationError("create failed: \(response.status) \(String(buffer: data))") }
+                        let uuid = try await api.create(run: true)
                         await posted.add(uuid, sent: sent, accepted: Date())
                     }
                 }

@@ -42,46 +42,39 @@ struct MemoryBench: AsyncParsableCommand {
         emit("seeded \(hosts) hosts and \(containers) containers in \(LatencySummary.format(ContinuousClock.now - seeding))")
 
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("zun").path
-        let api = Process()
-        api.executableURL = URL(fileURLWithPath: binary)
-        api.arguments = ["api", "--database", path, "--listen", "127.0.0.1:\(port)", "--log-level", "error"]
-        try api.run()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["api", "--database", path, "--listen", "127.0.0.1:\(port)", "--log-level", "error"]
+        try process.run()
         defer {
-            kill(api.processIdentifier, SIGTERM)
+            kill(process.processIdentifier, SIGTERM)
             var status: Int32 = 0
-            for _ in 0..<100 where waitpid(api.processIdentifier, &status, WNOHANG) == 0 { usleep(50_000) }
+            for _ in 0..<100 where waitpid(process.processIdentifier, &status, WNOHANG) == 0 { usleep(50_000) }
         }
-        let base = "http://127.0.0.1:\(port)"
-        try await waitFor(base)
-        emit("zun api started: VmRSS \(Self.memory(api.processIdentifier, "VmRSS"))")
+        let api = BenchAPI(base: "http://127.0.0.1:\(port)")
+        try await api.waitUntilUp()
+        emit("zun api started: VmRSS \(Self.memory(process.processIdentifier, "VmRSS"))")
 
         let clock = ContinuousClock()
         var start = clock.now
-        let hostList = try await get(base + "/v1/hosts", version: "1.40")
+        let hostList = try await api.get("/v1/hosts")
         emit("GET /v1/hosts (\(hosts) hosts, \(hostList.readableBytes) bytes): \(LatencySummary.format(clock.now - start))")
         start = clock.now
-        for _ in 0..<10 { _ = try await get(base + "/v1/containers?limit=1000&all_projects=1", version: "1.40") }
+        for _ in 0..<10 { _ = try await api.get("/v1/containers?limit=1000&all_projects=1") }
         emit("GET /v1/containers?limit=1000 ×10: \(LatencySummary.format(clock.now - start))")
         start = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<16 {
                 group.addTask {
                     for _ in stride(from: worker, to: creates, by: 16) {
-                        var request = HTTPClientRequest(url: base + "/v1/containers")
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
-                        request.body = .bytes(ByteBuffer(string: #"{"image": "busybox:1.35", "cpu": 0.1, "memory": 64}"#))
-                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-                        _ = try await response.body.collect(upTo: 1 << 20)
-                        guard response.status == .accepted else { throw ValidationError("create answered \(response.status)") }
+                        _ = try await api.create(run: false)
                     }
                 }
             }
             try await group.waitForAll()
         }
         emit("\(creates) creates scheduled over \(hosts) hosts: \(LatencySummary.format(clock.now - start))")
-        emit("zun api peak memory (VmHWM): \(Self.memory(api.processIdentifier, "VmHWM")), now (VmRSS): \(Self.memory(api.processIdentifier, "VmRSS"))")
+        emit("zun api peak memory (VmHWM): \(Self.memory(process.processIdentifier, "VmHWM")), now (VmRSS): \(Self.memory(process.processIdentifier, "VmRSS"))")
     }
 
     /// Hosts with fresh heartbeats (so they are up while the benchmark runs) and containers spread on them.
@@ -121,23 +114,6 @@ struct MemoryBench: AsyncParsableCommand {
             try await group.waitForAll()
         }
         try await store.close()
-    }
-
-    private func waitFor(_ base: String) async throws {
-        for _ in 0..<200 {
-            if (try? await get(base + "/", version: nil)) != nil { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("zun api did not come up")
-    }
-
-    private func get(_ url: String, version: String?) async throws -> ByteBuffer {
-        var request = HTTPClientRequest(url: url)
-        if let version { request.headers.add(name: "OpenStack-API-Version", value: "container \(version)") }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: 256 << 20)
-        guard response.status == .ok else { throw ValidationError("GET \(url) answered \(response.status)") }
-        return body
     }
 
     static func memory(_ pid: Int32, _ field: String) -> String {

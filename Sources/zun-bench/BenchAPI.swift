@@ -1,0 +1,47 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// The benchmarks' HTTP calls to a Zun API on 127.0.0.1.
+struct BenchAPI: Sendable {
+    let base: String
+
+    /// The body every benchmark create sends: a small busybox container.
+    static let createBody = #"{"image": "busybox:1.35", "cpu": 0.1, "memory": 64}"#
+
+    /// Waits until `GET /` answers.
+    func waitUntilUp(attempts: Int = 200) async throws {
+        for _ in 0..<attempts {
+            if (try? await get("/", version: nil)) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("the API did not come up on \(base)")
+    }
+
+    /// `GET path`; anything but 200 is an error.
+    func get(_ path: String, version: String? = "1.40") async throws -> ByteBuffer {
+        var request = HTTPClientRequest(url: base + path)
+        if let version { request.headers.add(name: "OpenStack-API-Version", value: "container \(version)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 256 << 20)
+        guard response.status == .ok else { throw ValidationError("GET \(path) answered \(response.status)") }
+        return body
+    }
+
+    /// `POST /v1/containers` (with `?run=true` when `run`); returns the new container's uuid.
+    func create(run: Bool) async throws -> String {
+        var request = HTTPClientRequest(url: base + "/v1/containers" + (run ? "?run=true" : ""))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
+        request.body = .bytes(ByteBuffer(string: Self.createBody))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let data = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .accepted,
+              let object = try JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any],
+              let uuid = object["uuid"] as? String
+        else { throw ValidationError("create failed: \(response.status) \(String(buffer: data))") }
+        return uuid
+    }
+}
