@@ -91,11 +91,11 @@ public struct DeadHostReaper: Service {
 
     /// Moves the create to the best other host that fits, under that host's lock.
     private func reschedule(_ task: ComputeTask, id: Int64, _ container: Container) async throws -> String? {
-        let (states, _) = try await placement.hostStates()
         var request = try await placement.request(for: container, requestedHost: nil)
         request.differentHostFrom.insert(task.host)
-        let exhaustive = FilterScheduler(filters: placement.scheduler.filters, weigher: placement.scheduler.weigher, mode: .exhaustive)
-        let ranked = exhaustive.rank(states, for: request).hosts
+        // Reschedules are rare: rank every host on a fresh view.
+        try await placement.cache.refreshFully()
+        let ranked = try await placement.cache.rank(request, with: placement.scheduler.exhaustive).hosts
         guard !ranked.isEmpty else { return nil }
         let candidates = ranked.map(\.hostname)
         let fits = placement.fitsCheck(request)

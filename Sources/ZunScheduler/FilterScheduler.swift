@@ -22,6 +22,11 @@ public struct FilterScheduler: Sendable {
         self.mode = mode
     }
 
+    /// The same filters and weigher, checking and ranking every host.
+    public var exhaustive: FilterScheduler {
+        FilterScheduler(filters: filters, weigher: weigher, mode: .exhaustive)
+    }
+
     /// The outcome of one decision: the chosen host, or the filter that left no candidate.
     public struct Decision: Sendable, Equatable {
         public var host: HostState?

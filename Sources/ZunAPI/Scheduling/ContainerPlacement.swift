@@ -47,23 +47,6 @@ struct ContainerPlacement: Sendable {
         )
     }
 
-    /// Current host states read straight from the store (the reaper's rare reschedules).
-    func hostStates() async throws -> (states: [HostState], services: [String: ZunService]) {
-        let now = Date()
-        let services = Dictionary(
-            try await store.services().filter { $0.binary == "zun-compute" }.map { ($0.host, $0) },
-            uniquingKeysWith: { first, _ in first }
-        )
-        let usage = try await store.hostUsage()
-        let configuration = self.configuration
-        let states = try await store.computeNodes().compactMap { node -> HostState? in
-            // Zun keeps only nodes that have a zun-compute service record.
-            guard let service = services[node.hostname] else { return nil }
-            return Self.hostState(node, service, usage[node.hostname], now, configuration)
-        }
-        return (states, services)
-    }
-
     private static func hostState(
         _ node: ComputeNode, _ service: ZunService?, _ usage: HostUsage?, _ now: Date, _ configuration: APIConfiguration
     ) -> HostState {
@@ -74,11 +57,11 @@ struct ContainerPlacement: Sendable {
     }
 
     /// The re-check the store runs under a host's lock: every filter, on the host's fresh usage and service.
-    func fitsCheck(_ request: SchedulingRequest, services: [String: ZunService]? = nil) -> @Sendable (ComputeNode, HostUsage, ZunService?) -> Bool {
+    func fitsCheck(_ request: SchedulingRequest) -> @Sendable (ComputeNode, HostUsage, ZunService?) -> Bool {
         let scheduler = self.scheduler
         let configuration = self.configuration
         return { node, usage, service in
-            scheduler.fits(Self.hostState(node, service ?? services?[node.hostname], usage, Date(), configuration), request)
+            scheduler.fits(Self.hostState(node, service, usage, Date(), configuration), request)
         }
     }
 
@@ -98,8 +81,7 @@ struct ContainerPlacement: Sendable {
             // No candidate on the cached view, or all were full under their locks: choose again on a fresh
             // view of every host before giving up.
             try await cache.refreshFully()
-            let exhaustive = FilterScheduler(filters: scheduler.filters, weigher: scheduler.weigher, mode: .exhaustive)
-            let retry = try await cache.rank(request, with: exhaustive)
+            let retry = try await cache.rank(request, with: scheduler.exhaustive)
             placed = try await store.createContainer(container, placement: placement(container, retry, request, requestID, run, lastTry: true))
         }
         if let host = placed.host {

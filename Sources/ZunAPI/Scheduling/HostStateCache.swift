@@ -50,12 +50,6 @@ actor HostStateCache {
         return scheduler.rank(states, for: request, using: &rng)
     }
 
-    /// The current states (copies), for the reaper's reschedules and for tests.
-    func snapshot() async throws -> [HostState] {
-        try await refreshIfStale()
-        return states
-    }
-
     /// Adds a committed placement to the host's usage.
     func consume(host: String, _ request: SchedulingRequest) {
         guard let position = index[host] else { return }
