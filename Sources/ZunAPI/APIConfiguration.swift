@@ -33,5 +33,8 @@ public struct APIConfiguration: Sendable {
     /// API itself, at the address the client used.
     public var websocketBaseURL: String?
 
+    /// Where networks created without a subnet (a project's default network among them) get one.
+    public var subnetPool: SubnetPool = .default
+
     public init() {}
 }

@@ -29,6 +29,8 @@ public enum ZunAPIRouter {
         ContainersController(dependencies: dependencies, placement: placement).register(on: v1.group("containers"))
         HostsController(dependencies: dependencies).register(on: v1.group("hosts"))
         ServicesController(dependencies: dependencies).register(on: v1.group("services"))
+        NetworksController(dependencies: dependencies).register(on: v1.group("networks"))
+        VolumesController(dependencies: dependencies).register(on: v1.group("volumes"))
         ConsoleController(dependencies: dependencies).registerFallback(on: router)
         return router
     }

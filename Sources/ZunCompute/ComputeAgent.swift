@@ -44,6 +44,8 @@ public struct ComputeAgent: Sendable {
     public let engine: any ContainerEngine
     /// Answers the API's node-local calls (logs, exec, archives, consoles) for containers on this host.
     public let nodeLocalCalls: any NodeLocalCalls
+    /// This host's copies of network records.
+    public let networks: HostNetworks
     public let logger: Logger
 
     public init(
@@ -57,6 +59,7 @@ public struct ComputeAgent: Sendable {
         var logger = logger
         logger[metadataKey: LogKey.host] = "\(configuration.hostName)"
         self.logger = logger
+        self.networks = HostNetworks(engine: engine, store: store, hostName: configuration.hostName, logger: logger)
     }
 
     /// An agent of a Docker engine.
@@ -91,6 +94,7 @@ public struct ComputeAgent: Sendable {
                 try await engine.removeContainer(engineContainer.id, force: true, logger: logger)
             }
         }
+        await networks.removeOrphans()
     }
 
     /// Reports this host alive on its `zun-compute` service record.

@@ -11,7 +11,11 @@ struct StateSyncService: Service {
 
     func run() async throws {
         try? await syncOnce()
+        var passes = 0
         for await _ in AsyncTimerSequence(interval: agent.configuration.syncInterval).cancelOnGracefulShutdown() {
+            passes += 1
+            // Networks and volumes whose records were deleted go now and then, not on every pass.
+            if passes % 6 == 0 { await agent.networks.removeOrphans() }
             do {
                 try await syncOnce()
             } catch {

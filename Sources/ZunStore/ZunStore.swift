@@ -104,6 +104,47 @@ public protocol ZunStore: Sendable {
     /// Waits until a task for `host` is written (by any process sharing the store) or `timeout` passes.
     func waitForTasks(host: String, timeout: Duration) async
 
+    // MARK: Networks and ports
+
+    /// Writes a new network; one without an IPv4 subnet gets the first free one of `pool`. A duplicate name in
+    /// the project or an overlapping subnet is a `ZunError` conflict.
+    func createNetwork(_ network: Network, pool: SubnetPool) async throws -> Network
+    /// The network a project's containers join when they ask for none: its oldest own network, else a new
+    /// one named `default` (concurrent first users converge on one record).
+    func projectDefaultNetwork(projectID: String, userID: String, pool: SubnetPool) async throws -> Network
+    func network(uuid: String) async throws -> Network?
+    /// Networks with this name that `projectID` may use (its own and shared ones; all when nil).
+    func networks(named name: String, visibleTo projectID: String?) async throws -> [Network]
+    func listNetworks(visibleTo projectID: String?) async throws -> [Network]
+    /// Deletes a network no container uses (else a `ZunError` conflict), with its unbound ports.
+    func deleteNetwork(uuid: String) async throws
+    /// Records that `host` realized the network as the engine network `dockerID`.
+    func recordNetworkRealized(uuid: String, host: String, dockerID: String) async throws
+    /// Hosts that realized the network.
+    func networkHosts(uuid: String) async throws -> [String]
+    func port(uuid: String) async throws -> NetworkPort?
+    /// Adds a network to a container: binds or allocates its port under the network's lock, appends the
+    /// attachment to the record, and writes the action and task, in one transaction.
+    func attachNetwork(
+        containerUUID: String, _ attachment: NetworkAttachment, action: ContainerAction, task: ComputeTask
+    ) async throws -> Container?
+    /// Removes a network from a container's record and deletes (or, when preserved, unbinds) its port.
+    func detachNetwork(containerUUID: String, networkUUID: String) async throws
+
+    // MARK: Volumes
+
+    func createVolume(_ volume: Volume) async throws
+    func volume(uuid: String) async throws -> Volume?
+    /// Volumes with this name; scoped to a project unless `projectID` is nil.
+    func volumes(named name: String, projectID: String?) async throws -> [Volume]
+    func listVolumes(projectID: String?) async throws -> [Volume]
+    /// Deletes a volume no container mounts (else a `ZunError` conflict).
+    func deleteVolume(uuid: String) async throws
+    /// Containers that mount the volume.
+    func volumeUsers(uuid: String) async throws -> [String]
+    /// Records the host whose engine now holds the volume's data.
+    func setVolumeHost(uuid: String, host: String) async throws
+
     // MARK: Interactive sessions
 
     /// Records the token of an attach or interactive exec session.

@@ -29,6 +29,7 @@ struct DevCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     @OptionGroup var scheduler: SchedulerOptions
+    @OptionGroup var network: NetworkOptions
 
     @Option(help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURL: String? = env("ZUN_WEBSOCKET_BASE_URL")
@@ -44,6 +45,7 @@ struct DevCommand: AsyncParsableCommand {
             configuration.serviceDownTime = common.serviceDownTime
             configuration.websocketBaseURL = websocketBaseURL
             try scheduler.apply(to: &configuration)
+            try network.apply(to: &configuration)
             return configuration
         }()
         try await SQLStore.withStore(at: location, logger: logger) { store in

@@ -3,6 +3,7 @@ import DockerEngine
 import Foundation
 import Logging
 import ZunAPI
+import ZunCore
 import ZunScheduler
 import ZunStore
 
@@ -96,5 +97,22 @@ struct SchedulerOptions: ParsableArguments {
         } catch {
             throw ValidationError("\(error)")
         }
+    }
+}
+
+/// Where networks created without a subnet get one (the API roles).
+struct NetworkOptions: ParsableArguments {
+    @Option(help: "IPv4 range that networks without a subnet (a project's default network among them) are given subnets from (env ZUN_NETWORK_POOL).")
+    var networkPool: String = env("ZUN_NETWORK_POOL") ?? SubnetPool.default.pool.description
+
+    @Option(help: "Prefix length of each subnet taken from the pool (env ZUN_NETWORK_PREFIX).")
+    var networkPrefix: Int = env("ZUN_NETWORK_PREFIX").flatMap { Int($0) } ?? SubnetPool.default.prefixLength
+
+    func apply(to configuration: inout APIConfiguration) throws {
+        guard let pool = IPv4Subnet(networkPool) else { throw ValidationError("--network-pool must be an IPv4 CIDR such as 10.224.0.0/12") }
+        guard (pool.prefixLength...30).contains(networkPrefix) else {
+            throw ValidationError("--network-prefix must be between \(pool.prefixLength) and 30")
+        }
+        configuration.subnetPool = SubnetPool(pool: pool, prefixLength: networkPrefix)
     }
 }

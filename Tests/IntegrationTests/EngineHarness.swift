@@ -49,8 +49,10 @@ struct EngineHarness: Sendable {
             let agent = makeAgent(store: store, docker: docker, hostName: hostName)
             try await agent.register()
             // Live (real sockets), so websocket sessions can be opened too.
+            var settings = APIConfiguration()
+            settings.subnetPool = TestSupport.nextSubnetPool()
             let app = try ZunAPIRouter.application(
-                APIDependencies(store: store, nodes: AgentNodes(agent: agent)),
+                APIDependencies(store: store, nodes: AgentNodes(agent: agent), configuration: settings),
                 configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestSupport.logger
             )
             do {
@@ -76,9 +78,19 @@ struct EngineHarness: Sendable {
         }
     }
 
+    /// Removes the engine containers, networks and volumes of the test's records.
     static func removeEngineContainers(_ store: any ZunStore, _ docker: DockerClient) async {
         for container in (try? await store.listContainers(.init())) ?? [] {
             try? await docker.removeContainer(container.dockerName, force: true, logger: TestSupport.logger)
+            for mount in container.mounts ?? [] where mount.kind == .volume {
+                try? await docker.removeVolume(Volume.dockerName(mount.volumeUUID), logger: TestSupport.logger)
+            }
+        }
+        for volume in (try? await store.listVolumes(projectID: nil)) ?? [] {
+            try? await docker.removeVolume(volume.dockerName, logger: TestSupport.logger)
+        }
+        for network in (try? await store.listNetworks(visibleTo: nil)) ?? [] {
+            try? await docker.removeNetwork(network.dockerName, logger: TestSupport.logger)
         }
     }
 

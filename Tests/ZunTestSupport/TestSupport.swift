@@ -1,12 +1,25 @@
 import DockerEngine
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 import ZunCore
 import ZunStore
 
 /// Shared fixtures of the test targets.
 public enum TestSupport {
+    private static let poolCounter = NIOLockedValueBox(Int.random(in: 0..<64))
+
+    /// A subnet pool of its own for each API under test (10.128–191.x.0/16, in turn from a random start), so
+    /// tests that run at once on one engine never ask it for overlapping networks.
+    public static func nextSubnetPool() -> SubnetPool {
+        let n = poolCounter.withLockedValue { value in
+            value += 1
+            return value
+        }
+        return SubnetPool(pool: IPv4Subnet("10.\(128 + n % 64).0.0/16")!, prefixLength: 24)
+    }
+
     public static let logger: Logger = {
         var logger = Logger(label: "zun-test")
         logger.logLevel = ProcessInfo.processInfo.environment["ZUN_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning

@@ -13,6 +13,8 @@ public struct ContainerConfig: Encodable, Sendable {
     public var exposedPorts: [String: Empty]?
     public var healthcheck: HealthConfig?
     public var hostConfig: HostConfig
+    /// The endpoint (fixed addresses) on the network of `hostConfig.networkMode`.
+    public var networkingConfig: NetworkingConfig?
 
     public init(image: String, hostConfig: HostConfig = HostConfig()) {
         self.image = image
@@ -60,6 +62,7 @@ public struct ContainerConfig: Encodable, Sendable {
         case exposedPorts = "ExposedPorts"
         case healthcheck = "Healthcheck"
         case hostConfig = "HostConfig"
+        case networkingConfig = "NetworkingConfig"
     }
 }
 
@@ -77,6 +80,7 @@ public struct HostConfig: Encodable, Sendable {
     public var portBindings: [String: [PortBinding]]?
     public var binds: [String]?
     public var networkMode: String?
+    public var mounts: [Mount]?
 
     public init() {}
 
@@ -92,6 +96,24 @@ public struct HostConfig: Encodable, Sendable {
         enum CodingKeys: String, CodingKey {
             case name = "Name"
             case maximumRetryCount = "MaximumRetryCount"
+        }
+    }
+
+    /// A named volume mounted into the container.
+    public struct Mount: Encodable, Sendable {
+        public var type = "volume"
+        public var source: String
+        public var target: String
+
+        public init(volume: String, target: String) {
+            self.source = volume
+            self.target = target
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case type = "Type"
+            case source = "Source"
+            case target = "Target"
         }
     }
 
@@ -123,5 +145,6 @@ public struct HostConfig: Encodable, Sendable {
         case portBindings = "PortBindings"
         case binds = "Binds"
         case networkMode = "NetworkMode"
+        case mounts = "Mounts"
     }
 }

@@ -108,6 +108,9 @@ struct ContainersController {
         }
         group.patch("/{ident}", use: update)
         group.post("/{ident}/rename", use: rename)
+        group.post("/{ident}/network_attach", use: networkAttach)
+        group.post("/{ident}/network_detach", use: networkDetach)
+        group.get("/{ident}/network_list", use: networkList)
         group.get("/{ident}/container_actions", use: actions)
         group.get("/{ident}/container_actions/{request_id}", use: action)
     }
@@ -135,12 +138,6 @@ struct ContainersController {
         }
         let spec = try CreateContainerValidator(version: context.apiVersion).validate(body)
         try enforceCreatePolicies(spec, identity)
-        if let nets = spec.nets, !nets.isEmpty {
-            throw ZunError.invalidValue("Requested networks (nets) are not supported yet; omit nets to use the default network.")
-        }
-        if let mounts = spec.mounts, !mounts.isEmpty {
-            throw ZunError.invalidValue("Volumes (mounts) are not supported yet.")
-        }
         if let registry = spec.registry {
             throw ZunError(status: 404, code: "registry-not-found", message: "Registry \(registry) could not be found.")
         }
@@ -148,8 +145,21 @@ struct ContainersController {
             throw ZunError.requestedHostNotFound(host)
         }
 
-        let container = makeContainer(spec, identity)
-        let schedulingRequest = try await placement.request(for: container, requestedHost: spec.host)
+        var container = makeContainer(spec, identity)
+        let resources = RequestedResources(store: store, configuration: configuration)
+        container.networks = try await resources.networks(spec.nets, identity)
+        let (mounts, volumeHost) = try await resources.mounts(spec.mounts, containerUUID: container.uuid, identity)
+        container.mounts = mounts.isEmpty ? nil : mounts
+        var requestedHost = spec.host
+        if let volumeHost {
+            // The volume's data is on one host's engine: the container goes there, and is never moved.
+            if let pinned = spec.host, pinned != volumeHost {
+                throw ZunError.invalidValue("The requested host \(pinned) does not hold the volume, which is on \(volumeHost).")
+            }
+            requestedHost = volumeHost
+            container.requestedHost = volumeHost
+        }
+        let schedulingRequest = try await placement.request(for: container, requestedHost: requestedHost)
         let placed = try await placement.place(
             container, request: schedulingRequest, requestID: context.requestID, run: run, logger: context.logger
         )
@@ -356,14 +366,14 @@ struct ContainersController {
         return "SIG" + name
     }
 
-    private func makeAction(_ name: String, _ c: Container, _ context: ZunRequestContext, _ now: Date) -> ContainerAction {
+    func makeAction(_ name: String, _ c: Container, _ context: ZunRequestContext, _ now: Date) -> ContainerAction {
         ContainerAction(
             action: name, containerUUID: c.uuid, requestID: context.requestID, userID: context.identity.userID,
             projectID: context.identity.projectID, startTime: now
         )
     }
 
-    private func makeTask(_ kind: ComputeTask.Kind, _ host: String, _ c: Container, _ payload: ComputeTask.Payload, _ now: Date) -> ComputeTask {
+    func makeTask(_ kind: ComputeTask.Kind, _ host: String, _ c: Container, _ payload: ComputeTask.Payload, _ now: Date) -> ComputeTask {
         ComputeTask(host: host, containerUUID: c.uuid, kind: kind, payload: payload, createdAt: now)
     }
 

@@ -54,6 +54,14 @@ public struct Policy: Sendable {
         ]
         for name in adminRules { rules["container:\(name)"] = .adminAPI }
         rules["container:create:privileged"] = .denyAll
+        // Networks: Zun's `role:admin` for create/delete and attaching external networks; reads by owner.
+        for name in ["create", "delete", "attach_external_network"] { rules["network:\(name)"] = .roleAdmin }
+        rules["network:get"] = .adminOrOwner
+        rules["network:get_all"] = .adminOrOwner
+        rules["network:get_all_all_projects"] = .adminAPI
+        // Volumes (ours; Cinder's in Zun): the owner's.
+        for name in ["create", "delete", "get", "get_all"] { rules["volume:\(name)"] = .adminOrOwner }
+        rules["volume:get_all_all_projects"] = .adminAPI
         rules["host:get_all"] = .adminAPI
         rules["host:get"] = .adminAPI
         for name in ["delete", "disable", "enable", "force_down", "get_all"] { rules["zun-service:\(name)"] = .adminAPI }

@@ -47,6 +47,16 @@ public struct ContainerSpecBuilder: Sendable {
                 uniqueKeysWithValues: ports.keys.map { ($0, [HostConfig.PortBinding(hostIP: publishHost)]) }
             )
         }
+        // The first network is the one the container starts on; the others are connected after create.
+        if let first = container.networks?.first {
+            let name = Network.dockerName(first.networkUUID)
+            config.hostConfig.networkMode = name
+            config.networkingConfig = NetworkingConfig(endpointsConfig: [name: EndpointSettings(ipv4: first.ipv4, ipv6: first.ipv6)])
+        }
+        let volumes = (container.mounts ?? []).filter { $0.kind == .volume }
+        if !volumes.isEmpty {
+            config.hostConfig.mounts = volumes.map { HostConfig.Mount(volume: Volume.dockerName($0.volumeUUID), target: $0.destination) }
+        }
         if let check = container.healthcheck {
             config.healthcheck = .init(
                 test: check.test.map { ["CMD-SHELL", $0] },

@@ -1,5 +1,6 @@
 import DockerEngine
 import Logging
+import NIOCore
 
 /// The engine calls of the agent's task path (create, lifecycle, state sync, inventory). `DockerClient`
 /// is the real one; `HollowEngine` simulates one for scale benchmarks. Interactive and inspection calls
@@ -18,6 +19,19 @@ public protocol ContainerEngine: Sendable {
     func unpauseContainer(_ id: String, logger: Logger) async throws
     func killContainer(_ id: String, signal: String?, logger: Logger) async throws
     func removeContainer(_ id: String, force: Bool, logger: Logger) async throws
+    /// Writes a tar archive into a container (file injection before start).
+    func putArchive(_ id: String, path: String, tar: ByteBuffer, logger: Logger) async throws
+
+    // Networks and volumes (realized lazily on each host).
+    func inspectNetwork(_ id: String, logger: Logger) async throws -> NetworkInspect?
+    func createNetwork(_ body: NetworkCreate, logger: Logger) async throws -> String
+    func removeNetwork(_ id: String, logger: Logger) async throws
+    func listNetworks(withLabel label: String, logger: Logger) async throws -> [NetworkInspect]
+    func connectNetwork(_ network: String, container: String, endpoint: EndpointSettings, logger: Logger) async throws
+    func disconnectNetwork(_ network: String, container: String, logger: Logger) async throws
+    func createVolume(name: String, labels: [String: String], logger: Logger) async throws
+    func removeVolume(_ name: String, logger: Logger) async throws
+    func listVolumes(withLabel label: String, logger: Logger) async throws -> [VolumeInspect]
 }
 
 extension ContainerEngine {

@@ -30,6 +30,8 @@ struct ContainerFlows: Sendable {
             case .delete: try await delete(task, recorder, logger)
             case .rebuild: try await CreateContainerFlow(flows: self, recorder: recorder, logger: logger).rebuild(task)
             case .stop, .pause, .unpause, .kill, .reboot: try await operate(task, recorder, logger)
+            case .networkAttach: try await attachNetwork(task, recorder, logger)
+            case .networkDetach: try await detachNetwork(task, recorder, logger)
             }
             try await Self.persistently(logger) { try await store.finishTask(id: id, error: nil, at: Date()) }
         } catch {
@@ -53,7 +55,7 @@ struct ContainerFlows: Sendable {
 
     /// Whether an error is the operation's own failure (shown on the container), not the infrastructure's.
     static func isOperationFailure(_ error: any Error) -> Bool {
-        error is DockerError || error is ImageError || error is ZunError
+        error is DockerError || error is ImageError || error is ZunError || error is InjectionError
     }
 
     // MARK: Shared steps
@@ -89,18 +91,33 @@ struct ContainerFlows: Sendable {
                 container.ports = exposed.keys.compactMap { Int($0.split(separator: "/").first ?? "") }.sorted()
             }
             if let networks = inspect.networkSettings?.networks {
-                var addresses: [String: [ContainerAddress]] = [:]
-                for (name, network) in networks {
-                    var list: [ContainerAddress] = []
-                    if let ip = network.ipAddress, !ip.isEmpty { list.append(ContainerAddress(addr: ip, version: 4)) }
-                    if let ip = network.globalIPv6Address, !ip.isEmpty { list.append(ContainerAddress(addr: ip, version: 6)) }
-                    if !list.isEmpty { addresses[name] = list }
-                }
-                container.addresses = addresses
+                container.addresses = Self.addresses(networks, container.networks ?? [])
             }
             if mapped.status == .running, container.startedAt == nil { container.startedAt = now }
             if clearTaskState { container.taskState = nil }
         }
+    }
+
+    /// Zun's `addresses`, read back from the engine: keyed by network uuid for our networks (with the port
+    /// and its preserve flag), by the engine's network name for any other.
+    static func addresses(
+        _ networks: [String: ContainerInspect.NetworkSettings.Network], _ attachments: [NetworkAttachment]
+    ) -> [String: [ContainerAddress]] {
+        let byDockerName = Dictionary(attachments.map { (Network.dockerName($0.networkUUID), $0) }, uniquingKeysWith: { a, _ in a })
+        var addresses: [String: [ContainerAddress]] = [:]
+        for (name, network) in networks {
+            let attachment = byDockerName[name]
+            var list: [ContainerAddress] = []
+            for (ip, version) in [(network.ipAddress, 4), (network.globalIPv6Address, 6)] {
+                guard let ip, !ip.isEmpty else { continue }
+                list.append(ContainerAddress(
+                    addr: ip, version: version, port: attachment?.portUUID, subnetID: nil,
+                    preserveOnDelete: attachment?.preserveOnDelete ?? false
+                ))
+            }
+            if !list.isEmpty { addresses[attachment?.networkUUID ?? name] = list }
+        }
+        return addresses
     }
 
     /// The engine container of a record: by id if known, else by its `zun-<uuid>` name.
@@ -146,7 +163,8 @@ struct ContainerFlows: Sendable {
         case .unpause: ("compute__do_container_unpause", .containerUnpausing)
         case .kill: ("compute__do_container_kill", .containerKilling)
         case .reboot: ("compute__do_container_reboot", .containerRebooting)
-        case .create, .start, .delete, .rebuild: preconditionFailure("not an engine operation: \(task.kind)")
+        case .create, .start, .delete, .rebuild, .networkAttach, .networkDetach:
+            preconditionFailure("not an engine operation: \(task.kind)")
         }
         do {
             try await recorder.event(event) {
@@ -157,7 +175,7 @@ struct ContainerFlows: Sendable {
                 case .unpause: try await engine.unpauseContainer(id, logger: logger)
                 case .kill: try await engine.killContainer(id, signal: task.payload.signal, logger: logger)
                 case .reboot: try await engine.restartContainer(id, timeout: task.payload.timeout, logger: logger)
-                case .create, .start, .delete, .rebuild: break
+                case .create, .start, .delete, .rebuild, .networkAttach, .networkDetach: break
                 }
                 guard let inspect = try await engine.inspectContainer(id, logger: logger) else {
                     throw DockerError(status: 404, message: "No such container: \(id)")
@@ -189,6 +207,7 @@ struct ContainerFlows: Sendable {
                 } catch where force {
                     logger.warning("force delete ignored an engine error", metadata: [LogKey.error: "\(error)"])
                 }
+                try await ContainerResources(flows: self, logger: logger).release(container)
             }
             try await store.destroyContainer(uuid: container.uuid)
             try await recorder.finish(failed: false)

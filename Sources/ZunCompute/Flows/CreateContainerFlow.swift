@@ -31,7 +31,9 @@ struct CreateContainerFlow: Sendable {
                 try await flows.setTaskState(container.uuid, .containerCreating)
                 let image = try await ensureImage(container)
                 container = try await fillFromImage(container, image)
-                let inspect = try await ensureEngineContainer(container)
+                let resources = ContainerResources(flows: flows, logger: logger)
+                try await resources.prepare(container)
+                let inspect = try await resources.complete(container, try await ensureEngineContainer(container))
                 try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: true)
             }
         } catch where ContainerFlows.isOperationFailure(error) {
@@ -54,7 +56,10 @@ struct CreateContainerFlow: Sendable {
                 fresh.containerID = nil
                 let image = try await ensureImage(fresh)
                 fresh = try await fillFromImage(fresh, image)
-                let inspect = try await ensureEngineContainer(fresh)
+                // Volumes outlive the engine container: the new one mounts the same data.
+                let resources = ContainerResources(flows: flows, logger: logger)
+                try await resources.prepare(fresh)
+                let inspect = try await resources.complete(fresh, try await ensureEngineContainer(fresh))
                 try await store.updateContainer(uuid: container.uuid) { c in
                     c.status = .creating  // so the engine's "created" maps to Created
                     c.statusReason = nil

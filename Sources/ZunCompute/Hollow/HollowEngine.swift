@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// A simulated Docker engine for scale benchmarks and scheduler tests only: containers are entries in
 /// memory that move through Docker's states after configurable delays. The agent code that drives it
@@ -45,6 +46,8 @@ public final class HollowEngine: ContainerEngine {
         var containers: [String: Entry] = [:]
         var idsByName: [String: String] = [:]
         var images: Set<String> = []
+        var networks: [String: NetworkInspect] = [:]
+        var volumes: [String: VolumeInspect] = [:]
     }
 
     public let cpus: Int
@@ -163,6 +166,49 @@ public final class HollowEngine: ContainerEngine {
             state.containers[entry.id] = nil
             state.idsByName[entry.name] = nil
         }
+    }
+
+    public func putArchive(_ id: String, path: String, tar: ByteBuffer, logger: Logger) async throws {
+        guard state.withLockedValue({ Self.entry(id, in: $0) }) != nil else { throw DockerError(status: 404, message: "No such container: \(id)") }
+    }
+
+    // MARK: Networks and volumes: records in memory, nothing attached for real.
+
+    public func inspectNetwork(_ id: String, logger: Logger) async throws -> NetworkInspect? {
+        state.withLockedValue { $0.networks[id] }
+    }
+
+    public func createNetwork(_ body: NetworkCreate, logger: Logger) async throws -> String {
+        try state.withLockedValue { state in
+            if state.networks[body.name] != nil { throw DockerError(status: 409, message: "network with name \(body.name) already exists") }
+            let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            state.networks[body.name] = NetworkInspect(id: id, name: body.name, labels: body.labels, ipam: body.ipam)
+            return id
+        }
+    }
+
+    public func removeNetwork(_ id: String, logger: Logger) async throws {
+        state.withLockedValue { state in state.networks = state.networks.filter { $0.key != id && $0.value.id != id } }
+    }
+
+    public func listNetworks(withLabel label: String, logger: Logger) async throws -> [NetworkInspect] {
+        state.withLockedValue { Array($0.networks.values.filter { $0.labels?[label] != nil }) }
+    }
+
+    public func connectNetwork(_ network: String, container: String, endpoint: EndpointSettings, logger: Logger) async throws {}
+
+    public func disconnectNetwork(_ network: String, container: String, logger: Logger) async throws {}
+
+    public func createVolume(name: String, labels: [String: String], logger: Logger) async throws {
+        state.withLockedValue { $0.volumes[name] = VolumeInspect(name: name, labels: labels) }
+    }
+
+    public func removeVolume(_ name: String, logger: Logger) async throws {
+        state.withLockedValue { _ = $0.volumes.removeValue(forKey: name) }
+    }
+
+    public func listVolumes(withLabel label: String, logger: Logger) async throws -> [VolumeInspect] {
+        state.withLockedValue { Array($0.volumes.values.filter { $0.labels?[label] != nil }) }
     }
 
     /// Containers held, for benchmarks' checks.

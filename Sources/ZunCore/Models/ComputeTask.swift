@@ -7,6 +7,8 @@ import Foundation
 public struct ComputeTask: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case create, start, stop, delete, pause, unpause, kill, reboot, rebuild
+        case networkAttach = "network_attach"
+        case networkDetach = "network_detach"
     }
 
     public enum State: String, Codable, Sendable {
@@ -36,6 +38,8 @@ public struct ComputeTask: Codable, Sendable, Equatable {
         public var rescheduledFrom: String?
         /// The signal of a `kill` (nil: the engine's default, SIGKILL).
         public var signal: String?
+        /// The network of a `network_attach` / `network_detach`.
+        public var network: String?
 
         public init(requestID: String, run: Bool? = nil, timeout: Int? = nil, force: Bool? = nil) {
             self.requestID = requestID

@@ -38,8 +38,12 @@ public struct Container: Codable, Sendable, Equatable {
     public var registryID: String?
     /// The host an admin pinned the container to (`host`, 1.39+); such a container is never moved.
     public var requestedHost: String?
-    /// Requested networks and mounts are kept raw for the network/volume issues.
+    /// The `nets` of the create request, as given.
     public var requestedNetworks: [[String: String]]?
+    /// The networks the container is on (first one at create, others connected after), with their ports.
+    public var networks: [NetworkAttachment]?
+    /// Volumes and injected files (`mounts`).
+    public var mounts: [VolumeAttachment]?
 
     public var status: ContainerStatus
     public var statusReason: String?

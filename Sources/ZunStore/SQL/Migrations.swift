@@ -122,5 +122,69 @@ enum Migrations {
             "CREATE INDEX compute_node_updated ON compute_node(updated_at)",
             "CREATE INDEX zun_service_updated ON zun_service(updated_at)",
         ],
+        // 5: networks, their ports and where they are realized; volumes and their mappings.
+        [
+            """
+            CREATE TABLE network (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                uuid TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                project_id TEXT NOT NULL,
+                shared INTEGER NOT NULL DEFAULT 0,
+                cidr_v4 TEXT UNIQUE,
+                created_at REAL NOT NULL,
+                data TEXT NOT NULL,
+                UNIQUE(project_id, name)
+            )
+            """,
+            """
+            CREATE TABLE network_host (
+                network_uuid TEXT NOT NULL,
+                host TEXT NOT NULL,
+                docker_id TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                PRIMARY KEY (network_uuid, host)
+            )
+            """,
+            """
+            CREATE TABLE port (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                uuid TEXT NOT NULL UNIQUE,
+                network_uuid TEXT NOT NULL,
+                project_id TEXT NOT NULL,
+                container_uuid TEXT,
+                ipv4 TEXT,
+                ipv6 TEXT,
+                preserve_on_delete INTEGER NOT NULL DEFAULT 0,
+                created_at REAL NOT NULL,
+                UNIQUE(network_uuid, ipv4)
+            )
+            """,
+            "CREATE INDEX port_container ON port(container_uuid)",
+            "CREATE INDEX port_network ON port(network_uuid, id)",
+            """
+            CREATE TABLE volume (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                uuid TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                project_id TEXT NOT NULL,
+                auto_remove INTEGER NOT NULL DEFAULT 0,
+                created_at REAL NOT NULL,
+                data TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX volume_name ON volume(name)",
+            """
+            CREATE TABLE volume_mapping (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                volume_uuid TEXT NOT NULL,
+                container_uuid TEXT NOT NULL,
+                container_path TEXT NOT NULL,
+                created_at REAL NOT NULL
+            )
+            """,
+            "CREATE INDEX volume_mapping_volume ON volume_mapping(volume_uuid)",
+            "CREATE INDEX volume_mapping_container ON volume_mapping(container_uuid)",
+        ],
     ]
 }

@@ -46,6 +46,8 @@ public final class SQLStore: ZunStore {
 
     public func createContainer(_ container: Container, action: ContainerAction?, task: ComputeTask?) async throws {
         try await backend.transaction { db in
+            var container = container
+            try await self.bindResources(&container, db)
             try await self.insertContainer(container, db)
             if let action { try await self.insertAction(action, db) }
             if let task { try await self.insertTask(task, db) }
@@ -56,6 +58,7 @@ public final class SQLStore: ZunStore {
     public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
         let placed: Container = try await backend.transaction { db in
             var container = container
+            try await self.bindResources(&container, db)
             if let host = try await self.firstFittingHost(placement, db) {
                 container.host = host
                 let (action, task) = placement.records(host)
@@ -182,8 +185,17 @@ public final class SQLStore: ZunStore {
 
     public func destroyContainer(uuid: String) async throws {
         try await backend.transaction { db in
+            let ports = try await db.rows("SELECT uuid FROM port WHERE container_uuid = ?", [uuid]).compactMap { try $0.string("uuid") }
+            try await self.releasePorts(uuids: ports, db)
+            try await self.unmapVolumes(containerUUID: uuid, db)
             try await db.rows("DELETE FROM container WHERE uuid = ?", [uuid])
         }
+    }
+
+    /// Ports and volume mappings of a new container, written in its create transaction.
+    private func bindResources(_ container: inout Container, _ db: any SQLDatabase) async throws {
+        try await bindPorts(&container, db)
+        try await mapVolumes(&container, db)
     }
 
     public func hostUsage() async throws -> [String: HostUsage] {
@@ -214,7 +226,7 @@ public final class SQLStore: ZunStore {
         )
     }
 
-    private func insertContainer(_ c: Container, _ db: any SQLDatabase) async throws {
+    func insertContainer(_ c: Container, _ db: any SQLDatabase) async throws {
         try await db.rows(
             """
             INSERT INTO container (uuid, name, project_id, user_id, image, status, task_state, host, memory, cpu, disk,
@@ -225,7 +237,7 @@ public final class SQLStore: ZunStore {
         )
     }
 
-    private func writeContainer(_ c: Container, _ db: any SQLDatabase) async throws {
+    func writeContainer(_ c: Container, _ db: any SQLDatabase) async throws {
         try await db.rows(
             """
             UPDATE container SET name = ?, project_id = ?, user_id = ?, image = ?, status = ?, task_state = ?, host = ?,
@@ -338,7 +350,7 @@ public final class SQLStore: ZunStore {
         }
     }
 
-    private func insertAction(_ a: ContainerAction, _ db: any SQLDatabase) async throws {
+    func insertAction(_ a: ContainerAction, _ db: any SQLDatabase) async throws {
         try await db.rows(
             """
             INSERT INTO container_actions (container_uuid, action, request_id, user_id, project_id, start_time,
@@ -505,7 +517,7 @@ public final class SQLStore: ZunStore {
 
     // MARK: Tasks
 
-    private func insertTask(_ t: ComputeTask, _ db: any SQLDatabase) async throws {
+    func insertTask(_ t: ComputeTask, _ db: any SQLDatabase) async throws {
         try await db.rows(
             """
             INSERT INTO task (host, container_uuid, kind, payload, state, attempts, created_at)
@@ -646,7 +658,7 @@ public final class SQLStore: ZunStore {
     }
 }
 
-private func json(_ value: some Encodable) throws -> String {
+func json(_ value: some Encodable) throws -> String {
     String(decoding: try StoreCoding.encoder.encode(value), as: UTF8.self)
 }
 

@@ -18,6 +18,8 @@ final class ClusterFixture: @unchecked Sendable {
     let secret = "test-secret-" + UUID().uuidString.prefix(8)
     let logDirectory: String
     let prefix = "cl" + UUID().uuidString.prefix(6).lowercased()
+    /// This fixture's own subnets, so clusters running beside other tests never overlap on an engine.
+    let subnetPool = TestSupport.nextSubnetPool()
     var apis: [ZunProcess] = []
     var apiURLs: [String] = []
     var computes: [String: ZunProcess] = [:]
@@ -55,7 +57,7 @@ final class ClusterFixture: @unchecked Sendable {
     private var roleEnvironment: [String: String] {
         [
             "ZUN_DATABASE": database, "ZUN_NODE_SECRET": secret, "ZUN_LOG_LEVEL": "info",
-            "ZUN_SERVICE_DOWN_TIME": String(serviceDownTime),
+            "ZUN_SERVICE_DOWN_TIME": String(serviceDownTime), "ZUN_NETWORK_POOL": subnetPool.pool.description,
         ]
     }
 
@@ -172,6 +174,13 @@ final class ClusterFixture: @unchecked Sendable {
             guard let docker = try? await DockerClient.connect(endpoint: endpoint, logger: TestSupport.logger) else { continue }
             let leftovers = (try? await docker.listContainers(withLabel: "zun.host=\(host)", logger: TestSupport.logger)) ?? []
             for container in leftovers { try? await docker.removeContainer(container.id, force: true, logger: TestSupport.logger) }
+            // Networks this fixture's hosts realized: the ones in its pool.
+            for network in (try? await docker.listNetworks(withLabel: Network.uuidLabel, logger: TestSupport.logger)) ?? [] {
+                let subnets = network.ipam?.config?.compactMap { $0.subnet.flatMap(IPv4Subnet.init) } ?? []
+                if subnets.contains(where: { subnetPool.pool.overlaps($0) }) {
+                    try? await docker.removeNetwork(network.id, logger: TestSupport.logger)
+                }
+            }
         }
     }
 

@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import ZunCore
+import ZunStore
+
+/// `network_attach` (1.8+), `network_detach` (1.6+) and `network_list` (1.13+), reference §2.15 and §6.13.
+extension ContainersController {
+    @Sendable func networkAttach(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        guard context.apiVersion >= APIVersion(1, 8) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(["network", "port", "fixed_ip"])
+        let container = try await lookup(request, context)
+        try policy.enforce("container:network_attach", context.identity, targetProject: container.projectID)
+        if params.values["network"] != nil, params.values["port"] != nil {
+            throw ZunError.invalidValue("Specifying both network and port is not allowed.")
+        }
+        var nets: [String: String] = [:]
+        if let port = params.values["port"] { nets["port"] = port }
+        if let network = params.values["network"] { nets["network"] = network }
+        if let fixed = params.values["fixed_ip"] {
+            if IPv4Address(fixed) != nil { nets["v4-fixed-ip"] = fixed } else { nets["v6-fixed-ip"] = try RequestedResources.ipv6(fixed) }
+        }
+        let resources = RequestedResources(store: store, configuration: configuration)
+        var attachment: NetworkAttachment
+        if nets["network"] == nil, nets["port"] == nil {
+            // No network and no port: the project's default network, as on create.
+            attachment = try await resources.networks(nil, context.identity)[0]
+            attachment.ipv4 = nets["v4-fixed-ip"]
+            attachment.ipv6 = nets["v6-fixed-ip"]
+        } else {
+            attachment = try await resources.networks([nets], context.identity)[0]
+        }
+        if container.networks?.contains(where: { $0.networkUUID == attachment.networkUUID }) == true {
+            throw ZunError.invalidValue("Container \(container.uuid) is already connected to network \(attachment.networkUUID).")
+        }
+        guard let host = container.host else { throw ZunError.invalidValue("Cannot operate an uncreated container.") }
+        let now = Date()
+        var payload = ComputeTask.Payload(requestID: context.requestID)
+        payload.network = attachment.networkUUID
+        guard try await store.attachNetwork(
+            containerUUID: container.uuid, attachment, action: makeAction("network_attach", container, context, now),
+            task: makeTask(.networkAttach, host, container, payload, now)
+        ) != nil else { throw ZunError.containerNotFound(container.uuid) }
+        return try JSONResponse.make(JSONValue.null)
+    }
+
+    @Sendable func networkDetach(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        guard context.apiVersion >= APIVersion(1, 6) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(["network", "port"])
+        let container = try await lookup(request, context)
+        try policy.enforce("container:network_detach", context.identity, targetProject: container.projectID)
+        let networkUUID: String
+        switch (params.values["network"], params.values["port"]) {
+        case (let network?, nil):
+            networkUUID = try await RequestedResources(store: store, configuration: configuration).network(network, context.identity).uuid
+        case (nil, let port?):
+            guard let attachment = container.networks?.first(where: { $0.portUUID == port.lowercased() }) else {
+                throw ZunError.invalidValue("Port \(port) is not attached to container \(container.uuid).")
+            }
+            networkUUID = attachment.networkUUID
+        default:
+            throw ZunError.schemaValidation("Exactly one of network and port must be given.")
+        }
+        guard container.networks?.contains(where: { $0.networkUUID == networkUUID }) == true else {
+            throw ZunError.invalidValue("Container \(container.uuid) is not connected to network \(networkUUID).")
+        }
+        guard let host = container.host, container.containerID != nil else {
+            // Nothing on an engine yet: the records alone change.
+            try await store.detachNetwork(containerUUID: container.uuid, networkUUID: networkUUID)
+            return JSONResponse.empty(.accepted)
+        }
+        let now = Date()
+        var payload = ComputeTask.Payload(requestID: context.requestID)
+        payload.network = networkUUID
+        try await store.updateContainer(
+            uuid: container.uuid, actions: [makeAction("network_detach", container, context, now)],
+            tasks: [makeTask(.networkDetach, host, container, payload, now)]
+        ) { _ in }
+        return JSONResponse.empty(.accepted)
+    }
+
+    /// One entry per network (1.18+, with a `fixed_ips` list) or per address (1.13–1.17).
+    @Sendable func networkList(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        guard context.apiVersion >= APIVersion(1, 13) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        let container = try await lookup(request, context)
+        var entries: [JSONValue] = []
+        for attachment in container.networks ?? [] {
+            var ips: [(String, Int)] = []
+            if let v4 = attachment.ipv4 { ips.append((v4, 4)) }
+            if let v6 = attachment.ipv6 ?? container.addresses?[attachment.networkUUID]?.first(where: { $0.version == 6 })?.addr {
+                ips.append((v6, 6))
+            }
+            if context.apiVersion >= APIVersion(1, 18) {
+                entries.append(.object([
+                    "net_id": .string(attachment.networkUUID), "port_id": .string(attachment.portUUID),
+                    "fixed_ips": .array(ips.map { .object(["ip_address": .string($0.0), "version": .int($0.1), "subnet_id": .null]) }),
+                ]))
+            } else {
+                for (ip, version) in ips {
+                    entries.append(.object([
+                        "net_id": .string(attachment.networkUUID), "port_id": .string(attachment.portUUID), "subnet_id": .null,
+                        "version": .int(version), "ip_address": .string(ip),
+                    ]))
+                }
+            }
+        }
+        return try JSONResponse.make(JSONValue.object(["networks": .array(entries)]))
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import ZunCore
+import ZunStore
+
+/// `/v1/volumes`: named volumes a container can mount with `mounts: [{source: <name or uuid>, destination}]`
+/// (Cinder's part, without Cinder). A volume's data lives on the host of the first container that mounts it;
+/// later containers that mount it are placed on that host. A mounted volume cannot be deleted (409).
+struct VolumesController {
+    let dependencies: APIDependencies
+    var store: any ZunStore { dependencies.store }
+    var policy: Policy { dependencies.configuration.policy }
+
+    func register(on group: RouterGroup<ZunRequestContext>) {
+        group.post("/", use: create)
+        group.get("/", use: list)
+        group.get("/{ident}", use: show)
+        group.delete("/{ident}", use: delete)
+    }
+
+    @Sendable func create(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        try policy.enforce("volume:create", context.identity)
+        let body = try await JSONBody.object(request, context)
+        for key in body.keys where !["name", "size"].contains(key) {
+            throw ZunError.schemaValidation("Additional properties are not allowed ('\(key)' was unexpected)")
+        }
+        guard let nameValue = body["name"], let name = try SchemaChecks.string("name", nameValue, nullable: false, minLength: 2, maxLength: 255, pattern: .name)
+        else { throw ZunError.schemaValidation("'name' is a required property") }
+        if try await !store.volumes(named: name, projectID: context.identity.projectID).isEmpty {
+            throw ZunError(status: 409, code: "volume-already-exists", message: "A volume named \(name) already exists.")
+        }
+        let size: Int?
+        switch body["size"] {
+        case nil, .null?: size = nil
+        case .int(let n)? where n >= 1: size = n
+        case .string(let s)? where Pattern.digits.matches(s) && (Int(s) ?? 0) >= 1: size = Int(s)
+        case let other?: throw SchemaChecks.fieldError("size", other, "\(other.pythonRepr) is not a positive integer")
+        }
+        let volume = Volume(
+            uuid: UUID().uuidString.lowercased(), name: name, projectID: context.identity.projectID, userID: context.identity.userID,
+            kind: .volume, size: size, autoRemove: false, createdAt: Date()
+        )
+        try await store.createVolume(volume)
+        return try JSONResponse.make(VolumeView.render(volume, users: []), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        try policy.enforce("volume:get_all", context.identity)
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(["all_projects"])
+        let all = try params.bool("all_projects")
+        if all { try policy.enforce("volume:get_all_all_projects", context.identity) }
+        let volumes = try await store.listVolumes(projectID: all ? nil : context.identity.projectID)
+        return try JSONResponse.make(JSONValue.object(["volumes": .array(volumes.map { VolumeView.render($0, users: nil) })]))
+    }
+
+    @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let volume = try await lookup(request, context)
+        try policy.enforce("volume:get", context.identity, targetProject: volume.projectID)
+        return try JSONResponse.make(VolumeView.render(volume, users: try await store.volumeUsers(uuid: volume.uuid)))
+    }
+
+    @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let volume = try await lookup(request, context)
+        try policy.enforce("volume:delete", context.identity, targetProject: volume.projectID)
+        // The record goes now; the host's Docker volume is removed by its agent's orphan sweep.
+        try await store.deleteVolume(uuid: volume.uuid)
+        return JSONResponse.empty(.noContent)
+    }
+
+    private func lookup(_ request: Request, _ context: ZunRequestContext) async throws -> Volume {
+        let ident = try context.parameters.require("ident")
+        return try await RequestedResources(store: store, configuration: dependencies.configuration).volume(ident, context.identity)
+    }
+}
+
+enum VolumeView {
+    static func render(_ v: Volume, users: [String]?) -> JSONValue {
+        var view: [String: JSONValue] = [
+            "uuid": .string(v.uuid), "name": .string(v.name), "project_id": .string(v.projectID), "user_id": .string(v.userID),
+            "type": .string(v.kind.rawValue), "size": v.size.map { .int($0) } ?? .null, "auto_remove": .bool(v.autoRemove),
+            "host": v.host.map(JSONValue.string) ?? .null, "created_at": .string(ZunTimestamp.spaced(v.createdAt)),
+        ]
+        if let users { view["containers"] = .array(users.map(JSONValue.string)) }
+        return .object(view)
+    }
+}

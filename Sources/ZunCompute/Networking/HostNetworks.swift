@@ -1,0 +1,98 @@
+import DockerEngine
+import Foundation
+import Logging
+import ZunCore
+import ZunStore
+
+/// Realizes network records as bridge networks of this host's engine, lazily, the first time a container
+/// of this host joins one (design.md, change 2).
+///
+/// Convergence without a cluster store: every host names its copy `zun-net-<uuid>` and gives it the record's
+/// subnet, so there is nothing to agree on between hosts. On one host, concurrent creators share one
+/// in-flight realization; the engine's duplicate-name check and a re-inspect after a conflict cover
+/// anything else (a second agent process on the same engine), with retries and backoff for transient
+/// engine errors. A copy removed behind our back is simply made again by the next container that needs it.
+public actor HostNetworks {
+    let engine: any ContainerEngine
+    let store: any ZunStore
+    let hostName: String
+    let logger: Logger
+    private var inFlight: [String: Task<String, any Error>] = [:]
+
+    init(engine: any ContainerEngine, store: any ZunStore, hostName: String, logger: Logger) {
+        self.engine = engine
+        self.store = store
+        self.hostName = hostName
+        self.logger = logger
+    }
+
+    /// The engine network of `networkUUID` on this host, made if missing; returns its name.
+    public func ensure(_ networkUUID: String) async throws -> String {
+        if let running = inFlight[networkUUID] { return try await running.value }
+        let task = Task { try await self.realize(networkUUID) }
+        inFlight[networkUUID] = task
+        defer { inFlight[networkUUID] = nil }
+        return try await task.value
+    }
+
+    private func realize(_ uuid: String) async throws -> String {
+        guard let network = try await store.network(uuid: uuid) else {
+            throw ZunError.resourceNotFound("Network", uuid)
+        }
+        var attempt = 0
+        while true {
+            do {
+                let id = try await getOrCreate(network)
+                try await store.recordNetworkRealized(uuid: uuid, host: hostName, dockerID: id)
+                return network.dockerName
+            } catch let error as DockerError where attempt < 3 && !error.isPermanent {
+                attempt += 1
+                logger.warning("creating the engine network failed; retrying", metadata: [
+                    "network": "\(uuid)", LogKey.error: "\(error.message)", "attempt": "\(attempt)",
+                ])
+                try await Task.sleep(for: .milliseconds(250 << attempt))
+            }
+        }
+    }
+
+    private func getOrCreate(_ network: Network) async throws -> String {
+        if let existing = try await engine.inspectNetwork(network.dockerName, logger: logger) {
+            return existing.id
+        }
+        let config = network.subnets.map { NetworkInspect.IPAMConfig(subnet: $0.cidr, gateway: $0.gateway) }
+        let body = NetworkCreate(
+            name: network.dockerName, enableIPv6: network.ipv6 != nil, ipam: .init(config: config),
+            labels: [Network.uuidLabel: network.uuid, ContainerSpecBuilder.projectLabel: network.projectID]
+        )
+        do {
+            let id = try await engine.createNetwork(body, logger: logger)
+            logger.info("realized network on this host", metadata: ["network": "\(network.uuid)", "subnets": "\(config.compactMap(\.subnet))"])
+            return id
+        } catch let error as DockerError where error.isConflict {
+            // Made concurrently by another creator on this engine: use theirs.
+            guard let existing = try await engine.inspectNetwork(network.dockerName, logger: logger) else { throw error }
+            return existing.id
+        }
+    }
+
+    /// Removes engine networks (and volumes) of ours whose records are gone; ones still in use stay.
+    public func removeOrphans() async {
+        do {
+            for network in try await engine.listNetworks(withLabel: Network.uuidLabel, logger: logger) {
+                guard let uuid = network.labels?[Network.uuidLabel], try await store.network(uuid: uuid) == nil else { continue }
+                try? await engine.removeNetwork(network.id, logger: logger)
+            }
+            for volume in try await engine.listVolumes(withLabel: Volume.uuidLabel, logger: logger) {
+                guard let uuid = volume.labels?[Volume.uuidLabel], try await store.volume(uuid: uuid) == nil else { continue }
+                try? await engine.removeVolume(volume.name, logger: logger)
+            }
+        } catch {
+            logger.debug("orphan sweep failed", metadata: [LogKey.error: "\(error)"])
+        }
+    }
+}
+
+extension DockerError {
+    /// Errors no retry can fix (a bad request, a subnet the engine refuses as overlapping).
+    var isPermanent: Bool { status == 400 || status == 403 || status == 404 }
+}

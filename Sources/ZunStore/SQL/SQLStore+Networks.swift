@@ -1,0 +1,289 @@
+import Foundation
+import SQLKit
+import ZunCore
+
+extension SQLStore {
+    public func createNetwork(_ network: Network, pool: SubnetPool) async throws -> Network {
+        // A concurrent creator can win a unique constraint between our check and our insert (PostgreSQL);
+        // the retry then sees its row and answers with a clear conflict or the next free subnet.
+        try await retryingConstraintRaces {
+            try await self.backend.transaction { db in
+                try await self.insertNetwork(network, pool: pool, db)
+            }
+        }
+    }
+
+    private func insertNetwork(_ network: Network, pool: SubnetPool, _ db: any SQLDatabase) async throws -> Network {
+        var network = network
+        if try await !db.rows("SELECT 1 FROM network WHERE project_id = ? AND name = ?", [network.projectID, network.name]).isEmpty {
+            throw ZunError(status: 409, code: "network-already-exists", message: "A network named \(network.name) already exists in project \(network.projectID).")
+        }
+        let used = try await db.rows("SELECT cidr_v4 FROM network WHERE cidr_v4 IS NOT NULL")
+            .compactMap { try $0.string("cidr_v4").flatMap(IPv4Subnet.init) }
+        if let requested = network.ipv4 {
+            guard let subnet = IPv4Subnet(requested.cidr) else { throw ZunError.invalidValue("Invalid IPv4 subnet \(requested.cidr).") }
+            if let clash = used.first(where: { $0.overlaps(subnet) }) {
+                throw ZunError(status: 409, code: "subnet-overlaps", message: "Subnet \(subnet) overlaps subnet \(clash) of another network.")
+            }
+        } else {
+            guard let subnet = pool.firstFree(avoiding: used) else {
+                throw ZunError(status: 409, code: "subnet-pool-exhausted", message: "No free subnet is left in the pool \(pool.pool).")
+            }
+            network.subnets.insert(Subnet(cidr: subnet.description, gateway: subnet.firstHost.description, ipVersion: 4), at: 0)
+        }
+        try await db.rows(
+            "INSERT INTO network (uuid, name, project_id, shared, cidr_v4, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [network.uuid, network.name, network.projectID, network.shared ? 1 : 0, network.ipv4?.cidr,
+             network.createdAt.timeIntervalSince1970, try json(network)]
+        )
+        return network
+    }
+
+    public func projectDefaultNetwork(projectID: String, userID: String, pool: SubnetPool) async throws -> Network {
+        if let existing = try await backend.read({ db in
+            try await db.rows(
+                "SELECT data FROM network WHERE project_id = ? AND shared = 0 ORDER BY created_at, id LIMIT 1", [projectID]
+            ).first.map(Self.decodeNetwork)
+        }) {
+            return existing
+        }
+        return try await retryingConstraintRaces {
+            try await self.backend.transaction { db in
+                if let row = try await db.rows(
+                    "SELECT data FROM network WHERE project_id = ? AND shared = 0 ORDER BY created_at, id LIMIT 1", [projectID]
+                ).first {
+                    return try Self.decodeNetwork(row)
+                }
+                let network = Network(
+                    uuid: UUID().uuidString.lowercased(), name: "default", projectID: projectID, userID: userID,
+                    isProjectDefault: true, createdAt: Date()
+                )
+                return try await self.insertNetwork(network, pool: pool, db)
+            }
+        }
+    }
+
+    /// Runs `body` again (up to three tries) when it fails with something other than a `ZunError`: the loser
+    /// of a unique-constraint race, which then finds the winner's row.
+    func retryingConstraintRaces<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await body()
+            } catch let error as ZunError {
+                throw error
+            } catch {
+                attempt += 1
+                if attempt >= 3 { throw error }
+                try await Task.sleep(for: .milliseconds(20 * attempt))
+            }
+        }
+    }
+
+    public func network(uuid: String) async throws -> Network? {
+        try await backend.read { db in
+            try await db.rows("SELECT data FROM network WHERE uuid = ?", [uuid]).first.map(Self.decodeNetwork)
+        }
+    }
+
+    public func networks(named name: String, visibleTo projectID: String?) async throws -> [Network] {
+        try await backend.read { db in
+            if let projectID {
+                return try await db.rows(
+                    "SELECT data FROM network WHERE name = ? AND (project_id = ? OR shared = 1) ORDER BY id", [name, projectID]
+                ).map(Self.decodeNetwork)
+            }
+            return try await db.rows("SELECT data FROM network WHERE name = ? ORDER BY id", [name]).map(Self.decodeNetwork)
+        }
+    }
+
+    public func listNetworks(visibleTo projectID: String?) async throws -> [Network] {
+        try await backend.read { db in
+            if let projectID {
+                return try await db.rows(
+                    "SELECT data FROM network WHERE project_id = ? OR shared = 1 ORDER BY id", [projectID]
+                ).map(Self.decodeNetwork)
+            }
+            return try await db.rows("SELECT data FROM network ORDER BY id").map(Self.decodeNetwork)
+        }
+    }
+
+    public func deleteNetwork(uuid: String) async throws {
+        try await backend.transaction { db in
+            _ = try await db.rows("SELECT uuid FROM network WHERE uuid = ?\(self.dialect.forUpdate)", [uuid])
+            let users = try await db.rows(
+                "SELECT DISTINCT container_uuid FROM port WHERE network_uuid = ? AND container_uuid IS NOT NULL", [uuid]
+            ).compactMap { try $0.string("container_uuid") }
+            if !users.isEmpty {
+                throw ZunError.conflict("Network \(uuid) is in use by container(s) \(users.sorted().joined(separator: ", ")).")
+            }
+            try await db.rows("DELETE FROM port WHERE network_uuid = ?", [uuid])
+            try await db.rows("DELETE FROM network_host WHERE network_uuid = ?", [uuid])
+            try await db.rows("DELETE FROM network WHERE uuid = ?", [uuid])
+        }
+    }
+
+    public func recordNetworkRealized(uuid: String, host: String, dockerID: String) async throws {
+        try await backend.transaction { db in
+            try await db.rows("DELETE FROM network_host WHERE network_uuid = ? AND host = ?", [uuid, host])
+            try await db.rows(
+                "INSERT INTO network_host (network_uuid, host, docker_id, created_at) VALUES (?, ?, ?, ?)",
+                [uuid, host, dockerID, Date().timeIntervalSince1970]
+            )
+        }
+    }
+
+    public func networkHosts(uuid: String) async throws -> [String] {
+        try await backend.read { db in
+            try await db.rows("SELECT host FROM network_host WHERE network_uuid = ? ORDER BY host", [uuid]).compactMap { try $0.string("host") }
+        }
+    }
+
+    public func port(uuid: String) async throws -> NetworkPort? {
+        try await backend.read { db in
+            try await db.rows("SELECT * FROM port WHERE uuid = ?", [uuid]).first.map(Self.decodePort)
+        }
+    }
+
+    public func attachNetwork(
+        containerUUID: String, _ attachment: NetworkAttachment, action: ContainerAction, task: ComputeTask
+    ) async throws -> Container? {
+        let updated: Container? = try await backend.transaction { db in
+            guard let row = try await db.rows("SELECT data FROM container WHERE uuid = ?\(self.dialect.forUpdate)", [containerUUID]).first
+            else { return nil }
+            var container = try Self.decodeContainer(row)
+            if container.networks?.contains(where: { $0.networkUUID == attachment.networkUUID }) == true {
+                throw ZunError.invalidValue("Container \(containerUUID) is already connected to network \(attachment.networkUUID).")
+            }
+            let bound = try await self.bindPort(attachment, container, db)
+            container.networks = (container.networks ?? []) + [bound]
+            container.updatedAt = Date()
+            try await self.writeContainer(container, db)
+            try await self.insertAction(action, db)
+            try await self.insertTask(task, db)
+            return container
+        }
+        if updated != nil { backend.taskCommitted(host: task.host) }
+        return updated
+    }
+
+    public func detachNetwork(containerUUID: String, networkUUID: String) async throws {
+        try await backend.transaction { db in
+            guard let row = try await db.rows("SELECT data FROM container WHERE uuid = ?\(self.dialect.forUpdate)", [containerUUID]).first
+            else { return }
+            var container = try Self.decodeContainer(row)
+            guard let attachment = container.networks?.first(where: { $0.networkUUID == networkUUID }) else { return }
+            container.networks?.removeAll { $0.networkUUID == networkUUID }
+            container.addresses?[networkUUID] = nil
+            container.updatedAt = Date()
+            try await self.writeContainer(container, db)
+            try await self.releasePorts(uuids: [attachment.portUUID], db)
+        }
+    }
+
+    // MARK: Inside container transactions
+
+    /// Binds or allocates the port of every network the new container joins, under each network's row lock,
+    /// so two creates (in any API replica) never hand out the same address.
+    func bindPorts(_ container: inout Container, _ db: any SQLDatabase) async throws {
+        guard let attachments = container.networks else { return }
+        var bound: [NetworkAttachment] = []
+        for attachment in attachments {
+            bound.append(try await bindPort(attachment, container, db))
+        }
+        container.networks = bound
+    }
+
+    private func bindPort(_ attachment: NetworkAttachment, _ container: Container, _ db: any SQLDatabase) async throws -> NetworkAttachment {
+        guard let row = try await db.rows("SELECT data FROM network WHERE uuid = ?\(dialect.forUpdate)", [attachment.networkUUID]).first else {
+            throw ZunError.resourceNotFound("Network", attachment.networkUUID)
+        }
+        let network = try Self.decodeNetwork(row)
+        var attachment = attachment
+        if attachment.existingPort {
+            guard let port = try await db.rows("SELECT * FROM port WHERE uuid = ?\(dialect.forUpdate)", [attachment.portUUID]).first
+                .map(Self.decodePort)
+            else { throw ZunError.resourceNotFound("Port", attachment.portUUID) }
+            if let user = port.containerUUID, user != container.uuid {
+                throw ZunError(status: 400, code: "port-in-use", message: "Port \(port.uuid) is in use by container \(user).")
+            }
+            try await db.rows("UPDATE port SET container_uuid = ? WHERE uuid = ?", [container.uuid, port.uuid])
+            attachment.ipv4 = port.ipv4
+            attachment.ipv6 = port.ipv6
+            attachment.preserveOnDelete = port.preserveOnDelete
+            return attachment
+        }
+        if let subnet = network.ipv4.flatMap({ IPv4Subnet($0.cidr) }) {
+            let reserved: Set<IPv4Address> = Set([network.ipv4?.gateway.flatMap(IPv4Address.init)].compactMap { $0 })
+            if let requested = attachment.ipv4 {
+                guard let address = IPv4Address(requested), subnet.isAssignable(address, excluding: reserved) else {
+                    throw ZunError.invalidValue("Fixed IP \(requested) is not a usable address of subnet \(subnet) of network \(network.uuid).")
+                }
+                if try await !db.rows("SELECT 1 FROM port WHERE network_uuid = ? AND ipv4 = ?", [network.uuid, requested]).isEmpty {
+                    throw ZunError(status: 409, code: "ip-address-already-allocated", message: "IP address \(requested) is already allocated in network \(network.uuid).")
+                }
+            } else {
+                attachment.ipv4 = try await nextFreeAddress(network, subnet, reserved, db).description
+            }
+        }
+        try await db.rows(
+            """
+            INSERT INTO port (uuid, network_uuid, project_id, container_uuid, ipv4, ipv6, preserve_on_delete, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [attachment.portUUID, network.uuid, container.projectID, container.uuid, attachment.ipv4, attachment.ipv6,
+             attachment.preserveOnDelete ? 1 : 0, Date().timeIntervalSince1970]
+        )
+        return attachment
+    }
+
+    /// The address after the newest port's, when free (the usual case, one indexed lookup); else the lowest
+    /// free address of the subnet.
+    private func nextFreeAddress(
+        _ network: Network, _ subnet: IPv4Subnet, _ reserved: Set<IPv4Address>, _ db: any SQLDatabase
+    ) async throws -> IPv4Address {
+        if let last = try await db.rows(
+            "SELECT ipv4 FROM port WHERE network_uuid = ? AND ipv4 IS NOT NULL ORDER BY id DESC LIMIT 1", [network.uuid]
+        ).first.flatMap({ try $0.string("ipv4") }).flatMap(IPv4Address.init) {
+            let next = IPv4Address(last.value &+ 1)
+            if subnet.isAssignable(next, excluding: reserved),
+               try await db.rows("SELECT 1 FROM port WHERE network_uuid = ? AND ipv4 = ?", [network.uuid, next.description]).isEmpty
+            {
+                return next
+            }
+        }
+        let used = Set(try await db.rows("SELECT ipv4 FROM port WHERE network_uuid = ? AND ipv4 IS NOT NULL", [network.uuid])
+            .compactMap { try $0.string("ipv4").flatMap(IPv4Address.init) })
+        var candidate = IPv4Address(subnet.network.value + 1)
+        while !subnet.isAssignable(candidate, excluding: reserved.union(used)) {
+            guard candidate.value < subnet.broadcast.value else {
+                throw ZunError.conflict("No free IP address is left in network \(network.uuid).")
+            }
+            candidate = IPv4Address(candidate.value + 1)
+        }
+        return candidate
+    }
+
+    /// Deletes ports, except preserved ones, which are only unbound.
+    func releasePorts(uuids: [String], _ db: any SQLDatabase) async throws {
+        for uuid in uuids {
+            try await db.rows("DELETE FROM port WHERE uuid = ? AND preserve_on_delete = 0", [uuid])
+            try await db.rows("UPDATE port SET container_uuid = NULL WHERE uuid = ?", [uuid])
+        }
+    }
+
+    static func decodeNetwork(_ row: any SQLRow) throws -> Network {
+        guard let text = try row.string("data") else { throw StoreError("network row without data") }
+        return try StoreCoding.decoder.decode(Network.self, from: Data(text.utf8))
+    }
+
+    static func decodePort(_ row: any SQLRow) throws -> NetworkPort {
+        NetworkPort(
+            uuid: try row.string("uuid") ?? "", networkUUID: try row.string("network_uuid") ?? "",
+            projectID: try row.string("project_id") ?? "", containerUUID: try row.string("container_uuid"),
+            ipv4: try row.string("ipv4"), ipv6: try row.string("ipv6"),
+            preserveOnDelete: (try row.int("preserve_on_delete") ?? 0) != 0,
+            createdAt: Date(timeIntervalSince1970: try row.double("created_at") ?? 0)
+        )
+    }
+}
