@@ -17,7 +17,7 @@ public enum TestSupport {
             value += 1
             return value
         }
-        return SubnetPool(pool: IPv4Subnet("10.\(128 + n % 64).0.0/16")!, prefixLength: 24)
+        return SubnetPool(pool: IPv4Subnet("10.\(128 + n % 64).0.0/16")!, prefixLength: 22)
     }
 
     public static let logger: Logger = {

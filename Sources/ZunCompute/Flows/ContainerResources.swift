@@ -19,7 +19,11 @@ struct ContainerResources: Sendable {
         for mount in container.mounts ?? [] where mount.kind == .volume {
             try await engine.createVolume(
                 name: Volume.dockerName(mount.volumeUUID),
-                labels: [Volume.uuidLabel: mount.volumeUUID, ContainerSpecBuilder.projectLabel: container.projectID], logger: logger
+                labels: [
+                    Volume.uuidLabel: mount.volumeUUID, ContainerSpecBuilder.projectLabel: container.projectID,
+                    ContainerSpecBuilder.hostLabel: flows.agent.configuration.hostName,
+                ],
+                logger: logger
             )
             try await flows.store.setVolumeHost(uuid: mount.volumeUUID, host: flows.agent.configuration.hostName)
         }

@@ -62,7 +62,10 @@ public actor HostNetworks {
         let config = network.subnets.map { NetworkInspect.IPAMConfig(subnet: $0.cidr, gateway: $0.gateway) }
         let body = NetworkCreate(
             name: network.dockerName, enableIPv6: network.ipv6 != nil, ipam: .init(config: config),
-            labels: [Network.uuidLabel: network.uuid, ContainerSpecBuilder.projectLabel: network.projectID]
+            labels: [
+                Network.uuidLabel: network.uuid, ContainerSpecBuilder.projectLabel: network.projectID,
+                ContainerSpecBuilder.hostLabel: hostName,
+            ]
         )
         do {
             let id = try await engine.createNetwork(body, logger: logger)
@@ -75,14 +78,16 @@ public actor HostNetworks {
         }
     }
 
-    /// Removes engine networks (and volumes) of ours whose records are gone; ones still in use stay.
+    /// Removes engine networks (and volumes) this host made whose records are gone; ones still in use stay.
+    /// Only this host's (by label), like container reconciliation: an engine may serve more than one host.
     public func removeOrphans() async {
+        let mine = "\(ContainerSpecBuilder.hostLabel)=\(hostName)"
         do {
-            for network in try await engine.listNetworks(withLabel: Network.uuidLabel, logger: logger) {
+            for network in try await engine.listNetworks(withLabel: mine, logger: logger) {
                 guard let uuid = network.labels?[Network.uuidLabel], try await store.network(uuid: uuid) == nil else { continue }
                 try? await engine.removeNetwork(network.id, logger: logger)
             }
-            for volume in try await engine.listVolumes(withLabel: Volume.uuidLabel, logger: logger) {
+            for volume in try await engine.listVolumes(withLabel: mine, logger: logger) {
                 guard let uuid = volume.labels?[Volume.uuidLabel], try await store.volume(uuid: uuid) == nil else { continue }
                 try? await engine.removeVolume(volume.name, logger: logger)
             }

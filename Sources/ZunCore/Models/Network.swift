@@ -115,8 +115,9 @@ public struct SubnetPool: Sendable, Equatable {
         self.prefixLength = prefixLength
     }
 
-    /// 4,096 networks of 254 addresses, away from Docker's own default pools (172.17–31/16, 192.168/16).
-    public static let `default` = SubnetPool(pool: IPv4Subnet("10.224.0.0/12")!, prefixLength: 24)
+    /// 512 networks of 4,094 addresses (10.224.0.0–10.255.255.255), away from Docker's own default pools
+    /// (172.17–31/16, 192.168/16).
+    public static let `default` = SubnetPool(pool: IPv4Subnet("10.224.0.0/11")!, prefixLength: 20)
 
     /// The first subnet of the pool that overlaps none of `used`.
     public func firstFree(avoiding used: [IPv4Subnet]) -> IPv4Subnet? {

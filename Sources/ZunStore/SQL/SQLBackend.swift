@@ -6,6 +6,8 @@ public enum StoreDialect: Sendable {
 
     /// Row lock on a `SELECT` inside a transaction (SQLite's write transaction is exclusive already).
     var forUpdate: String { self == .postgres ? " FOR UPDATE" : "" }
+    /// Shared row lock: blocks writers of the row, not other sharers.
+    var forShare: String { self == .postgres ? " FOR SHARE" : "" }
     /// Lets concurrent claimers skip rows another transaction holds.
     var skipLocked: String { self == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
 

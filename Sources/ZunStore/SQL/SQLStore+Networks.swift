@@ -40,25 +40,26 @@ extension SQLStore {
     }
 
     public func projectDefaultNetwork(projectID: String, userID: String, pool: SubnetPool) async throws -> Network {
-        if let existing = try await backend.read({ db in
-            try await db.rows(
-                "SELECT data FROM network WHERE project_id = ? AND shared = 0 ORDER BY created_at, id LIMIT 1", [projectID]
-            ).first.map(Self.decodeNetwork)
-        }) {
-            return existing
-        }
-        return try await retryingConstraintRaces {
-            try await self.backend.transaction { db in
-                if let row = try await db.rows(
+        var attempt = 0
+        while true {
+            if let existing = try await backend.read({ db in
+                try await db.rows(
                     "SELECT data FROM network WHERE project_id = ? AND shared = 0 ORDER BY created_at, id LIMIT 1", [projectID]
-                ).first {
-                    return try Self.decodeNetwork(row)
-                }
+                ).first.map(Self.decodeNetwork)
+            }) {
+                return existing
+            }
+            do {
                 let network = Network(
                     uuid: UUID().uuidString.lowercased(), name: "default", projectID: projectID, userID: userID,
                     isProjectDefault: true, createdAt: Date()
                 )
-                return try await self.insertNetwork(network, pool: pool, db)
+                return try await backend.transaction { db in try await self.insertNetwork(network, pool: pool, db) }
+            } catch {
+                // Concurrent first users: one insert wins; the others read the winner's row on the next turn.
+                attempt += 1
+                if attempt >= 3 { throw error }
+                try await Task.sleep(for: .milliseconds(20 * attempt))
             }
         }
     }
@@ -71,6 +72,8 @@ extension SQLStore {
             do {
                 return try await body()
             } catch let error as ZunError {
+                throw error
+            } catch let error as PlacementExhausted {
                 throw error
             } catch {
                 attempt += 1
@@ -195,7 +198,9 @@ extension SQLStore {
     }
 
     private func bindPort(_ attachment: NetworkAttachment, _ container: Container, _ db: any SQLDatabase) async throws -> NetworkAttachment {
-        guard let row = try await db.rows("SELECT data FROM network WHERE uuid = ?\(dialect.forUpdate)", [attachment.networkUUID]).first else {
+        // A shared lock: allocations on one network run at once (the unique index on (network, address)
+        // arbitrates), while a delete of the network waits for them.
+        guard let row = try await db.rows("SELECT data FROM network WHERE uuid = ?\(dialect.forShare)", [attachment.networkUUID]).first else {
             throw ZunError.resourceNotFound("Network", attachment.networkUUID)
         }
         let network = try Self.decodeNetwork(row)
@@ -237,20 +242,27 @@ extension SQLStore {
         return attachment
     }
 
-    /// The address after the newest port's, when free (the usual case, one indexed lookup); else the lowest
-    /// free address of the subnet.
+    /// A free address of the subnet. SQLite has one writer at a time, so addresses go in order: the one
+    /// after the newest port's when free (one indexed lookup). PostgreSQL runs creates at once, so each probes
+    /// random addresses and the unique index settles the rare collision (the loser's create is retried).
+    /// Either way a full scan finds the lowest free address when the quick path fails.
     private func nextFreeAddress(
         _ network: Network, _ subnet: IPv4Subnet, _ reserved: Set<IPv4Address>, _ db: any SQLDatabase
     ) async throws -> IPv4Address {
-        if let last = try await db.rows(
+        func isFree(_ address: IPv4Address) async throws -> Bool {
+            guard subnet.isAssignable(address, excluding: reserved) else { return false }
+            return try await db.rows("SELECT 1 FROM port WHERE network_uuid = ? AND ipv4 = ?", [network.uuid, address.description]).isEmpty
+        }
+        if dialect == .postgres, subnet.size > 4 {
+            for _ in 0..<8 {
+                let candidate = IPv4Address(subnet.network.value + UInt32.random(in: 1..<UInt32(subnet.size - 1)))
+                if try await isFree(candidate) { return candidate }
+            }
+        } else if let last = try await db.rows(
             "SELECT ipv4 FROM port WHERE network_uuid = ? AND ipv4 IS NOT NULL ORDER BY id DESC LIMIT 1", [network.uuid]
         ).first.flatMap({ try $0.string("ipv4") }).flatMap(IPv4Address.init) {
             let next = IPv4Address(last.value &+ 1)
-            if subnet.isAssignable(next, excluding: reserved),
-               try await db.rows("SELECT 1 FROM port WHERE network_uuid = ? AND ipv4 = ?", [network.uuid, next.description]).isEmpty
-            {
-                return next
-            }
+            if try await isFree(next) { return next }
         }
         let used = Set(try await db.rows("SELECT ipv4 FROM port WHERE network_uuid = ? AND ipv4 IS NOT NULL", [network.uuid])
             .compactMap { try $0.string("ipv4").flatMap(IPv4Address.init) })

@@ -56,7 +56,8 @@ public final class SQLStore: ZunStore {
     }
 
     public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
-        let placed: Container = try await backend.transaction { db in
+        // Retried when a concurrent create took the same address first (PostgreSQL's unique index).
+        let placed: Container = try await retryingConstraintRaces { try await self.backend.transaction { db in
             var container = container
             try await self.bindResources(&container, db)
             if let host = try await self.firstFittingHost(placement, db) {
@@ -72,7 +73,7 @@ public final class SQLStore: ZunStore {
             container.statusReason = placement.noHostReason
             try await self.insertContainer(container, db)
             return container
-        }
+        } }
         if let host = placed.host { backend.taskCommitted(host: host) }
         return placed
     }

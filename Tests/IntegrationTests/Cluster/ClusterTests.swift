@@ -44,6 +44,44 @@ struct ClusterTests {
         }
     }
 
+    /// The seed's open question (kuryr's global scope): here a network is a record, and each host makes its
+    /// own copy on first use, with the record's subnet. Nothing is synced between hosts.
+    @Test func aNetworkCreatedOnceIsRealizedOnBothHostsOnFirstUseWithTheSameSubnet() async throws {
+        try await ClusterFixture.run { cluster in
+            try await cluster.startAPI()
+            try await cluster.startAPI()
+            try await cluster.startCompute("a", engine: 1)
+            try await cluster.startCompute("b", engine: 2)
+            let created = try await cluster.call(cluster.apiURLs[0], .POST, "/v1/networks", json: #"{"name": "span"}"#)
+            #expect(created.status.code == 200, "\(created.json ?? "")")
+            let networkID = try #require(created.object["uuid"] as? String)
+            let cidr = try #require((created.object["subnets"] as? [[String: Any]])?.first?["cidr"] as? String)
+            let engines = try await [1, 2].asyncMap { try await DockerClient.connect(endpoint: try ClusterFixture.engine($0), logger: TestSupport.logger) }
+            for docker in engines {
+                #expect(try await docker.listNetworks(withLabel: "\(Network.uuidLabel)=\(networkID)", logger: TestSupport.logger).isEmpty)
+            }
+            var uuids: [String] = []
+            for (i, suffix) in ["a", "b", "a", "b"].enumerated() {
+                let body = #"{"image": "busybox:1.35", "command": ["sleep", "300"], "host": "\#(cluster.hostName(suffix))", "nets": [{"network": "span"}]}"#
+                uuids.append(try await cluster.create(api: i % 2, body)["uuid"] as! String)
+            }
+            let views = try await cluster.waitForAll(uuids, in: ["Running"])
+            #expect(Set(views.compactMap { $0["host"] as? String }) == [cluster.hostName("a"), cluster.hostName("b")])
+            for docker in engines {
+                let copies = try await docker.listNetworks(withLabel: "\(Network.uuidLabel)=\(networkID)", logger: TestSupport.logger)
+                #expect(copies.count == 1)
+                #expect(copies.first?.ipam?.config?.first?.subnet == cidr, "each host's copy has the record's subnet")
+            }
+            // Addresses come from the record, unique across hosts, all inside the subnet.
+            let subnet = try #require(IPv4Subnet(cidr))
+            let addresses = views.compactMap { (($0["addresses"] as? [String: [[String: Any]]])?[networkID]?.first?["addr"] as? String) }
+            #expect(addresses.count == 4 && Set(addresses).count == 4)
+            #expect(addresses.allSatisfy { IPv4Address($0).map(subnet.contains) == true })
+            let shown = try await cluster.call(cluster.apiURLs[1], .GET, "/v1/networks/span").object
+            #expect(shown["hosts"] as? [String] == [cluster.hostName("a"), cluster.hostName("b")])
+        }
+    }
+
     @Test func killingAComputeAgentDuringCreatesLosesNoContainer() async throws {
         try await ClusterFixture.run { cluster in
             try await cluster.startAPI()
@@ -239,5 +277,13 @@ func restartPostgres(_ dir: String) throws {
     while ZunProcess.isRunning(pid: process.processIdentifier) {
         guard Date() < deadline else { throw MissingEnvironment("pg_ctl restart did not finish") }
         usleep(50_000)
+    }
+}
+
+extension Sequence where Element: Sendable {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
     }
 }
