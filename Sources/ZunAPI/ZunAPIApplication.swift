@@ -31,6 +31,7 @@ public enum ZunAPIRouter {
         ServicesController(dependencies: dependencies).register(on: v1.group("services"))
         NetworksController(dependencies: dependencies).register(on: v1.group("networks"))
         VolumesController(dependencies: dependencies).register(on: v1.group("volumes"))
+        PortsController(dependencies: dependencies).register(on: v1.group("ports"))
         ConsoleController(dependencies: dependencies).registerFallback(on: router)
         return router
     }

@@ -123,6 +123,13 @@ public protocol ZunStore: Sendable {
     /// Hosts that realized the network.
     func networkHosts(uuid: String) async throws -> [String]
     func port(uuid: String) async throws -> NetworkPort?
+    /// Writes a port made ahead of a container (`nets: [{port: …}]`), allocating or checking its address.
+    func createPort(_ port: NetworkPort) async throws -> NetworkPort
+    /// Ports of a project (all when nil).
+    func ports(projectID: String?) async throws -> [NetworkPort]
+    func ports(named name: String, projectID: String?) async throws -> [NetworkPort]
+    /// Deletes a port no container holds (else a `ZunError` conflict).
+    func deletePort(uuid: String) async throws
     /// Adds a network to a container: binds or allocates its port under the network's lock, appends the
     /// attachment to the record, and writes the action and task, in one transaction.
     func attachNetwork(

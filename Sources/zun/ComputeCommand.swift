@@ -32,9 +32,6 @@ struct ComputeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between engine state syncs (env ZUN_SYNC_INTERVAL).")
     var syncInterval: Double = env("ZUN_SYNC_INTERVAL").flatMap(Double.init) ?? 10
 
-    @Option(help: "Host address exposed ports are published on (env ZUN_PUBLISH_HOST).")
-    var publishHost: String = env("ZUN_PUBLISH_HOST") ?? "127.0.0.1"
-
     @Option(help: "Run this many hollow (simulated-engine) hosts named <host-name>-00000… instead of one Docker agent: scale benchmarks only.")
     var hollow: Int = 0
 
@@ -53,7 +50,7 @@ struct ComputeCommand: AsyncParsableCommand {
         let docker = try await engine.connect(logger: logger)
         let configuration = ComputeAgent.Configuration(
             hostName: engine.hostName, heartbeatInterval: .milliseconds(Int64(heartbeatInterval * 1000)),
-            syncInterval: .milliseconds(Int64(syncInterval * 1000)), publishHost: publishHost,
+            syncInterval: .milliseconds(Int64(syncInterval * 1000)), publishHost: engine.publishHost,
             endpoint: advertise ?? "http://\(listen)"
         )
         try await SQLStore.withStore(at: location, logger: logger) { store in
@@ -76,7 +73,7 @@ struct ComputeCommand: AsyncParsableCommand {
         let template = {
             var template = ComputeAgent.Configuration(
                 hostName: engine.hostName, heartbeatInterval: .milliseconds(Int64(heartbeatInterval * 1000)),
-                syncInterval: .milliseconds(Int64(syncInterval * 1000)), publishHost: publishHost
+                syncInterval: .milliseconds(Int64(syncInterval * 1000)), publishHost: engine.publishHost
             )
             template.idlePollInterval = .seconds(30)
             return template

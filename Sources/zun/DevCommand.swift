@@ -49,7 +49,7 @@ struct DevCommand: AsyncParsableCommand {
             return configuration
         }()
         try await SQLStore.withStore(at: location, logger: logger) { store in
-            let agent = ComputeAgent(configuration: .init(hostName: engine.hostName), store: store, docker: docker, logger: logger)
+            let agent = ComputeAgent(configuration: .init(hostName: engine.hostName, publishHost: engine.publishHost), store: store, docker: docker, logger: logger)
             try await agent.register()
             let dependencies = APIDependencies(store: store, nodes: LocalNodes(agent: agent), configuration: configuration)
             let app = try ZunAPIRouter.application(

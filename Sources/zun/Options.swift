@@ -53,6 +53,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Docker Engine endpoint (env ZUN_DOCKER_HOST, else DOCKER_HOST).")
     var dockerHost: String = env("ZUN_DOCKER_HOST") ?? env("DOCKER_HOST") ?? "unix:///var/run/docker.sock"
 
+    @Option(help: "Host address that containers' exposed ports are published on (env ZUN_PUBLISH_HOST).")
+    var publishHost: String = env("ZUN_PUBLISH_HOST") ?? "127.0.0.1"
+
     /// Connects to the engine, or exits saying what to start.
     func connect(logger: Logger) async throws -> DockerClient {
         do {

@@ -172,6 +172,38 @@ struct NetworkEngineTests {
         }
     }
 
+    @Test func aPortMadeAheadKeepsItsAddressFromOneContainerToTheNext() async throws {
+        try await EngineHarness.run { h in
+            let net = try await h.createNetwork(#"{"name": "ported"}"#)
+            let netID = try #require(net["uuid"] as? String)
+            let made = try await h.client.call(.post, "/v1/ports", json: #"{"network": "ported", "name": "web-ip"}"#)
+            #expect(made.status == .created, "\(made.json ?? "")")
+            let portID = try #require(made.object["uuid"] as? String)
+            let ip = try #require((made.object["fixed_ips"] as? [[String: Any]])?.first?["ip_address"] as? String)
+
+            let first = try await h.create(#"{\#(Self.sleeper), "name": "p1", "nets": [{"port": "web-ip"}]}"#)
+            try await h.waitFor(first, "Running")
+            #expect(try await h.address(first, on: netID) == ip)
+            #expect(try await h.client.call(.get, "/v1/ports/web-ip").object["container_uuid"] as? String == first)
+            let busy = try await h.client.call(.post, "/v1/containers", json: #"{\#(Self.sleeper), "nets": [{"port": "\#(portID)"}]}"#)
+            #expect(busy.status == .badRequest, "\(busy.json ?? "")")
+            #expect(try await h.client.call(.delete, "/v1/ports/web-ip").status == .conflict)
+
+            // Deleting the container unbinds the port (preserve_on_delete); the next container gets the same address.
+            #expect(try await h.client.call(.delete, "/v1/containers/p1?force=true").status == .noContent)
+            try await TestSupport.eventually(timeout: .seconds(30)) { try await h.store.container(uuid: first) == nil ? true : nil }
+            #expect(try await h.client.call(.get, "/v1/ports/web-ip").object["container_uuid"] is NSNull)
+            let second = try await h.create(#"{\#(Self.sleeper), "name": "p2", "nets": [{"port": "\#(portID)"}]}"#)
+            try await h.waitFor(second, "Running")
+            #expect(try await h.address(second, on: netID) == ip)
+            #expect(try await h.client.call(.delete, "/v1/containers/p2?force=true").status == .noContent)
+            try await TestSupport.eventually(timeout: .seconds(30)) { try await h.store.container(uuid: second) == nil ? true : nil }
+            #expect(try await h.client.call(.delete, "/v1/ports/web-ip").status == .noContent)
+            let left = try await h.client.call(.get, "/v1/ports").object["ports"] as? [Any]
+            #expect(left?.isEmpty == true)
+        }
+    }
+
     @Test func networkAPIRulesAndPolicies() async throws {
         try await EngineHarness.run(startAgent: false) { h in
             let user = (user: "u1", project: "p1", roles: "member")

@@ -62,7 +62,7 @@ struct RequestedResources {
 
     /// A port the caller brought: it must be its project's and not bound to a container (reference §2.2.3).
     private func port(_ ident: String, _ identity: Identity) async throws -> NetworkAttachment {
-        guard let port = try await store.port(uuid: ident.lowercased()) else { throw ZunError.resourceNotFound("Port", ident) }
+        let port = try await lookupPort(ident, identity)
         guard identity.isAdmin || port.projectID == identity.projectID else {
             throw ZunError(status: 400, code: "port-not-usable", message: "Port \(port.uuid) is not usable by project \(identity.projectID).")
         }
@@ -73,6 +73,20 @@ struct RequestedResources {
             networkUUID: port.networkUUID, portUUID: port.uuid, ipv4: port.ipv4, ipv6: port.ipv6,
             preserveOnDelete: true, existingPort: true
         )
+    }
+
+    /// A port by uuid or name; by name only among the caller's (any, for an admin).
+    func lookupPort(_ ident: String, _ identity: Identity) async throws -> NetworkPort {
+        let scope = identity.isAdmin ? nil : identity.projectID
+        if ContainersController.looksLikeUUID(ident), let port = try await store.port(uuid: ident.lowercased()),
+           scope == nil || port.projectID == scope
+        {
+            return port
+        }
+        let matches = try await store.ports(named: ident, projectID: scope)
+        if matches.count > 1 { throw ZunError.conflict("Multiple ports exist with same name. Please use the port uuid instead.") }
+        guard let port = matches.first else { throw ZunError.resourceNotFound("Port", ident) }
+        return port
     }
 
     static func ipv4(_ text: String) throws -> String {

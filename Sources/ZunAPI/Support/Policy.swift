@@ -62,6 +62,8 @@ public struct Policy: Sendable {
         // Volumes (ours; Cinder's in Zun): the owner's.
         for name in ["create", "delete", "get", "get_all"] { rules["volume:\(name)"] = .adminOrOwner }
         rules["volume:get_all_all_projects"] = .adminAPI
+        for name in ["create", "delete", "get", "get_all"] { rules["port:\(name)"] = .adminOrOwner }
+        rules["port:get_all_all_projects"] = .adminAPI
         rules["host:get_all"] = .adminAPI
         rules["host:get"] = .adminAPI
         for name in ["delete", "disable", "enable", "force_down", "get_all"] { rules["zun-service:\(name)"] = .adminAPI }

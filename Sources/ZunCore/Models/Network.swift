@@ -57,6 +57,7 @@ public struct Subnet: Codable, Sendable, Equatable {
 /// allocated by the store, unique per network across every host.
 public struct NetworkPort: Codable, Sendable, Equatable {
     public var uuid: String
+    public var name: String?
     public var networkUUID: String
     public var projectID: String
     public var containerUUID: String?

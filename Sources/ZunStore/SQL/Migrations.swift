@@ -150,6 +150,7 @@ enum Migrations {
             CREATE TABLE port (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 uuid TEXT NOT NULL UNIQUE,
+                name TEXT,
                 network_uuid TEXT NOT NULL,
                 project_id TEXT NOT NULL,
                 container_uuid TEXT,

@@ -64,8 +64,8 @@ extension SQLStore {
         }
     }
 
-    /// Runs `body` again (up to three tries) when it fails with something other than a `ZunError`: the loser
-    /// of a unique-constraint race, which then finds the winner's row.
+    /// Runs `body` again (up to five tries, with a random pause) when it fails with something other than a
+    /// `ZunError`: the loser of a unique-constraint race, which then finds the winner's row.
     func retryingConstraintRaces<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         var attempt = 0
         while true {
@@ -77,8 +77,8 @@ extension SQLStore {
                 throw error
             } catch {
                 attempt += 1
-                if attempt >= 3 { throw error }
-                try await Task.sleep(for: .milliseconds(20 * attempt))
+                if attempt >= 5 { throw error }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
             }
         }
     }
@@ -198,14 +198,11 @@ extension SQLStore {
     }
 
     private func bindPort(_ attachment: NetworkAttachment, _ container: Container, _ db: any SQLDatabase) async throws -> NetworkAttachment {
-        // A shared lock: allocations on one network run at once (the unique index on (network, address)
-        // arbitrates), while a delete of the network waits for them.
-        guard let row = try await db.rows("SELECT data FROM network WHERE uuid = ?\(dialect.forShare)", [attachment.networkUUID]).first else {
-            throw ZunError.resourceNotFound("Network", attachment.networkUUID)
-        }
-        let network = try Self.decodeNetwork(row)
         var attachment = attachment
         if attachment.existingPort {
+            guard try await !db.rows("SELECT uuid FROM network WHERE uuid = ?\(dialect.forShare)", [attachment.networkUUID]).isEmpty else {
+                throw ZunError.resourceNotFound("Network", attachment.networkUUID)
+            }
             guard let port = try await db.rows("SELECT * FROM port WHERE uuid = ?\(dialect.forUpdate)", [attachment.portUUID]).first
                 .map(Self.decodePort)
             else { throw ZunError.resourceNotFound("Port", attachment.portUUID) }
@@ -218,9 +215,27 @@ extension SQLStore {
             attachment.preserveOnDelete = port.preserveOnDelete
             return attachment
         }
+        let port = try await insertPort(NetworkPort(
+            uuid: attachment.portUUID, networkUUID: attachment.networkUUID, projectID: container.projectID,
+            containerUUID: container.uuid, ipv4: attachment.ipv4, ipv6: attachment.ipv6,
+            preserveOnDelete: attachment.preserveOnDelete, createdAt: Date()
+        ), db)
+        attachment.ipv4 = port.ipv4
+        return attachment
+    }
+
+    /// Writes a port, allocating its IPv4 address (or checking the fixed one) on its network.
+    private func insertPort(_ port: NetworkPort, _ db: any SQLDatabase) async throws -> NetworkPort {
+        // A shared lock: allocations on one network run at once (the unique index on (network, address)
+        // arbitrates), while a delete of the network waits for them.
+        guard let row = try await db.rows("SELECT data FROM network WHERE uuid = ?\(dialect.forShare)", [port.networkUUID]).first else {
+            throw ZunError.resourceNotFound("Network", port.networkUUID)
+        }
+        let network = try Self.decodeNetwork(row)
+        var port = port
         if let subnet = network.ipv4.flatMap({ IPv4Subnet($0.cidr) }) {
             let reserved: Set<IPv4Address> = Set([network.ipv4?.gateway.flatMap(IPv4Address.init)].compactMap { $0 })
-            if let requested = attachment.ipv4 {
+            if let requested = port.ipv4 {
                 guard let address = IPv4Address(requested), subnet.isAssignable(address, excluding: reserved) else {
                     throw ZunError.invalidValue("Fixed IP \(requested) is not a usable address of subnet \(subnet) of network \(network.uuid).")
                 }
@@ -228,18 +243,52 @@ extension SQLStore {
                     throw ZunError(status: 409, code: "ip-address-already-allocated", message: "IP address \(requested) is already allocated in network \(network.uuid).")
                 }
             } else {
-                attachment.ipv4 = try await nextFreeAddress(network, subnet, reserved, db).description
+                port.ipv4 = try await nextFreeAddress(network, subnet, reserved, db).description
             }
         }
         try await db.rows(
             """
-            INSERT INTO port (uuid, network_uuid, project_id, container_uuid, ipv4, ipv6, preserve_on_delete, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO port (uuid, name, network_uuid, project_id, container_uuid, ipv4, ipv6, preserve_on_delete, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [attachment.portUUID, network.uuid, container.projectID, container.uuid, attachment.ipv4, attachment.ipv6,
-             attachment.preserveOnDelete ? 1 : 0, Date().timeIntervalSince1970]
+            [port.uuid, port.name, network.uuid, port.projectID, port.containerUUID, port.ipv4, port.ipv6,
+             port.preserveOnDelete ? 1 : 0, port.createdAt.timeIntervalSince1970]
         )
-        return attachment
+        return port
+    }
+
+    public func createPort(_ port: NetworkPort) async throws -> NetworkPort {
+        try await retryingConstraintRaces {
+            try await self.backend.transaction { db in try await self.insertPort(port, db) }
+        }
+    }
+
+    public func ports(projectID: String?) async throws -> [NetworkPort] {
+        try await backend.read { db in
+            if let projectID {
+                return try await db.rows("SELECT * FROM port WHERE project_id = ? ORDER BY id", [projectID]).map(Self.decodePort)
+            }
+            return try await db.rows("SELECT * FROM port ORDER BY id").map(Self.decodePort)
+        }
+    }
+
+    public func ports(named name: String, projectID: String?) async throws -> [NetworkPort] {
+        try await backend.read { db in
+            if let projectID {
+                return try await db.rows("SELECT * FROM port WHERE name = ? AND project_id = ? ORDER BY id", [name, projectID]).map(Self.decodePort)
+            }
+            return try await db.rows("SELECT * FROM port WHERE name = ? ORDER BY id", [name]).map(Self.decodePort)
+        }
+    }
+
+    public func deletePort(uuid: String) async throws {
+        try await backend.transaction { db in
+            guard let port = try await db.rows("SELECT * FROM port WHERE uuid = ?\(self.dialect.forUpdate)", [uuid]).first.map(Self.decodePort) else { return }
+            if let user = port.containerUUID {
+                throw ZunError.conflict("Port \(uuid) is in use by container \(user).")
+            }
+            try await db.rows("DELETE FROM port WHERE uuid = ?", [uuid])
+        }
     }
 
     /// A free address of the subnet. SQLite has one writer at a time, so addresses go in order: the one
@@ -290,12 +339,14 @@ extension SQLStore {
     }
 
     static func decodePort(_ row: any SQLRow) throws -> NetworkPort {
-        NetworkPort(
+        var port = NetworkPort(
             uuid: try row.string("uuid") ?? "", networkUUID: try row.string("network_uuid") ?? "",
             projectID: try row.string("project_id") ?? "", containerUUID: try row.string("container_uuid"),
             ipv4: try row.string("ipv4"), ipv6: try row.string("ipv6"),
             preserveOnDelete: (try row.int("preserve_on_delete") ?? 0) != 0,
             createdAt: Date(timeIntervalSince1970: try row.double("created_at") ?? 0)
         )
+        port.name = try row.string("name")
+        return port
     }
 }

@@ -45,13 +45,13 @@ public final class SQLStore: ZunStore {
     // MARK: Containers
 
     public func createContainer(_ container: Container, action: ContainerAction?, task: ComputeTask?) async throws {
-        try await backend.transaction { db in
+        try await retryingConstraintRaces { try await self.backend.transaction { db in
             var container = container
             try await self.bindResources(&container, db)
             try await self.insertContainer(container, db)
             if let action { try await self.insertAction(action, db) }
             if let task { try await self.insertTask(task, db) }
-        }
+        } }
         if let task { backend.taskCommitted(host: task.host) }
     }
 
