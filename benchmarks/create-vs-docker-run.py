@@ -12,6 +12,8 @@ p.add_argument("--api", default="http://127.0.0.1:9517")
 p.add_argument("--docker-host", default=os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"))
 p.add_argument("-n", type=int, default=20)
 p.add_argument("--image", default="busybox:1.35")
+p.add_argument("--docker-network", default=None,
+               help="run the docker side on this user-defined network (zun puts every container on one)")
 args = p.parse_args()
 HEADERS = {"OpenStack-API-Version": "container 1.40", "Content-Type": "application/json"}
 env = dict(os.environ, DOCKER_HOST=args.docker_host)
@@ -39,7 +41,8 @@ def zun_once(i):
 
 def docker_once(i):
     start = time.perf_counter()
-    cid = subprocess.run(["docker", "run", "-d", "--name", f"plain-bench-{i}", args.image, "sleep", "300"],
+    network = ["--network", args.docker_network] if args.docker_network else []
+    cid = subprocess.run(["docker", "run", "-d", "--name", f"plain-bench-{i}", *network, args.image, "sleep", "300"],
                          env=env, check=True, capture_output=True, text=True).stdout.strip()
     return time.perf_counter() - start, cid
 

@@ -9,6 +9,8 @@ public struct APIDependencies: Sendable {
     public var store: any ZunStore
     public var nodes: any NodeLocalCallsResolver
     public var configuration: APIConfiguration
+    /// Projects' default networks, shared by the handlers of this API process.
+    let defaultNetworks = DefaultNetworkCache()
 
     public init(store: any ZunStore, nodes: any NodeLocalCallsResolver, configuration: APIConfiguration = APIConfiguration()) {
         self.store = store

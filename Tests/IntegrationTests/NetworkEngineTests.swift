@@ -66,6 +66,14 @@ struct NetworkEngineTests {
             #expect(engineBlue.first?.ipam?.config?.first?.subnet == (blue["subnets"] as? [[String: Any]])?.first?["cidr"] as? String)
             let shown = try await h.client.call(.get, "/v1/networks/blue").object
             #expect(shown["hosts"] as? [String] == [h.hostName])
+
+            // Security groups are kept for API compatibility (1.1–1.14).
+            #expect(try await h.client.call(.post, "/v1/containers/net-a/add_security_group?name=web", version: "1.14").status == .accepted)
+            #expect(try await h.client.call(.post, "/v1/containers/net-a/add_security_group?name=web", version: "1.14").status == .conflict)
+            #expect(try await h.client.call(.post, "/v1/containers/net-a/add_security_group?name=db", version: "1.15").status == .notAcceptable)
+            #expect(try await h.client.call(.get, "/v1/containers/net-a").object["security_groups"] as? [String] == ["web"])
+            #expect(try await h.client.call(.post, "/v1/containers/net-a/remove_security_group?name=web", version: "1.14").status == .accepted)
+            #expect(try await h.client.call(.get, "/v1/containers/net-a").object["security_groups"] as? [String] == [])
         }
     }
 

@@ -20,7 +20,7 @@ extension ContainersController {
         if let fixed = params.values["fixed_ip"] {
             if IPv4Address(fixed) != nil { nets["v4-fixed-ip"] = fixed } else { nets["v6-fixed-ip"] = try RequestedResources.ipv6(fixed) }
         }
-        let resources = RequestedResources(store: store, configuration: configuration)
+        let resources = RequestedResources(dependencies: dependencies)
         var attachment: NetworkAttachment
         if nets["network"] == nil, nets["port"] == nil {
             // No network and no port: the project's default network, as on create.
@@ -53,7 +53,7 @@ extension ContainersController {
         let networkUUID: String
         switch (params.values["network"], params.values["port"]) {
         case (let network?, nil):
-            networkUUID = try await RequestedResources(store: store, configuration: configuration).network(network, context.identity).uuid
+            networkUUID = try await RequestedResources(dependencies: dependencies).network(network, context.identity).uuid
         case (nil, let port?):
             guard let attachment = container.networks?.first(where: { $0.portUUID == port.lowercased() }) else {
                 throw ZunError.invalidValue("Port \(port) is not attached to container \(container.uuid).")
@@ -77,6 +77,34 @@ extension ContainersController {
             uuid: container.uuid, actions: [makeAction("network_detach", container, context, now)],
             tasks: [makeTask(.networkDetach, host, container, payload, now)]
         ) { _ in }
+        return JSONResponse.empty(.accepted)
+    }
+
+    /// `add_security_group` / `remove_security_group` (1.1–1.14): security groups are kept for API
+    /// compatibility; the isolation they would give comes from networks here (one bridge per network).
+    @Sendable func changeSecurityGroup(_ request: Request, context: ZunRequestContext, add: Bool) async throws -> Response {
+        guard context.apiVersion <= APIVersion(1, 14) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        let action = add ? "add_security_group" : "remove_security_group"
+        let params = try await ActionParameters.read(request, context: context)
+        try params.requireOnly(["name"])
+        guard let name = params.values["name"], !name.isEmpty, name.count <= 255 else {
+            throw ZunError.schemaValidation("'name' is a required property")
+        }
+        let container = try await lookup(request, context)
+        try policy.enforce("container:\(action)", context.identity, targetProject: container.projectID)
+        try ContainerStateRules.check(action: action, container: container)
+        if add, container.securityGroups.contains(name) {
+            throw ZunError.conflict("Security group \(name) is already added to container \(container.uuid).")
+        }
+        if !add, !container.securityGroups.contains(name) {
+            throw ZunError.invalidValue("Security group \(name) is not added to container \(container.uuid).")
+        }
+        let now = Date()
+        var record = makeAction(action, container, context, now)
+        record.finishTime = now
+        try await store.updateContainer(uuid: container.uuid, actions: [record], tasks: []) { latest in
+            if add { latest.securityGroups.append(name) } else { latest.securityGroups.removeAll { $0 == name } }
+        }
         return JSONResponse.empty(.accepted)
     }
 

@@ -111,6 +111,8 @@ struct ContainersController {
         group.post("/{ident}/network_attach", use: networkAttach)
         group.post("/{ident}/network_detach", use: networkDetach)
         group.get("/{ident}/network_list", use: networkList)
+        group.post("/{ident}/add_security_group") { request, context in try await changeSecurityGroup(request, context: context, add: true) }
+        group.post("/{ident}/remove_security_group") { request, context in try await changeSecurityGroup(request, context: context, add: false) }
         group.get("/{ident}/container_actions", use: actions)
         group.get("/{ident}/container_actions/{request_id}", use: action)
     }
@@ -146,7 +148,7 @@ struct ContainersController {
         }
 
         var container = makeContainer(spec, identity)
-        let resources = RequestedResources(store: store, configuration: configuration)
+        let resources = RequestedResources(dependencies: dependencies)
         container.networks = try await resources.networks(spec.nets, identity)
         let (mounts, volumeHost) = try await resources.mounts(spec.mounts, containerUUID: container.uuid, identity)
         container.mounts = mounts.isEmpty ? nil : mounts

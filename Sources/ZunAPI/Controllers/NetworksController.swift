@@ -84,12 +84,13 @@ struct NetworksController {
         try policy.enforce("network:delete", context.identity)
         let network = try await lookup(request, context)
         try await store.deleteNetwork(uuid: network.uuid)
+        dependencies.defaultNetworks.forget(networkUUID: network.uuid)
         return JSONResponse.empty(.noContent)
     }
 
     private func lookup(_ request: Request, _ context: ZunRequestContext) async throws -> Network {
         let ident = try context.parameters.require("ident")
-        return try await RequestedResources(store: store, configuration: dependencies.configuration).network(ident, context.identity)
+        return try await RequestedResources(dependencies: dependencies).network(ident, context.identity)
     }
 }
 

@@ -10,7 +10,7 @@ struct PortsController {
     let dependencies: APIDependencies
     var store: any ZunStore { dependencies.store }
     var policy: Policy { dependencies.configuration.policy }
-    var resources: RequestedResources { RequestedResources(store: store, configuration: dependencies.configuration) }
+    var resources: RequestedResources { RequestedResources(dependencies: dependencies) }
 
     func register(on group: RouterGroup<ZunRequestContext>) {
         group.post("/", use: create)

@@ -70,7 +70,7 @@ struct VolumesController {
 
     private func lookup(_ request: Request, _ context: ZunRequestContext) async throws -> Volume {
         let ident = try context.parameters.require("ident")
-        return try await RequestedResources(store: store, configuration: dependencies.configuration).volume(ident, context.identity)
+        return try await RequestedResources(dependencies: dependencies).volume(ident, context.identity)
     }
 }
 

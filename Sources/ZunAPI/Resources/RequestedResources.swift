@@ -6,17 +6,18 @@ import ZunStore
 /// (Zun's `build_requested_networks` / `build_requested_volumes`, reference §2.2.3–2.2.4), on our own
 /// network and volume records.
 struct RequestedResources {
-    let store: any ZunStore
-    let configuration: APIConfiguration
+    let dependencies: APIDependencies
+    var store: any ZunStore { dependencies.store }
+    var configuration: APIConfiguration { dependencies.configuration }
 
     // MARK: Networks
 
     /// One attachment per `nets` item; none given ⇒ the project's default network (made on first use).
     func networks(_ nets: [[String: String]]?, _ identity: Identity) async throws -> [NetworkAttachment] {
         guard let nets, !nets.isEmpty else {
-            let network = try await store.projectDefaultNetwork(
-                projectID: identity.projectID, userID: identity.userID, pool: configuration.subnetPool
-            )
+            let network = try await dependencies.defaultNetworks.network(projectID: identity.projectID) {
+                try await store.projectDefaultNetwork(projectID: identity.projectID, userID: identity.userID, pool: configuration.subnetPool)
+            }
             return [NetworkAttachment(networkUUID: network.uuid, portUUID: Self.newUUID())]
         }
         var attachments: [NetworkAttachment] = []

@@ -32,11 +32,13 @@ struct ContainerResources: Sendable {
     /// After create: the networks after the first connected, injected files written. Returns a fresh inspect.
     func complete(_ container: Container, _ inspect: ContainerInspect) async throws -> ContainerInspect {
         let connected = Set(inspect.networkSettings?.networks?.keys.map { $0 } ?? [])
+        var changed = false
         for attachment in (container.networks ?? []).dropFirst() where !connected.contains(Network.dockerName(attachment.networkUUID)) {
             try await engine.connectNetwork(
                 Network.dockerName(attachment.networkUUID), container: inspect.id,
                 endpoint: EndpointSettings(ipv4: attachment.ipv4, ipv6: attachment.ipv6), logger: logger
             )
+            changed = true
         }
         for mount in container.mounts ?? [] where mount.kind == .bind {
             guard let volume = try await flows.store.volume(uuid: mount.volumeUUID), let encoded = volume.contents,
@@ -45,6 +47,7 @@ struct ContainerResources: Sendable {
             let tar = try FileInjection.tar(path: mount.destination, contents: Array(contents))
             try await engine.putArchive(inspect.id, path: "/", tar: tar, logger: logger)
         }
+        guard changed else { return inspect }
         return try await engine.inspectContainer(inspect.id, logger: logger) ?? inspect
     }
 

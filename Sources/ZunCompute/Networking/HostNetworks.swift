@@ -18,6 +18,9 @@ public actor HostNetworks {
     let hostName: String
     let logger: Logger
     private var inFlight: [String: Task<String, any Error>] = [:]
+    /// Networks this agent realized (or found) since it started: later containers only check the engine
+    /// still has the copy, without reading or writing the store.
+    private var realized: Set<String> = []
 
     init(engine: any ContainerEngine, store: any ZunStore, hostName: String, logger: Logger) {
         self.engine = engine
@@ -28,11 +31,18 @@ public actor HostNetworks {
 
     /// The engine network of `networkUUID` on this host, made if missing; returns its name.
     public func ensure(_ networkUUID: String) async throws -> String {
+        if realized.contains(networkUUID) {
+            let name = Network.dockerName(networkUUID)
+            if try await engine.inspectNetwork(name, logger: logger) != nil { return name }
+            realized.remove(networkUUID)  // removed behind our back: make it again
+        }
         if let running = inFlight[networkUUID] { return try await running.value }
         let task = Task { try await self.realize(networkUUID) }
         inFlight[networkUUID] = task
         defer { inFlight[networkUUID] = nil }
-        return try await task.value
+        let name = try await task.value
+        realized.insert(networkUUID)
+        return name
     }
 
     private func realize(_ uuid: String) async throws -> String {

@@ -52,6 +52,8 @@ public enum ContainerStateRules {
         "put_archive": [.created, .paused, .running, .stopped],
         "update": [.created, .running, .stopped, .paused],
         "resize_container": [.created, .running, .stopped, .paused],
+        "add_security_group": [.created, .running, .stopped, .paused],
+        "remove_security_group": [.created, .running, .stopped, .paused],
         "delete": [.created, .error, .stopped, .deleted, .dead],
         "delete_force": [
             .created, .creating, .error, .running, .stopped, .unknown, .deleted, .dead, .restarting, .rebuilding,

@@ -242,18 +242,32 @@ extension SQLStore {
                 if try await !db.rows("SELECT 1 FROM port WHERE network_uuid = ? AND ipv4 = ?", [network.uuid, requested]).isEmpty {
                     throw ZunError(status: 409, code: "ip-address-already-allocated", message: "IP address \(requested) is already allocated in network \(network.uuid).")
                 }
+            } else if dialect == .sqlite, let hint = addressHints.withLockedValue({ $0[network.uuid] }),
+                      subnet.isAssignable(IPv4Address(hint.value &+ 1), excluding: reserved)
+            {
+                // The quick path: the address after the last one, checked by the unique index alone. Should
+                // it be taken, the insert fails, the hint goes, and the retried create takes the slow path.
+                port.ipv4 = IPv4Address(hint.value &+ 1).description
             } else {
                 port.ipv4 = try await nextFreeAddress(network, subnet, reserved, db).description
             }
         }
-        try await db.rows(
-            """
-            INSERT INTO port (uuid, name, network_uuid, project_id, container_uuid, ipv4, ipv6, preserve_on_delete, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [port.uuid, port.name, network.uuid, port.projectID, port.containerUUID, port.ipv4, port.ipv6,
-             port.preserveOnDelete ? 1 : 0, port.createdAt.timeIntervalSince1970]
-        )
+        do {
+            try await db.rows(
+                """
+                INSERT INTO port (uuid, name, network_uuid, project_id, container_uuid, ipv4, ipv6, preserve_on_delete, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [port.uuid, port.name, network.uuid, port.projectID, port.containerUUID, port.ipv4, port.ipv6,
+                 port.preserveOnDelete ? 1 : 0, port.createdAt.timeIntervalSince1970]
+            )
+        } catch {
+            addressHints.withLockedValue { _ = $0.removeValue(forKey: network.uuid) }
+            throw error
+        }
+        if dialect == .sqlite, let address = port.ipv4.flatMap(IPv4Address.init) {
+            addressHints.withLockedValue { $0[network.uuid] = address }
+        }
         return port
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import SQLKit
 import ZunCore
 
@@ -11,6 +12,9 @@ public final class SQLStore: ZunStore {
     let backend: any SQLBackend
     let logger: Logger
     private let onClose: @Sendable () async throws -> Void
+    /// The last address allocated on each network (SQLite only, where this process is the one writer): the
+    /// next create tries the address after it with a single insert, the unique index checking it.
+    let addressHints = NIOLockedValueBox<[String: IPv4Address]>([:])
 
     init(backend: any SQLBackend, logger: Logger, onClose: @escaping @Sendable () async throws -> Void) {
         self.backend = backend
