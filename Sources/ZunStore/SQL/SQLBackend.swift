@@ -6,8 +6,6 @@ public enum StoreDialect: Sendable {
 
     /// Row lock on a `SELECT` inside a transaction (SQLite's write transaction is exclusive already).
     var forUpdate: String { self == .postgres ? " FOR UPDATE" : "" }
-    /// Shared row lock: blocks writers of the row, not other sharers.
-    var forShare: String { self == .postgres ? " FOR SHARE" : "" }
     /// Lets concurrent claimers skip rows another transaction holds.
     var skipLocked: String { self == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
 
@@ -44,7 +42,9 @@ enum SQLTransaction {
             try await db.rows("COMMIT")
             return result
         } catch {
-            _ = try? await db.rows("ROLLBACK")
+            // Even when the caller was cancelled: a connection left inside a transaction would refuse the
+            // next BEGIN ("cannot start a transaction within a transaction").
+            _ = await Task { try? await db.rows("ROLLBACK") }.value
             throw error
         }
     }
@@ -74,3 +74,4 @@ extension SQLRow {
     func int(_ column: String) throws -> Int? { try decode(column: column, as: Int?.self) }
     func double(_ column: String) throws -> Double? { try decode(column: column, as: Double?.self) }
 }
+

@@ -113,7 +113,7 @@ extension SQLStore {
 
     public func deleteNetwork(uuid: String) async throws {
         try await backend.transaction { db in
-            _ = try await db.rows("SELECT uuid FROM network WHERE uuid = ?\(self.dialect.forUpdate)", [uuid])
+            try await self.lockNetwork(uuid, exclusive: true, db)
             let users = try await db.rows(
                 "SELECT DISTINCT container_uuid FROM port WHERE network_uuid = ? AND container_uuid IS NOT NULL", [uuid]
             ).compactMap { try $0.string("container_uuid") }
@@ -200,7 +200,8 @@ extension SQLStore {
     private func bindPort(_ attachment: NetworkAttachment, _ container: Container, _ db: any SQLDatabase) async throws -> NetworkAttachment {
         var attachment = attachment
         if attachment.existingPort {
-            guard try await !db.rows("SELECT uuid FROM network WHERE uuid = ?\(dialect.forShare)", [attachment.networkUUID]).isEmpty else {
+            try await lockNetwork(attachment.networkUUID, exclusive: false, db)
+            guard try await !db.rows("SELECT uuid FROM network WHERE uuid = ?", [attachment.networkUUID]).isEmpty else {
                 throw ZunError.resourceNotFound("Network", attachment.networkUUID)
             }
             guard let port = try await db.rows("SELECT * FROM port WHERE uuid = ?\(dialect.forUpdate)", [attachment.portUUID]).first
@@ -226,9 +227,8 @@ extension SQLStore {
 
     /// Writes a port, allocating its IPv4 address (or checking the fixed one) on its network.
     private func insertPort(_ port: NetworkPort, _ db: any SQLDatabase) async throws -> NetworkPort {
-        // A shared lock: allocations on one network run at once (the unique index on (network, address)
-        // arbitrates), while a delete of the network waits for them.
-        guard let row = try await db.rows("SELECT data FROM network WHERE uuid = ?\(dialect.forShare)", [port.networkUUID]).first else {
+        try await lockNetwork(port.networkUUID, exclusive: false, db)
+        guard let row = try await db.rows("SELECT data FROM network WHERE uuid = ?", [port.networkUUID]).first else {
             throw ZunError.resourceNotFound("Network", port.networkUUID)
         }
         let network = try Self.decodeNetwork(row)
@@ -338,6 +338,19 @@ extension SQLStore {
         }
         return candidate
     }
+
+    /// Serialises a network's delete against the creates that give out its addresses, which run at once with
+    /// each other (the unique index on (network, address) settles their rare collisions). PostgreSQL: a
+    /// transaction-scoped advisory lock, shared or exclusive — in memory, unlike a row lock, which many
+    /// concurrent sharers would turn into tuple writes. SQLite: its one writer serialises everything already.
+    func lockNetwork(_ uuid: String, exclusive: Bool, _ db: any SQLDatabase) async throws {
+        guard dialect == .postgres else { return }
+        let function = exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared"
+        try await db.rows("SELECT \(function)(\(Self.networkLockClass), hashtext(?))", [uuid])
+    }
+
+    /// The first key of the network advisory locks (the migration lock uses the single-key form).
+    static let networkLockClass = 7
 
     /// Deletes ports, except preserved ones, which are only unbound.
     func releasePorts(uuids: [String], _ db: any SQLDatabase) async throws {
