@@ -114,6 +114,24 @@ public final class DockerClient: Sendable {
         return try decode(T.self, response.body)
     }
 
+    /// A `GET` of an object the engine may not have: nil on 404.
+    func getIfPresent<T: Decodable>(_ path: String, logger: Logger) async throws -> T? {
+        do {
+            return try await get(path, logger: logger)
+        } catch let error as DockerError where error.isNotFound {
+            return nil
+        }
+    }
+
+    /// A `DELETE` where an object already gone is not an error.
+    func deleteIfPresent(_ path: String, query: [(String, String)] = [], logger: Logger) async throws {
+        do {
+            _ = try await send(.DELETE, path, query: query, timeout: .seconds(60), logger: logger)
+        } catch let error as DockerError where error.isNotFound {
+            return
+        }
+    }
+
     func post<T: Decodable>(
         _ path: String, query: [(String, String)] = [], json: some Encodable, timeout: Duration = .seconds(60), logger: Logger
     ) async throws -> T {

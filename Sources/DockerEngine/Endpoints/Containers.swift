@@ -15,11 +15,7 @@ extension DockerClient {
 
     /// Inspects a container by id or name; nil when it does not exist.
     public func inspectContainer(_ id: String, logger: Logger) async throws -> ContainerInspect? {
-        do {
-            return try await get("/containers/\(id)/json", logger: logger)
-        } catch let error as DockerError where error.isNotFound {
-            return nil
-        }
+        try await getIfPresent("/containers/\(id)/json", logger: logger)
     }
 
     /// Starts a container; starting a running one is not an error (the engine answers 304).
@@ -37,14 +33,7 @@ extension DockerClient {
 
     /// Removes a container; a missing one is not an error.
     public func removeContainer(_ id: String, force: Bool, logger: Logger) async throws {
-        do {
-            _ = try await send(
-                .DELETE, "/containers/\(id)", query: [("force", force ? "1" : "0"), ("v", "1")], timeout: .seconds(60),
-                logger: logger
-            )
-        } catch let error as DockerError where error.isNotFound {
-            return
-        }
+        try await deleteIfPresent("/containers/\(id)", query: [("force", force ? "1" : "0"), ("v", "1")], logger: logger)
     }
 
     /// Lists containers, including stopped ones, that carry the label `label`.

@@ -26,11 +26,7 @@ public struct ImageInspect: Decodable, Sendable {
 extension DockerClient {
     /// Inspects a local image; nil when the engine does not have it.
     public func inspectImage(_ reference: String, logger: Logger) async throws -> ImageInspect? {
-        do {
-            return try await get("/images/\(Self.pathEscaped(reference))/json", logger: logger)
-        } catch let error as DockerError where error.isNotFound {
-            return nil
-        }
+        try await getIfPresent("/images/\(Self.pathEscaped(reference))/json", logger: logger)
     }
 
     /// Pulls `repository:tag`. The engine reports failures inside a 200 progress stream, so the stream is
@@ -50,14 +46,7 @@ extension DockerClient {
 
     /// Removes a local image; a missing one is not an error.
     public func removeImage(_ reference: String, force: Bool = true, logger: Logger) async throws {
-        do {
-            _ = try await send(
-                .DELETE, "/images/\(Self.pathEscaped(reference))", query: [("force", force ? "1" : "0")],
-                timeout: .seconds(60), logger: logger
-            )
-        } catch let error as DockerError where error.isNotFound {
-            return
-        }
+        try await deleteIfPresent("/images/\(Self.pathEscaped(reference))", query: [("force", force ? "1" : "0")], logger: logger)
     }
 
     static func pathEscaped(_ segment: String) -> String {

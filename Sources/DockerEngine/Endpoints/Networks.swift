@@ -5,11 +5,7 @@ import NIOCore
 extension DockerClient {
     /// Inspects a network by id or name; nil when it does not exist.
     public func inspectNetwork(_ id: String, logger: Logger) async throws -> NetworkInspect? {
-        do {
-            return try await get("/networks/\(id)", logger: logger)
-        } catch let error as DockerError where error.isNotFound {
-            return nil
-        }
+        try await getIfPresent("/networks/\(id)", logger: logger)
     }
 
     /// Creates a network; returns its id. A name taken already is a conflict (409).
@@ -24,11 +20,7 @@ extension DockerClient {
 
     /// Removes a network; a missing one is not an error.
     public func removeNetwork(_ id: String, logger: Logger) async throws {
-        do {
-            _ = try await send(.DELETE, "/networks/\(id)", timeout: .seconds(60), logger: logger)
-        } catch let error as DockerError where error.isNotFound {
-            return
-        }
+        try await deleteIfPresent("/networks/\(id)", logger: logger)
     }
 
     /// Networks carrying the label `label`.
@@ -76,20 +68,12 @@ extension DockerClient {
     }
 
     public func inspectVolume(_ name: String, logger: Logger) async throws -> VolumeInspect? {
-        do {
-            return try await get("/volumes/\(name)", logger: logger)
-        } catch let error as DockerError where error.isNotFound {
-            return nil
-        }
+        try await getIfPresent("/volumes/\(name)", logger: logger)
     }
 
     /// Removes a volume; a missing one is not an error.
     public func removeVolume(_ name: String, logger: Logger) async throws {
-        do {
-            _ = try await send(.DELETE, "/volumes/\(name)", timeout: .seconds(60), logger: logger)
-        } catch let error as DockerError where error.isNotFound {
-            return
-        }
+        try await deleteIfPresent("/volumes/\(name)", logger: logger)
     }
 
     /// Volumes carrying the label `label`.

@@ -61,11 +61,8 @@ struct NetworksController {
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
         try policy.enforce("network:get_all", context.identity)
-        let params = try await ActionParameters.read(request, context: context)
-        try params.requireOnly(["all_projects"])
-        let all = try params.bool("all_projects")
-        if all { try policy.enforce("network:get_all_all_projects", context.identity) }
-        let networks = try await store.listNetworks(visibleTo: all ? nil : context.identity.projectID)
+        let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: "network:get_all_all_projects")
+        let networks = try await store.listNetworks(visibleTo: scope)
         return try JSONResponse.make(JSONValue.object([
             "networks": .array(networks.map { NetworkView.render($0, hosts: nil, hostURL: request.hostURL) }),
         ]))

@@ -41,11 +41,8 @@ struct PortsController {
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
         try policy.enforce("port:get_all", context.identity)
-        let params = try await ActionParameters.read(request, context: context)
-        try params.requireOnly(["all_projects"])
-        let all = try params.bool("all_projects")
-        if all { try policy.enforce("port:get_all_all_projects", context.identity) }
-        let ports = try await store.ports(projectID: all ? nil : context.identity.projectID)
+        let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: "port:get_all_all_projects")
+        let ports = try await store.ports(projectID: scope)
         return try JSONResponse.make(JSONValue.object(["ports": .array(ports.map(PortView.render))]))
     }
 

@@ -46,11 +46,8 @@ struct VolumesController {
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
         try policy.enforce("volume:get_all", context.identity)
-        let params = try await ActionParameters.read(request, context: context)
-        try params.requireOnly(["all_projects"])
-        let all = try params.bool("all_projects")
-        if all { try policy.enforce("volume:get_all_all_projects", context.identity) }
-        let volumes = try await store.listVolumes(projectID: all ? nil : context.identity.projectID)
+        let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: "volume:get_all_all_projects")
+        let volumes = try await store.listVolumes(projectID: scope)
         return try JSONResponse.make(JSONValue.object(["volumes": .array(volumes.map { VolumeView.render($0, users: nil) })]))
     }
 

@@ -44,21 +44,37 @@ struct RequestedResources {
 
     /// A network the caller may use, by uuid or name: its own or a shared one (any, for an admin).
     func network(_ ident: String, _ identity: Identity) async throws -> Network {
+        try await Self.find(
+            "Network", ident, identity, projectOf: \.projectID, sharedWithAll: \.shared,
+            byUUID: { try await store.network(uuid: $0) },
+            // A project's own network wins over a shared one of the same name.
+            byName: { name, scope in
+                let matches = try await store.networks(named: name, visibleTo: scope)
+                let own = matches.filter { $0.projectID == identity.projectID }
+                return own.isEmpty ? matches : own
+            }
+        )
+    }
+
+    /// Zun's lookup of `{ident}` (reference §2.0.3) for networks, ports and volumes: by uuid when it looks like
+    /// one, else by name; scoped to the caller's project unless admin; 404 when none, 409 when several.
+    static func find<Record>(
+        _ kind: String, _ ident: String, _ identity: Identity, projectOf: KeyPath<Record, String>,
+        sharedWithAll: KeyPath<Record, Bool>? = nil, byUUID: (String) async throws -> Record?,
+        byName: (String, String?) async throws -> [Record]
+    ) async throws -> Record {
         let scope = identity.isAdmin ? nil : identity.projectID
-        if ContainersController.looksLikeUUID(ident), let network = try await store.network(uuid: ident.lowercased()),
-           scope == nil || network.projectID == scope || network.shared
+        if ContainersController.looksLikeUUID(ident), let record = try await byUUID(ident.lowercased()),
+           scope == nil || record[keyPath: projectOf] == scope || sharedWithAll.map({ record[keyPath: $0] }) == true
         {
-            return network
+            return record
         }
-        let matches = try await store.networks(named: ident, visibleTo: scope)
-        // A project's own network wins over a shared one of the same name.
-        let own = matches.filter { $0.projectID == identity.projectID }
-        let candidates = own.isEmpty ? matches : own
-        if candidates.count > 1 {
-            throw ZunError.conflict("Multiple networks exist with same name. Please use the network uuid instead.")
+        let matches = try await byName(ident, scope)
+        if matches.count > 1 {
+            throw ZunError.conflict("Multiple \(kind.lowercased())s exist with same name. Please use the \(kind.lowercased()) uuid instead.")
         }
-        guard let network = candidates.first else { throw ZunError.resourceNotFound("Network", ident) }
-        return network
+        guard let record = matches.first else { throw ZunError.resourceNotFound(kind, ident) }
+        return record
     }
 
     /// A port the caller brought: it must be its project's and not bound to a container (reference §2.2.3).
@@ -78,16 +94,10 @@ struct RequestedResources {
 
     /// A port by uuid or name; by name only among the caller's (any, for an admin).
     func lookupPort(_ ident: String, _ identity: Identity) async throws -> NetworkPort {
-        let scope = identity.isAdmin ? nil : identity.projectID
-        if ContainersController.looksLikeUUID(ident), let port = try await store.port(uuid: ident.lowercased()),
-           scope == nil || port.projectID == scope
-        {
-            return port
-        }
-        let matches = try await store.ports(named: ident, projectID: scope)
-        if matches.count > 1 { throw ZunError.conflict("Multiple ports exist with same name. Please use the port uuid instead.") }
-        guard let port = matches.first else { throw ZunError.resourceNotFound("Port", ident) }
-        return port
+        try await Self.find(
+            "Port", ident, identity, projectOf: \.projectID, byUUID: { try await store.port(uuid: $0) },
+            byName: { try await store.ports(named: $0, projectID: $1) }
+        )
     }
 
     static func ipv4(_ text: String) throws -> String {
@@ -156,16 +166,10 @@ struct RequestedResources {
 
     /// A volume of the caller's project (any, for an admin) by uuid or name.
     func volume(_ ident: String, _ identity: Identity) async throws -> Volume {
-        let scope = identity.isAdmin ? nil : identity.projectID
-        if ContainersController.looksLikeUUID(ident), let volume = try await store.volume(uuid: ident.lowercased()),
-           scope == nil || volume.projectID == scope
-        {
-            return volume
-        }
-        let matches = try await store.volumes(named: ident, projectID: scope)
-        if matches.count > 1 { throw ZunError.conflict("Multiple volumes exist with same name. Please use the volume uuid instead.") }
-        guard let volume = matches.first else { throw ZunError.resourceNotFound("Volume", ident) }
-        return volume
+        try await Self.find(
+            "Volume", ident, identity, projectOf: \.projectID, byUUID: { try await store.volume(uuid: $0) },
+            byName: { try await store.volumes(named: $0, projectID: $1) }
+        )
     }
 }
 

@@ -87,3 +87,17 @@ extension JSONResponse {
 }
 
 import Foundation
+
+extension ActionParameters {
+    /// The project a list of networks, ports or volumes shows: the caller's, or every project (nil) when
+    /// `all_projects` is set and `allProjectsRule` allows it. No other parameter is accepted.
+    static func listScope(
+        _ request: Request, _ context: ZunRequestContext, policy: Policy, allProjectsRule: String
+    ) async throws -> String? {
+        let params = try await read(request, context: context)
+        try params.requireOnly(["all_projects"])
+        guard try params.bool("all_projects") else { return context.identity.projectID }
+        try policy.enforce(allProjectsRule, context.identity)
+        return nil
+    }
+}
