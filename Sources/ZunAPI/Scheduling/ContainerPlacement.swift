@@ -75,6 +75,7 @@ struct ContainerPlacement: Sendable {
             logger.debug("no valid host", metadata: [LogKey.filter: "\(filter)"])
         }
         let placed: Container
+        let startedAt = Date()
         do {
             placed = try await store.createContainer(container, placement: placement(container, ranking, request, requestID, run, lastTry: false))
         } catch is PlacementExhausted {
@@ -85,7 +86,7 @@ struct ContainerPlacement: Sendable {
             placed = try await store.createContainer(container, placement: placement(container, retry, request, requestID, run, lastTry: true))
         }
         if let host = placed.host {
-            await cache.consume(host: host, request)
+            await cache.consume(host: host, request, placementStartedAt: startedAt)
             logger.info("container scheduled", metadata: [LogKey.containerUUID: "\(placed.uuid)", LogKey.host: "\(host)"])
         }
         return placed

@@ -33,6 +33,8 @@ actor HostStateCache {
     private var newestStamp: Double = 0
     private var lastRefresh: Date = .distantPast
     private var lastUsageRefresh: Date = .distantPast
+    /// When the usage in the view was last read back from the store (the read's end).
+    private var usageReadAt: Date = .distantPast
     private var lastFullRefresh: Date = .distantPast
     /// The refresh under way; callers with no view yet wait for it, others use the current view.
     private var inFlight: Task<Void, any Error>?
@@ -50,9 +52,11 @@ actor HostStateCache {
         return scheduler.rank(states, for: request, using: &rng)
     }
 
-    /// Adds a committed placement to the host's usage.
-    func consume(host: String, _ request: SchedulingRequest) {
-        guard let position = index[host] else { return }
+    /// Adds a committed placement to the host's usage, unless a usage read since the placement began may
+    /// already hold it: counting it twice would hide room that exists (a false "not enough hosts"), while
+    /// missing it only costs a retry, because the store re-checks every host under its lock.
+    func consume(host: String, _ request: SchedulingRequest, placementStartedAt: Date) {
+        guard placementStartedAt > usageReadAt, let position = index[host] else { return }
         states[position].consume(request)
         usage[host, default: HostUsage()].add(request)
     }
@@ -104,6 +108,7 @@ actor HostStateCache {
         if let freshUsage {
             usage = freshUsage
             lastUsageRefresh = now
+            usageReadAt = Date()
         }
         rebuild(now: now)
         lastRefresh = now

@@ -31,9 +31,7 @@ struct CreateContainerFlow: Sendable {
                 try await flows.setTaskState(container.uuid, .containerCreating)
                 let image = try await ensureImage(container)
                 container = try await fillFromImage(container, image)
-                let resources = ContainerResources(flows: flows, logger: logger)
-                try await resources.prepare(container)
-                let inspect = try await resources.complete(container, try await ensureEngineContainer(container))
+                let inspect = try await ensureEngineContainer(container)
                 try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: true)
             }
         } catch where ContainerFlows.isOperationFailure(error) {
@@ -57,9 +55,7 @@ struct CreateContainerFlow: Sendable {
                 let image = try await ensureImage(fresh)
                 fresh = try await fillFromImage(fresh, image)
                 // Volumes outlive the engine container: the new one mounts the same data.
-                let resources = ContainerResources(flows: flows, logger: logger)
-                try await resources.prepare(fresh)
-                let inspect = try await resources.complete(fresh, try await ensureEngineContainer(fresh))
+                let inspect = try await ensureEngineContainer(fresh)
                 try await store.updateContainer(uuid: container.uuid) { c in
                     c.status = .creating  // so the engine's "created" maps to Created
                     c.statusReason = nil
@@ -141,8 +137,15 @@ struct CreateContainerFlow: Sendable {
         return updated ?? container
     }
 
-    /// Creates `zun-<uuid>` unless an earlier try already did; returns its inspection.
+    /// Creates `zun-<uuid>` unless an earlier try already did, with its networks and volumes made on this
+    /// host first and its other networks and injected files wired after; returns its inspection.
     private func ensureEngineContainer(_ container: Container) async throws -> ContainerInspect {
+        let resources = ContainerResources(flows: flows, logger: logger)
+        try await resources.prepare(container)
+        return try await resources.complete(container, try await createIfMissing(container))
+    }
+
+    private func createIfMissing(_ container: Container) async throws -> ContainerInspect {
         if let existing = try await engine.inspectContainer(container.dockerName, logger: logger) {
             logger.info("engine container already exists; reusing it")
             return existing
