@@ -21,7 +21,11 @@ struct HollowFleetTests {
             template.idlePollInterval = .seconds(5)
             // 60 hosts × 1024 MB × RAM ratio 1.5 = 6 containers of 256 MB each: 360 slots.
             let agents = try await HollowFleet.make(count: 60, prefix: "hollow", store: store, template: template, cpus: 4, memoryMB: 1024, logger: TestSupport.logger)
-            let dependencies = APIDependencies(store: store, nodes: InProcessNodes(agents))
+            // Capacity is what this test is about; liveness has its own tests. A generous bound keeps a host
+            // whose heartbeat waited behind this burst of writes (on a loaded CI machine) from looking down.
+            var configuration = APIConfiguration()
+            configuration.serviceDownTime = 120
+            let dependencies = APIDependencies(store: store, nodes: InProcessNodes(agents), configuration: configuration)
             let replicas = try (0..<2).map { _ in Application(router: try ZunAPIRouter.build(dependencies), logger: TestSupport.logger) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

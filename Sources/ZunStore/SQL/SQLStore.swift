@@ -438,7 +438,11 @@ public final class SQLStore: ZunStore {
         -> ZunService
     {
         try await backend.transaction { db in
-            let now = at.timeIntervalSince1970
+            let seen = at.timeIntervalSince1970
+            // `updated_at` is stamped when the write runs, not when it was asked for: a heartbeat that waited
+            // behind other writes must not carry a stamp older than rows already committed, or the API's
+            // incremental host refresh (rows changed since the newest stamp it saw) would skip it.
+            let stamp = max(seen, Date().timeIntervalSince1970)
             try await db.rows(
                 """
                 INSERT INTO zun_service (host, "binary", availability_zone, endpoint, report_count, last_seen_up,
@@ -448,7 +452,7 @@ public final class SQLStore: ZunStore {
                     last_seen_up = excluded.last_seen_up, updated_at = excluded.updated_at,
                     availability_zone = excluded.availability_zone, endpoint = excluded.endpoint
                 """,
-                [host, binary, availabilityZone, endpoint, now, now, now]
+                [host, binary, availabilityZone, endpoint, seen, stamp, stamp]
             )
             guard let row = try await db.rows(
                 "SELECT * FROM zun_service WHERE host = ? AND \"binary\" = ?", [host, binary]
