@@ -55,7 +55,9 @@ struct NetworkStoreTests {
             let subnet = IPv4Subnet("10.60.0.0/24")!
             #expect(addresses.allSatisfy { IPv4Address($0).map { subnet.contains($0) && $0.description != "10.60.0.1" } == true })
 
-            let fixed = NetworkAttachment(networkUUID: network.uuid, portUUID: UUID().uuidString.lowercased(), ipv4: "10.60.0.200")
+            // A free address (on PostgreSQL the allocations above are random, so any could be taken).
+            let free = try #require((2...254).map { "10.60.0.\($0)" }.first { !addresses.contains($0) })
+            let fixed = NetworkAttachment(networkUUID: network.uuid, portUUID: UUID().uuidString.lowercased(), ipv4: free)
             let owner = container("p1", networks: [fixed])
             try await store.createContainer(owner, action: nil, task: nil)
             var again = fixed
