@@ -212,6 +212,28 @@ struct NetworkEngineTests {
         }
     }
 
+    @Test func aDualStackNetworkHonoursAFixedIPv6AddressAndCarriesIPv6BetweenContainers() async throws {
+        try await EngineHarness.run { h in
+            let prefix = "fd42:\(String(Int.random(in: 0x1000..<0xffff), radix: 16))"
+            let net = try await h.createNetwork(#"{"name": "dual", "ipv6_subnet": "\#(prefix)::/64"}"#)
+            let netID = try #require(net["uuid"] as? String)
+            #expect((net["subnets"] as? [[String: Any]])?.compactMap { $0["ip_version"] as? Int } == [4, 6])
+            let fixed = "\(prefix)::77"
+            let first = try await h.create(#"{\#(Self.sleeper), "name": "six-a", "nets": [{"network": "dual", "v6-fixed-ip": "\#(fixed)"}]}"#)
+            let second = try await h.create(#"{\#(Self.sleeper), "name": "six-b", "nets": [{"network": "dual"}]}"#)
+            try await h.waitFor(first, "Running")
+            try await h.waitFor(second, "Running")
+            let view = try await h.client.call(.get, "/v1/containers/six-a").object
+            let addresses = (view["addresses"] as? [String: [[String: Any]]])?[netID] ?? []
+            #expect(addresses.contains { $0["version"] as? Int == 6 && $0["addr"] as? String == fixed })
+            #expect(addresses.contains { $0["version"] as? Int == 4 })
+            let ping = try await h.exec("six-b", "ping -c 1 -W 2 \(fixed)")
+            #expect(ping.exitCode == 0, "IPv6 between containers of one network: \(ping.output)")
+            let noV6 = try await h.client.call(.post, "/v1/containers", json: #"{\#(Self.sleeper), "nets": [{"network": "\#(netID)", "v6-fixed-ip": "not-v6"}]}"#)
+            #expect(noV6.status == .badRequest)
+        }
+    }
+
     @Test func networkAPIRulesAndPolicies() async throws {
         try await EngineHarness.run(startAgent: false) { h in
             let user = (user: "u1", project: "p1", roles: "member")
