@@ -234,6 +234,37 @@ struct NetworkEngineTests {
         }
     }
 
+    @Test func twoProjectsWithoutNetsAreIsolatedFromEachOther() async throws {
+        try await EngineHarness.run { h in
+            let alice = (user: "alice", project: "project-a", roles: "member")
+            let bob = (user: "bob", project: "project-b", roles: "member")
+            var uuids: [String] = []
+            for (who, name) in [(alice, "alice-1"), (alice, "alice-2"), (bob, "bob-1")] {
+                let reply = try await h.client.call(.post, "/v1/containers?run=true", json: #"{\#(Self.sleeper), "name": "\#(name)"}"#, identity: who)
+                #expect(reply.status == .accepted, "\(reply.json ?? "")")
+                uuids.append(reply.object["uuid"] as? String ?? "")
+            }
+            for uuid in uuids { try await h.waitFor(uuid, "Running") }
+            func onlyAddress(_ uuid: String) async throws -> (network: String, addr: String) {
+                let addresses = try await h.client.call(.get, "/v1/containers/\(uuid)").object["addresses"] as? [String: [[String: Any]]] ?? [:]
+                let entry = try #require(addresses.first)
+                return (entry.key, try #require(entry.value.first?["addr"] as? String))
+            }
+            let (aliceNet, alice2) = try await onlyAddress(uuids[1])
+            let (bobNet, _) = try await onlyAddress(uuids[2])
+            #expect(aliceNet != bobNet, "each project has its own default network")
+            func exec(_ uuid: String, _ command: String, as who: (user: String, project: String, roles: String)) async throws -> Int? {
+                let encoded = command.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                return try await h.client.call(.post, "/v1/containers/\(uuid)/execute?run=true&command=\(encoded)", identity: who).object["exit_code"] as? Int
+            }
+            #expect(try await exec(uuids[0], "ping -c 1 -W 2 \(alice2)", as: alice) == 0, "same project, same network")
+            #expect(try await exec(uuids[2], "ping -c 1 -W 2 \(alice2)", as: bob) != 0, "another project cannot reach it")
+            // Neither sees the other's network.
+            let seen = try await h.client.call(.get, "/v1/networks", identity: bob).object["networks"] as? [[String: Any]] ?? []
+            #expect(seen.compactMap { $0["uuid"] as? String } == [bobNet])
+        }
+    }
+
     @Test func networkAPIRulesAndPolicies() async throws {
         try await EngineHarness.run(startAgent: false) { h in
             let user = (user: "u1", project: "p1", roles: "member")
