@@ -126,10 +126,9 @@ struct RequestedResources {
             let spec = try MountSpec(item)
             switch spec.type {
             case .bind:
-                guard let source = spec.source, let data = Data(base64Encoded: source) else {
+                guard let source = spec.source, Data(base64Encoded: source) != nil else {
                     throw ZunError(status: 400, code: "base64-exception", message: "Failed to decode the file content of the mount at \(spec.destination) from base64.")
                 }
-                _ = data
                 let volume = Volume(
                     uuid: Self.newUUID(), name: "\(containerUUID)-file-\(index)", projectID: identity.projectID, userID: identity.userID,
                     kind: .bind, autoRemove: true, contents: source, createdAt: Date()

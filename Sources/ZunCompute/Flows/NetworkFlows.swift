@@ -23,7 +23,8 @@ extension ContainerFlows {
                         )
                     }
                     if let fresh = try await engine.inspectContainer(inspect.id, logger: logger) {
-                        try await refreshFromEngine(container.uuid, inspect: fresh, clearTaskState: false)
+                        try await refreshFromEngine(container.uuid, inspect: fresh)
+                        return
                     }
                 }
                 try await setTaskState(container.uuid, nil)
@@ -48,7 +49,8 @@ extension ContainerFlows {
                 }
                 try await store.detachNetwork(containerUUID: container.uuid, networkUUID: network)
                 if let fresh = try await inspect(container, logger: logger) {
-                    try await refreshFromEngine(container.uuid, inspect: fresh, clearTaskState: false)
+                    try await refreshFromEngine(container.uuid, inspect: fresh)
+                    return
                 }
                 try await setTaskState(container.uuid, nil)
             }

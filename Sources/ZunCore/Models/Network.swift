@@ -10,14 +10,12 @@ public struct Network: Codable, Sendable, Equatable {
     public var userID: String
     /// Visible to (and usable by) every project.
     public var shared: Bool
-    /// The network a project gets when it asks for none (created on first use).
-    public var isProjectDefault: Bool
     public var subnets: [Subnet]
     public var createdAt: Date
     public var updatedAt: Date?
 
     public init(
-        uuid: String, name: String, projectID: String, userID: String, shared: Bool = false, isProjectDefault: Bool = false,
+        uuid: String, name: String, projectID: String, userID: String, shared: Bool = false,
         subnets: [Subnet] = [], createdAt: Date
     ) {
         self.uuid = uuid
@@ -25,7 +23,6 @@ public struct Network: Codable, Sendable, Equatable {
         self.projectID = projectID
         self.userID = userID
         self.shared = shared
-        self.isProjectDefault = isProjectDefault
         self.subnets = subnets
         self.createdAt = createdAt
     }

@@ -52,7 +52,7 @@ extension SQLStore {
             do {
                 let network = Network(
                     uuid: UUID().uuidString.lowercased(), name: "default", projectID: projectID, userID: userID,
-                    isProjectDefault: true, createdAt: Date()
+                    createdAt: Date()
                 )
                 return try await backend.transaction { db in try await self.insertNetwork(network, pool: pool, db) }
             } catch {
