@@ -33,7 +33,7 @@ extension ComputeAgent {
             } else if let inspect = try await flows.inspect(container, logger: logger) {
                 // The engine knows the container: its state is the truth.
                 logger.notice("settling a stranded container from the engine", metadata: metadata)
-                _ = try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: true)
+                _ = try await flows.refreshFromEngine(container.uuid, inspect: inspect)
             } else {
                 logger.notice("a stranded container has no engine container", metadata: metadata)
                 let reason = container.status == .creating || container.containerID == nil

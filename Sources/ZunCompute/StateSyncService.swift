@@ -41,7 +41,7 @@ struct StateSyncService: Service {
                 guard let inspect = try await flows.inspect(container, logger: logger) else { continue }
                 let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: Date())
                 if mapped.status != container.status || mapped.detail != container.statusDetail {
-                    try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: false)
+                    try await flows.refreshFromEngine(container.uuid, inspect: inspect, unchangedSince: container)
                 }
             } else if try await flows.inspect(container, logger: logger) != nil {
                 continue  // made after the engine list was read

@@ -92,9 +92,10 @@ public protocol ZunStore: Sendable {
     func tasks(containerUUID: String) async throws -> [ComputeTask]
     /// Unfinished tasks of every host, oldest first (for the reaper).
     func unfinishedTasks() async throws -> [ComputeTask]
-    /// Moves an unfinished task of `fromHost` to the first candidate host that still fits (checked under that
-    /// host's lock, as for a create), updating the container in the same transaction. Returns the new host, or
-    /// nil when no candidate fits or the task is no longer unfinished on `fromHost`.
+    /// Moves a pending (never claimed) task of `fromHost` whose container has no engine container yet to the
+    /// first candidate host that still fits (checked under that host's lock, as for a create), updating the
+    /// container in the same transaction. Returns the new host, or nil when no candidate fits or the task was
+    /// claimed, finished or moved meanwhile.
     func rescheduleTask(
         id: Int64, fromHost: String, placement: Placement, _ change: @escaping @Sendable (inout Container, String) -> Void
     ) async throws -> String?

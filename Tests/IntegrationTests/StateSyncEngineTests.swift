@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import ZunCore
 import ZunTestSupport
+@testable import ZunCompute
 
 /// The periodic sync copies the engine's truth into the store.
 @Suite(.serialized)
@@ -22,6 +23,35 @@ struct StateSyncEngineTests {
             let uuid = try await h.create(#"{"image": "busybox:1.35", "command": ["sh", "-c", "sleep 1; exit 3"]}"#)
             let view = try await h.waitFor(uuid, "Stopped", timeout: .seconds(20))
             #expect((view["status_detail"] as? String)?.hasPrefix("Exited(3)") == true)
+        }
+    }
+
+    /// The engine pauses a container while it commits it; a sync pass that inspected it then must not write
+    /// `Paused` once the commit is over (the CI flake of the commit test).
+    @Test func aSyncPassThatRacedAnActionLeavesTheRecordAlone() async throws {
+        try await EngineHarness.run { h in
+            let uuid = try await h.create(#"{"image": "busybox:1.35", "command": ["sleep", "300"]}"#)
+            try await h.waitFor(uuid, "Running")
+            let read = try #require(try await h.store.container(uuid: uuid))
+            var inspect = try #require(try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger))
+            inspect.state?.paused = true
+            inspect.state?.status = "paused"
+            let flows = ContainerFlows(agent: h.agent)
+
+            // An action (set and cleared its task state) between the sync's read and its write.
+            try await h.store.updateContainer(uuid: uuid) { $0.taskState = .containerPausing }
+            try await h.store.updateContainer(uuid: uuid) { $0.taskState = nil }
+            #expect(try await flows.refreshFromEngine(uuid, inspect: inspect, unchangedSince: read) == nil)
+            #expect(try await h.store.container(uuid: uuid)?.status == .running)
+
+            // While an action holds the record.
+            let held = try #require(try await h.store.updateContainer(uuid: uuid) { $0.taskState = .containerPausing })
+            #expect(try await flows.refreshFromEngine(uuid, inspect: inspect, unchangedSince: held) == nil)
+            #expect(try await h.store.container(uuid: uuid)?.status == .running)
+
+            // A record nobody touched takes the engine's view.
+            let idle = try #require(try await h.store.updateContainer(uuid: uuid) { $0.taskState = nil })
+            #expect(try await flows.refreshFromEngine(uuid, inspect: inspect, unchangedSince: idle)?.status == .paused)
         }
     }
 

@@ -166,4 +166,27 @@ struct SQLStoreTests {
             #expect(try await store.unfinishedTasks().isEmpty)
         }
     }
+
+    /// A host that only looks dead (a slow heartbeat) may be creating the container: its claimed task, or a
+    /// container that already has an engine container, stays where it is.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aStartedTaskDoesNotMove(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            try await TestSupport.seedHost(store, host: "h2")
+            let placement = Placement(candidates: ["h2"], fits: { _, _, _ in true }, records: { _ in fatalError("unused") }, noHostReason: "")
+            let claimed = container("claimed")
+            try await store.createContainer(claimed, action: nil, task: ComputeTask(host: "h1", containerUUID: claimed.uuid, kind: .create, payload: .init(requestID: "r"), createdAt: Date()))
+            let task = try #require(try await store.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(60), now: Date()))
+            #expect(try await store.rescheduleTask(id: task.id!, fromHost: "h1", placement: placement) { c, host in c.host = host } == nil)
+            #expect(try await store.container(uuid: claimed.uuid)?.host == "h1")
+
+            var made = container("made")
+            made.containerID = "abc123"
+            try await store.createContainer(made, action: nil, task: ComputeTask(host: "h1", containerUUID: made.uuid, kind: .create, payload: .init(requestID: "r2"), createdAt: Date()))
+            let pending = try #require(try await store.unfinishedTasks().first { $0.containerUUID == made.uuid })
+            #expect(pending.state == .pending)
+            #expect(try await store.rescheduleTask(id: pending.id!, fromHost: "h1", placement: placement) { c, host in c.host = host } == nil)
+            #expect(try await store.container(uuid: made.uuid)?.host == "h1")
+        }
+    }
 }

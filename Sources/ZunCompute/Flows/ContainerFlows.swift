@@ -76,26 +76,42 @@ struct ContainerFlows: Sendable {
     }
 
     /// Reads the engine's view of the container into the record (status, detail, hostname, ports, addresses).
+    /// - Parameter unchangedSince: the record as the caller read it before inspecting (the periodic sync). The
+    ///   write is then dropped if the record changed meanwhile or a task holds it, and the task state is kept: an
+    ///   inspect that raced an action (the engine pauses a container while it commits it, say) must not record
+    ///   that passing state after the action finished.
     @discardableResult
-    func refreshFromEngine(_ uuid: String, inspect: ContainerInspect, clearTaskState: Bool = true) async throws -> Container? {
+    func refreshFromEngine(_ uuid: String, inspect: ContainerInspect, unchangedSince read: Container? = nil) async throws -> Container? {
         let now = Date()
-        return try await store.updateContainer(uuid: uuid) { container in
-            let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: now)
-            // A pending delete owns the status until the record goes away.
-            if container.status != .deleting { container.status = mapped.status }
-            container.statusDetail = mapped.detail
-            container.statusReason = mapped.reason
-            container.containerID = inspect.id
-            if container.hostname == nil { container.hostname = inspect.config?.hostname }
-            if let exposed = inspect.config?.exposedPorts {
-                container.ports = exposed.keys.compactMap { Int($0.split(separator: "/").first ?? "") }.sorted()
+        do {
+            return try await store.updateContainer(uuid: uuid) { container in
+                if let read, container.updatedAt != read.updatedAt || container.taskState != nil { throw RecordChanged() }
+                Self.copy(inspect, into: &container, now: now, clearTaskState: read == nil)
             }
-            if let networks = inspect.networkSettings?.networks {
-                container.addresses = Self.addresses(networks, container.networks ?? [])
-            }
-            if mapped.status == .running, container.startedAt == nil { container.startedAt = now }
-            if clearTaskState { container.taskState = nil }
+        } catch is RecordChanged {
+            return nil
         }
+    }
+
+    /// Thrown inside a store update to roll it back when the record moved on since it was read.
+    private struct RecordChanged: Error {}
+
+    private static func copy(_ inspect: ContainerInspect, into container: inout Container, now: Date, clearTaskState: Bool) {
+        let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: now)
+        // A pending delete owns the status until the record goes away.
+        if container.status != .deleting { container.status = mapped.status }
+        container.statusDetail = mapped.detail
+        container.statusReason = mapped.reason
+        container.containerID = inspect.id
+        if container.hostname == nil { container.hostname = inspect.config?.hostname }
+        if let exposed = inspect.config?.exposedPorts {
+            container.ports = exposed.keys.compactMap { Int($0.split(separator: "/").first ?? "") }.sorted()
+        }
+        if let networks = inspect.networkSettings?.networks {
+            container.addresses = Self.addresses(networks, container.networks ?? [])
+        }
+        if mapped.status == .running, container.startedAt == nil { container.startedAt = now }
+        if clearTaskState { container.taskState = nil }
     }
 
     /// Zun's `addresses`, read back from the engine: keyed by network uuid for our networks (with the port

@@ -32,7 +32,7 @@ struct CreateContainerFlow: Sendable {
                 let image = try await ensureImage(container)
                 container = try await fillFromImage(container, image)
                 let inspect = try await ensureEngineContainer(container)
-                try await flows.refreshFromEngine(container.uuid, inspect: inspect, clearTaskState: true)
+                try await flows.refreshFromEngine(container.uuid, inspect: inspect)
             }
         } catch where ContainerFlows.isOperationFailure(error) {
             try await flows.markError(container.uuid, reason: CreateContainerFlow.reason(error, container))

@@ -607,7 +607,14 @@ public final class SQLStore: ZunStore {
                 return nil
             }
             let task = try Self.decodeTask(row)
-            guard task.host == fromHost, task.state == .pending || task.state == .running else { return nil }
+            // A claimed task may be running on a host that only looks dead (a slow heartbeat): moving it would
+            // have two hosts create the container. Only work nobody started moves.
+            guard task.host == fromHost, task.state == .pending else { return nil }
+            let containerRow = try await db.rows(
+                "SELECT data FROM container WHERE uuid = ?\(self.dialect.forUpdate)", [task.containerUUID]
+            ).first
+            let container = try containerRow.map(Self.decodeContainer)
+            guard container?.containerID == nil else { return nil }
             guard let host = try await self.firstFittingHost(placement, db) else { return nil }
             var payload = task.payload
             payload.rescheduledFrom = task.host
@@ -615,10 +622,7 @@ public final class SQLStore: ZunStore {
                 "UPDATE task SET host = ?, payload = ?, state = 'pending', lease_owner = NULL, lease_until = NULL WHERE id = ?",
                 [host, try json(payload), id]
             )
-            if let containerRow = try await db.rows(
-                "SELECT data FROM container WHERE uuid = ?\(self.dialect.forUpdate)", [task.containerUUID]
-            ).first {
-                var container = try Self.decodeContainer(containerRow)
+            if var container {
                 change(&container, host)
                 container.updatedAt = Date()
                 try await self.writeContainer(container, db)
