@@ -8,7 +8,7 @@ import ZunStore
 /// Ends tasks stuck on dead hosts, so nothing stays in `Creating` or `Deleting` forever.
 ///
 /// A task waits on a down host for at most `deadHostTaskTimeout` (counted from when the host was last seen,
-/// or from the task's creation if later). Then: a create the host never started is rescheduled once to
+/// or from the task's creation if later). Then: a create the host never claimed is rescheduled once to
 /// another host; any other create, start or stop puts the container in `Error` naming the host; a delete
 /// removes the record (the host removes the engine container when it comes back, see the agent's
 /// reconciliation). Several API replicas may run it: each step is one transaction and re-checks its state.
