@@ -153,14 +153,22 @@ struct ClusterTests {
             try await cluster.startAPI()
             try await cluster.startCompute("a", engine: 1)
             let api = cluster.apiURLs[0]
+            let (acknowledged, ack) = AsyncStream<Void>.makeStream()
+            let watchdog = Task { try await Task.sleep(for: .seconds(30)); ack.finish() }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<40 {
-                    group.addTask { _ = try? await cluster.call(api, .POST, "/v1/containers", json: #"{"image": "busybox:1.35"}"#, timeout: .seconds(5)) }
+                    group.addTask {
+                        let reply = try? await cluster.call(api, .POST, "/v1/containers", json: #"{"image": "busybox:1.35"}"#, timeout: .seconds(5))
+                        if reply?.status.code == 202 { ack.yield() }
+                    }
                 }
-                try await Task.sleep(for: .milliseconds(150))
+                // Kill once one create is acknowledged (a fixed delay raced a slow CI machine): the rest are in flight.
+                var first = acknowledged.makeAsyncIterator()
+                _ = await first.next()
                 cluster.apis[0].killHard()
                 try await group.waitForAll()
             }
+            watchdog.cancel()
             try await cluster.startAPI()
             try await SQLStore.withStore(at: cluster.location, logger: TestSupport.logger) { store in
                 let containers = try await store.listContainers(.init())
