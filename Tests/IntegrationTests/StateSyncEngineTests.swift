@@ -52,12 +52,11 @@ struct StateSyncEngineTests {
             // A record nobody touched takes the engine's view. The agent's own sync pass also writes (its
             // status detail "Up N seconds" moves on), so a read it overtook is retried like the next pass would.
             _ = try await h.store.updateContainer(uuid: uuid) { $0.taskState = nil }
-            var written: Container?
-            for _ in 0..<10 where written == nil {
+            let written = try await TestSupport.eventually(timeout: .seconds(10)) {
                 let idle = try #require(try await h.store.container(uuid: uuid))
-                written = try await flows.refreshFromEngine(uuid, inspect: inspect, unchangedSince: idle)
+                return try await flows.refreshFromEngine(uuid, inspect: inspect, unchangedSince: idle)
             }
-            #expect(written?.status == .paused)
+            #expect(written.status == .paused)
         }
     }
 
