@@ -86,9 +86,21 @@ public final class DockerClient: Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(body)
         }
+        // AHC's timeout covers the response head only; the deadline covers the body too (a one-shot exec
+        // streams its output as the body, and must not outlive `timeout`).
         let response: HTTPClientResponse
+        let bytes: ByteBuffer
         do {
-            response = try await httpClient.execute(request, timeout: .init(timeout), logger: logger)
+            (response, bytes) = try await Self.withDeadline(timeout) { [httpClient, request] in
+                let response = try await httpClient.execute(request, timeout: Self.timeAmount(timeout), logger: logger)
+                do {
+                    return (response, try await response.body.collect(upTo: maxBodyBytes))
+                } catch let error as NIOTooManyBytesError {
+                    throw DockerError(status: 413, message: "the engine's answer is larger than \(maxBodyBytes) bytes (\(error))")
+                }
+            }
+        } catch is DeadlineExceeded {
+            throw DockerError(status: 0, message: "Docker engine at \(endpoint) did not answer \(method) \(path) in time")
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw DockerError(status: 0, message: "Docker engine at \(endpoint) did not answer \(method) \(path) in time")
         } catch let error as DockerError {
@@ -96,17 +108,42 @@ public final class DockerClient: Sendable {
         } catch {
             throw DockerError.unreachable(endpoint, "\(error)")
         }
-        let bytes: ByteBuffer
-        do {
-            bytes = try await response.body.collect(upTo: maxBodyBytes)
-        } catch let error as NIOTooManyBytesError {
-            throw DockerError(status: 413, message: "the engine's answer is larger than \(maxBodyBytes) bytes (\(error))")
-        }
         let status = Int(response.status.code)
         guard (200..<400).contains(status) else {
             throw DockerError(status: status, message: Self.message(from: bytes))
         }
         return RawResponse(status: status, headers: response.headers, body: bytes)
+    }
+
+    /// The longest any engine call may take: a day. Converting a longer `Duration` to NIO's nanosecond
+    /// `TimeAmount` could overflow, so every deadline is clamped to this.
+    static let longestCall: Duration = .seconds(86_400)
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let clamped = min(max(duration, .zero), longestCall)
+        return .nanoseconds(clamped.components.seconds * 1_000_000_000 + clamped.components.attoseconds / 1_000_000_000)
+    }
+
+    /// How long a stop or restart may take: the engine's grace period (`timeout`, default 10 s) plus 30 s,
+    /// computed without overflow whatever `timeout` is.
+    static func graceDeadline(_ timeout: Int?) -> Duration {
+        .seconds(max(0, timeout ?? 10)) + .seconds(30)
+    }
+
+    private struct DeadlineExceeded: Error {}
+
+    /// Runs `body`, cancelling it when `duration` (clamped to `longestCall`) passes first.
+    static func withDeadline<T: Sendable>(_ duration: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = min(max(duration, .zero), longestCall)
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw DeadlineExceeded()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 
     func get<T: Decodable>(_ path: String, query: [(String, String)] = [], timeout: Duration = .seconds(30), logger: Logger) async throws -> T {

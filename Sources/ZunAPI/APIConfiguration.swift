@@ -35,6 +35,8 @@ public struct APIConfiguration: Sendable {
 
     /// Where networks created without a subnet (a project's default network among them) get one.
     public var subnetPool: SubnetPool = .default
+    /// Limits of request heads (size, count, arrival deadline), enforced before the HTTP decoder.
+    public var requestHeadLimits = RequestHeadLimits()
 
     public init() {}
 }

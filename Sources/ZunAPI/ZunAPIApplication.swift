@@ -51,7 +51,10 @@ public enum ZunAPIRouter {
     ) throws -> some ApplicationProtocol {
         Application(
             router: try build(dependencies),
-            server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocket(dependencies)),
+            server: .guardedHTTP1WebSocketUpgrade(
+                webSocketRouter: buildWebSocket(dependencies), limits: dependencies.configuration.requestHeadLimits,
+                idleTimeout: .seconds(75)
+            ),
             configuration: configuration, logger: logger
         )
     }

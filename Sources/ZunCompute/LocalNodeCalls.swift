@@ -65,7 +65,7 @@ struct LocalNodeCalls: NodeLocalCalls {
     func update(of container: Container, cpu: Double?, memoryMB: Int?) async throws {
         try await engine(container) { id in
             try await docker.updateContainer(
-                id, memoryBytes: memoryMB.map { Int64($0) * 1024 * 1024 }, cpuQuota: cpu.map { Int(($0 * 100_000).rounded()) },
+                id, memoryBytes: memoryMB.map { Int64($0).saturatingMultiplied(by: 1024 * 1024) }, cpuQuota: cpu.map { Int(saturating: $0 * 100_000) },
                 logger: logger
             )
         }

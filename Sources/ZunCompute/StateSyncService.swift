@@ -24,7 +24,9 @@ struct StateSyncService: Service {
         }
     }
 
-    /// One pass over the containers of this host.
+    /// One pass over the containers of this host. Containers are synced a few at a time, each on its own: an
+    /// engine call that hangs or fails on one container (its deadline ends it) costs that container's sync
+    /// only, and the others carry on.
     func syncOnce() async throws {
         let logger = agent.logger
         let flows = ContainerFlows(agent: agent)
@@ -32,43 +34,66 @@ struct StateSyncService: Service {
         let records = try await agent.store.containers(onHost: agent.configuration.hostName)
         let engine = try await agent.engine.listContainers(withLabel: ContainerSpecBuilder.uuidLabel, logger: logger)
         let present = Set(engine.compactMap { $0.labels?[ContainerSpecBuilder.uuidLabel] })
-        for container in records {
-            // Skip records a task is working on, and those not yet (or no longer) backed by the engine.
-            guard container.taskState == nil,
-                  ![.creating, .deleting, .deleted, .restarting, .rebuilding].contains(container.status)
-            else { continue }
-            if present.contains(container.uuid) {
-                guard let inspect = try await flows.inspect(container, logger: logger) else { continue }
-                let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: Date())
-                if mapped.status != container.status || mapped.detail != container.statusDetail {
-                    try await flows.refreshFromEngine(container.uuid, inspect: inspect, unchangedSince: container)
+        // Skip records a task is working on, and those not yet (or no longer) backed by the engine.
+        let candidates = records.filter { container in
+            container.taskState == nil && ![.creating, .deleting, .deleted, .restarting, .rebuilding].contains(container.status)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for container in candidates {
+                if inFlight >= Self.width {
+                    await group.next()
+                    inFlight -= 1
                 }
-            } else if try await flows.inspect(container, logger: logger) != nil {
-                continue  // made after the engine list was read
-            } else if container.autoRemove {
-                try await agent.store.updateContainer(uuid: container.uuid) {
-                    if $0.taskState == nil { $0.status = .deleted }
+                inFlight += 1
+                group.addTask {
+                    do {
+                        try await sync(container, inEngineList: present.contains(container.uuid), flows: flows, logger: logger)
+                    } catch {
+                        logger.warning("container state sync skipped a container", metadata: [
+                            LogKey.containerUUID: "\(container.uuid)", LogKey.error: "\(error)",
+                        ])
+                    }
                 }
-            } else if container.autoHeal, container.containerID != nil,
-                      [.created, .running, .stopped, .error].contains(container.status)
-            {
-                // Zun's auto_heal: a vanished container is rebuilt in place.
-                logger.notice("auto-healing a vanished container", metadata: [LogKey.containerUUID: "\(container.uuid)"])
-                let requestID = "req-" + UUID().uuidString.lowercased()
-                let now = Date()
-                try await agent.store.updateContainer(
-                    uuid: container.uuid,
-                    actions: [ContainerAction(action: "rebuild", containerUUID: container.uuid, requestID: requestID, userID: container.userID, projectID: container.projectID, startTime: now)],
-                    tasks: [ComputeTask(host: agent.configuration.hostName, containerUUID: container.uuid, kind: .rebuild, payload: .init(requestID: requestID, run: container.status == .running), createdAt: now)]
-                ) { $0.status = .rebuilding }
-            } else if let id = container.containerID, container.status != .error {
-                logger.info("container vanished from the engine", metadata: [LogKey.containerUUID: "\(container.uuid)"])
-                try await agent.store.updateContainer(uuid: container.uuid) {
-                    guard $0.taskState == nil else { return }
-                    $0.status = .error
-                    $0.statusReason = "No such container: \(id) in docker"
-                    $0.statusDetail = nil
-                }
+            }
+        }
+    }
+
+    /// Containers synced at once.
+    static let width = 8
+
+    private func sync(_ container: Container, inEngineList: Bool, flows: ContainerFlows, logger: Logger) async throws {
+        if inEngineList {
+            guard let inspect = try await flows.inspect(container, logger: logger) else { return }
+            let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: Date())
+            if mapped.status != container.status || mapped.detail != container.statusDetail {
+                try await flows.refreshFromEngine(container.uuid, inspect: inspect, unchangedSince: container)
+            }
+        } else if try await flows.inspect(container, logger: logger) != nil {
+            return  // made after the engine list was read
+        } else if container.autoRemove {
+            try await agent.store.updateContainer(uuid: container.uuid) {
+                if $0.taskState == nil { $0.status = .deleted }
+            }
+        } else if container.autoHeal, container.containerID != nil,
+                  [.created, .running, .stopped, .error].contains(container.status)
+        {
+            // Zun's auto_heal: a vanished container is rebuilt in place.
+            logger.notice("auto-healing a vanished container", metadata: [LogKey.containerUUID: "\(container.uuid)"])
+            let requestID = "req-" + UUID().uuidString.lowercased()
+            let now = Date()
+            try await agent.store.updateContainer(
+                uuid: container.uuid,
+                actions: [ContainerAction(action: "rebuild", containerUUID: container.uuid, requestID: requestID, userID: container.userID, projectID: container.projectID, startTime: now)],
+                tasks: [ComputeTask(host: agent.configuration.hostName, containerUUID: container.uuid, kind: .rebuild, payload: .init(requestID: requestID, run: container.status == .running), createdAt: now)]
+            ) { $0.status = .rebuilding }
+        } else if let id = container.containerID, container.status != .error {
+            logger.info("container vanished from the engine", metadata: [LogKey.containerUUID: "\(container.uuid)"])
+            try await agent.store.updateContainer(uuid: container.uuid) {
+                guard $0.taskState == nil else { return }
+                $0.status = .error
+                $0.statusReason = "No such container: \(id) in docker"
+                $0.statusDetail = nil
             }
         }
     }

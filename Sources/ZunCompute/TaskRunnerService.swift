@@ -1,9 +1,14 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import NIOConcurrencyHelpers
 import ZunCore
 
 /// Claims this host's tasks from the store and runs them, several containers at once.
+///
+/// Each lane (`ComputeTask.Lane`) has its own slots: stops and reboots, whose length the caller chooses, can
+/// fill theirs without delaying a create. Tasks of one container still run one at a time, in order (the
+/// store's claim sees to that across lanes).
 ///
 /// On graceful shutdown it stops claiming and lets running tasks finish; a task cut short by a crash keeps
 /// its claim until the agent restarts (`register` releases it) and is run again: every flow is idempotent.
@@ -13,21 +18,24 @@ struct TaskRunnerService: Service {
     func run() async throws {
         let owner = "\(agent.configuration.hostName)/\(UUID().uuidString.prefix(8))"
         let flows = ContainerFlows(agent: agent)
+        let limit = agent.configuration.maxConcurrentTasks
+        let running = NIOLockedValueBox<[ComputeTask.Lane: Int]>([:])
+        // Holds at most one "a slot freed" signal: a runner that finds every lane full waits for it.
+        let freed = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        var slotFreed = freed.stream.makeAsyncIterator()
         await withDiscardingTaskGroup { group in
-            var running = 0
-            let slots = AsyncStream.makeStream(of: Void.self)
-            var finished = slots.stream.makeAsyncIterator()
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                if running >= agent.configuration.maxConcurrentTasks {
-                    _ = await finished.next()
-                    running -= 1
+                let open = running.withLockedValue { counts in Set(ComputeTask.Lane.allCases.filter { counts[$0, default: 0] < limit }) }
+                if open.isEmpty {
+                    _ = await slotFreed.next()
                     continue
                 }
                 let task: ComputeTask?
                 do {
                     task = try await agent.store.claimTask(
                         host: agent.configuration.hostName, owner: owner,
-                        leaseUntil: Date().addingTimeInterval(agent.configuration.taskLease), now: Date()
+                        leaseUntil: Date().addingTimeInterval(agent.configuration.taskLease), now: Date(),
+                        lanes: open.count == ComputeTask.Lane.allCases.count ? nil : open
                     )
                 } catch {
                     agent.logger.error("claiming a task failed", metadata: [LogKey.error: "\(error)"])
@@ -35,16 +43,19 @@ struct TaskRunnerService: Service {
                     continue
                 }
                 guard let task else {
-                    // A shutdown ends the wait at once.
+                    // A shutdown ends the wait at once. With a lane full, a slot freeing there is noticed at the
+                    // next wake-up or idle poll.
                     try? await cancelWhenGracefulShutdown {
                         await agent.store.waitForTasks(host: agent.configuration.hostName, timeout: agent.configuration.idlePollInterval)
                     }
                     continue
                 }
-                running += 1
+                let lane = task.kind.lane
+                running.withLockedValue { $0[lane, default: 0] += 1 }
                 group.addTask {
                     await flows.run(task)
-                    slots.continuation.yield()
+                    running.withLockedValue { $0[lane, default: 0] -= 1 }
+                    freed.continuation.yield()
                 }
             }
         }

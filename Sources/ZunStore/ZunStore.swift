@@ -81,13 +81,14 @@ public protocol ZunStore: Sendable {
     // MARK: Tasks
 
     /// Claims the oldest runnable task of `host`: pending, or running with an expired lease, and not behind
-    /// an unfinished earlier task of the same container.
-    func claimTask(host: String, owner: String, leaseUntil: Date, now: Date) async throws -> ComputeTask?
+    /// an unfinished earlier task of the same container, among the tasks of `lanes` (every lane when nil).
+    func claimTask(host: String, owner: String, leaseUntil: Date, now: Date, lanes: Set<ComputeTask.Lane>?) async throws -> ComputeTask?
     /// Marks a task done (nil error) or failed.
     func finishTask(id: Int64, error: String?, at: Date) async throws
     /// Keeps a claimed task but lets it be claimed again after `until` (a retry after a transient failure).
     func deferTask(id: Int64, until: Date) async throws
-    /// Makes every running task of `host` claimable again (the agent that held them is gone).
+    /// Makes every running task of `host` claimable again (the agent that held them is gone), counting the
+    /// interruption on each so that a task that keeps killing its agent can be given up.
     func releaseTasks(host: String) async throws
     func tasks(containerUUID: String) async throws -> [ComputeTask]
     /// Unfinished tasks of every host, oldest first (for the reaper).
@@ -239,4 +240,11 @@ public struct StoreError: Error, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+extension ZunStore {
+    /// Claims the oldest runnable task of `host` of any lane.
+    public func claimTask(host: String, owner: String, leaseUntil: Date, now: Date) async throws -> ComputeTask? {
+        try await claimTask(host: host, owner: owner, leaseUntil: leaseUntil, now: now, lanes: nil)
+    }
 }

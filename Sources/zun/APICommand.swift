@@ -16,6 +16,7 @@ struct APICommand: AsyncParsableCommand {
 
     @OptionGroup var scheduler: SchedulerOptions
     @OptionGroup var network: NetworkOptions
+    @OptionGroup var http: HTTPOptions
 
     @Option(help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURL: String? = env("ZUN_WEBSOCKET_BASE_URL")
@@ -40,9 +41,10 @@ struct APICommand: AsyncParsableCommand {
         configuration.websocketBaseURL = websocketBaseURL
         try scheduler.apply(to: &configuration)
         try network.apply(to: &configuration)
+        try http.apply(to: &configuration)
         configuration.deadHostTaskTimeout = deadHostTimeout
         configuration.rescheduleOnDeadHost = !noReschedule
-        let secret = common.nodeSecret ?? ""
+        let secret = try common.nodeSecret()
         let settings = configuration
         try await SQLStore.withStore(at: location, logger: logger) { store in
             let nodes = ClusterNodeResolver(store: store, secret: secret, serviceDownTime: settings.serviceDownTime)

@@ -37,9 +37,7 @@ struct ComputeCommand: AsyncParsableCommand {
 
     func run() async throws {
         if hollow > 0 { return try await runHollow() }
-        guard let secret = common.nodeSecret else {
-            throw ValidationError("--node-secret (or ZUN_NODE_SECRET) is required: the API authenticates to this agent with it")
-        }
+        let secret = try common.nodeSecret()
         let logger = {
             var logger = common.logger("zun-compute")
             logger[metadataKey: LogKey.host] = "\(engine.hostName)"

@@ -30,6 +30,7 @@ struct DevCommand: AsyncParsableCommand {
 
     @OptionGroup var scheduler: SchedulerOptions
     @OptionGroup var network: NetworkOptions
+    @OptionGroup var http: HTTPOptions
 
     @Option(help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURL: String? = env("ZUN_WEBSOCKET_BASE_URL")
@@ -46,6 +47,7 @@ struct DevCommand: AsyncParsableCommand {
             configuration.websocketBaseURL = websocketBaseURL
             try scheduler.apply(to: &configuration)
             try network.apply(to: &configuration)
+            try http.apply(to: &configuration)
             return configuration
         }()
         try await SQLStore.withStore(at: location, logger: logger) { store in

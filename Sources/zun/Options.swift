@@ -18,8 +18,28 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Seconds without a heartbeat after which a compute host is down (env ZUN_SERVICE_DOWN_TIME).")
     var serviceDownTime: Double = env("ZUN_SERVICE_DOWN_TIME").flatMap(Double.init) ?? 15
 
-    @Option(help: "Shared secret of agents' node-local endpoints (env ZUN_NODE_SECRET).")
-    var nodeSecret: String? = env("ZUN_NODE_SECRET")
+    @Option(help: "File holding the shared secret of agents' node-local endpoints (env ZUN_NODE_SECRET_FILE; or the secret itself in env ZUN_NODE_SECRET). Never on the command line: every local user can read it there.")
+    var nodeSecretFile: String? = env("ZUN_NODE_SECRET_FILE")
+
+    /// The node secret from `--node-secret-file` or `ZUN_NODE_SECRET`; refused when missing or shorter than
+    /// `NodeCallProtocol.minimumSecretLength`, so an agent never starts with a guessable (or empty) credential.
+    func nodeSecret() throws -> String {
+        let secret: String
+        if let path = nodeSecretFile {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read the node secret file \(path)")
+            }
+            secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let value = env("ZUN_NODE_SECRET") {
+            secret = value
+        } else {
+            throw ValidationError("a node secret is required: put it in a file named by --node-secret-file (or ZUN_NODE_SECRET_FILE), or in ZUN_NODE_SECRET")
+        }
+        guard secret.utf8.count >= NodeCallProtocol.minimumSecretLength else {
+            throw ValidationError("the node secret must be at least \(NodeCallProtocol.minimumSecretLength) bytes long")
+        }
+        return secret
+    }
 
     func logger(_ label: String) -> Logger {
         var logger = Logger(label: label)
@@ -117,5 +137,18 @@ struct NetworkOptions: ParsableArguments {
             throw ValidationError("--network-prefix must be between \(pool.prefixLength) and 30")
         }
         configuration.subnetPool = SubnetPool(pool: pool, prefixLength: networkPrefix)
+    }
+}
+
+/// Limits of the API's HTTP server (the API roles).
+struct HTTPOptions: ParsableArguments {
+    @Option(help: "Seconds a client has to send a request head once it started, else the connection is closed (env ZUN_REQUEST_HEAD_TIMEOUT).")
+    var requestHeadTimeout: Double = env("ZUN_REQUEST_HEAD_TIMEOUT").flatMap(Double.init) ?? 10
+
+    func apply(to configuration: inout APIConfiguration) throws {
+        guard requestHeadTimeout > 0, requestHeadTimeout <= 3600 else {
+            throw ValidationError("--request-head-timeout must be between 0 and 3600 seconds")
+        }
+        configuration.requestHeadLimits.headTimeout = .milliseconds(Int64(requestHeadTimeout * 1000))
     }
 }

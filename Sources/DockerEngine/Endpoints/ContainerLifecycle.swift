@@ -21,7 +21,7 @@ extension DockerClient {
     public func restartContainer(_ id: String, timeout: Int?, logger: Logger) async throws {
         let query = timeout.map { [("t", String($0))] } ?? []
         _ = try await send(
-            .POST, "/containers/\(id)/restart", query: query, timeout: .seconds(Int64((timeout ?? 10) + 30)), logger: logger
+            .POST, "/containers/\(id)/restart", query: query, timeout: Self.graceDeadline(timeout), logger: logger
         )
     }
 

@@ -27,7 +27,7 @@ extension DockerClient {
     public func stopContainer(_ id: String, timeout: Int?, logger: Logger) async throws {
         let query = timeout.map { [("t", String($0))] } ?? []
         _ = try await send(
-            .POST, "/containers/\(id)/stop", query: query, timeout: .seconds(Int64((timeout ?? 10) + 30)), logger: logger
+            .POST, "/containers/\(id)/stop", query: query, timeout: Self.graceDeadline(timeout), logger: logger
         )
     }
 

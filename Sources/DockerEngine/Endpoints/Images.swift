@@ -10,10 +10,12 @@ public struct ImageInspect: Decodable, Sendable {
     public struct Config: Decodable, Sendable {
         public var cmd: [String]?
         public var entrypoint: [String]?
+        public var labels: [String: String]?
 
         enum CodingKeys: String, CodingKey {
             case cmd = "Cmd"
             case entrypoint = "Entrypoint"
+            case labels = "Labels"
         }
     }
 

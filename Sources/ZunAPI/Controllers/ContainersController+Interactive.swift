@@ -16,6 +16,13 @@ extension ContainersController {
                 guard let text = params.values["command"], !text.isEmpty else {
                     throw ZunError.schemaValidation("'command' is a required property")
                 }
+                // A very long command wedges runc and, with it, the engine's view of the container
+                // (docs/limits.md); Zun has no bound.
+                guard text.utf8.count <= RequestBounds.execCommandBytes else {
+                    throw ZunError.schemaValidation(
+                        "Invalid input for query parameters 'command'. It is longer than \(RequestBounds.execCommandBytes) bytes."
+                    )
+                }
                 let command = try Shlex.split(text)
                 let interactive = try params.bool("interactive")
                 if try params.bool("run", default: true), !interactive {

@@ -43,7 +43,7 @@ struct ContainersController {
         group.post("/{ident}/reboot") { request, context in
             try await dispatch("reboot", kind: .reboot, request, context, newStatus: .restarting) { params in
                 try params.requireOnly(["timeout"])
-                return .init(requestID: context.requestID, timeout: try params.nonNegativeInt("timeout"))
+                return .init(requestID: context.requestID, timeout: try params.nonNegativeInt("timeout", maximum: RequestBounds.stopTimeout))
             }
         }
         group.get("/{ident}/logs", use: logs)
@@ -55,6 +55,7 @@ struct ContainersController {
             }
             if let image = params.values["image"] {
                 _ = try SchemaChecks.string("image", .string(image), nullable: false, minLength: 2, maxLength: 255, pattern: .image)
+                try checkImageVisible(image, context.identity)
             }
             let current = try await lookup(request, context)
             return try await dispatch(
@@ -89,7 +90,7 @@ struct ContainersController {
             }
         }
         group.post("/{ident}/put_archive") { request, context in
-            try await nodeCall("put_archive", request, context, allowed: ["path", "data"]) { calls, container, params in
+            try await nodeCall("put_archive", request, context, allowed: ["path", "data"], bodyLimit: RequestBodyLimits.archive) { calls, container, params in
                 guard let path = params.values["path"], !path.isEmpty else { throw ZunError.schemaValidation("'path' is a required property") }
                 guard let data = params.values["data"] else { throw ZunError.schemaValidation("'data' is a required property") }
                 let base64: String
@@ -131,7 +132,7 @@ struct ContainersController {
         let identity = context.identity
         try policy.enforce("container:create", identity, targetProject: identity.projectID)
 
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await request.collectBody(upTo: RequestBodyLimits.json)
         let body: JSONValue
         do {
             body = try JSONResponse.decoder.decode(JSONValue.self, from: buffer)
@@ -140,6 +141,7 @@ struct ContainersController {
         }
         let spec = try CreateContainerValidator(version: context.apiVersion).validate(body)
         try enforceCreatePolicies(spec, identity)
+        try checkImageVisible(spec.image, identity)
         if let registry = spec.registry {
             throw ZunError(status: 404, code: "registry-not-found", message: "Registry \(registry) could not be found.")
         }
@@ -170,6 +172,13 @@ struct ContainersController {
             ContainerView.render(placed, hostURL: host, identity: identity, policy: policy), status: .accepted,
             headers: [.location: "\(host)/v1/containers/\(placed.uuid)"]
         )
+    }
+
+    /// An image another project committed is, to the caller, an image that does not exist (404).
+    func checkImageVisible(_ image: String, _ identity: Identity) throws {
+        guard identity.isAdmin || ProjectImages.mayRun(image, projectID: identity.projectID) else {
+            throw ZunError(status: 404, code: "image-not-found", message: "Image \(image) could not be found.")
+        }
     }
 
     private func enforceCreatePolicies(_ spec: CreateContainerRequest, _ identity: Identity) throws {
@@ -320,7 +329,7 @@ struct ContainersController {
     @Sendable func stop(_ request: Request, context: ZunRequestContext) async throws -> Response {
         try await dispatch("stop", kind: .stop, request, context) { params in
             try params.requireOnly(["timeout"])
-            return .init(requestID: context.requestID, timeout: try params.nonNegativeInt("timeout"))
+            return .init(requestID: context.requestID, timeout: try params.nonNegativeInt("timeout", maximum: RequestBounds.stopTimeout))
         }
     }
 
@@ -384,9 +393,10 @@ struct ContainersController {
     /// Checks policy and state, then runs a synchronous call on the container's host (503 if it is down).
     func nodeCall(
         _ name: String, _ request: Request, _ context: ZunRequestContext, allowed: Set<String>,
+        bodyLimit: Int = RequestBodyLimits.json,
         _ body: (any NodeLocalCalls, Container, ActionParameters) async throws -> JSONValue
     ) async throws -> Response {
-        let params = try await ActionParameters.read(request, context: context)
+        let params = try await ActionParameters.read(request, context: context, bodyLimit: bodyLimit)
         try params.requireOnly(allowed)
         let container = try await lookup(request, context)
         try policy.enforce("container:\(name)", context.identity, targetProject: container.projectID)
@@ -408,7 +418,7 @@ struct ContainersController {
     /// `PATCH /v1/containers/{ident}`: `name` and `auto_heal` are written to the record; `cpu` and `memory`
     /// are first applied to the running container by its host (Zun's synchronous `container_update`).
     @Sendable func update(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await request.collectBody(upTo: RequestBodyLimits.json)
         guard let body = try? JSONResponse.decoder.decode(JSONValue.self, from: buffer), case .object(let object) = body else {
             throw ZunError.schemaValidation("The request body must be a JSON object.")
         }
@@ -430,8 +440,21 @@ struct ContainersController {
     private func commit(_ request: Request, _ context: ZunRequestContext) async throws -> Response {
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["repository", "tag"])
-        guard let repository = params.values["repository"], !repository.isEmpty else {
+        guard let given = params.values["repository"], !given.isEmpty else {
             throw ZunError.schemaValidation("'repository' is a required property")
+        }
+        let tag = params.values["tag"].flatMap { $0.isEmpty || $0 == "None" ? nil : $0 } ?? "latest"
+        guard ProjectImages.isValidRepository(given) else {
+            throw ZunError.invalidValue("Invalid input for query parameters 'repository': \(given) is not a valid Docker repository name (lowercase letters, digits and separators).")
+        }
+        guard ProjectImages.isValidTag(tag) else {
+            throw ZunError.invalidValue("Invalid input for query parameters 'tag': \(tag) is not a valid Docker tag.")
+        }
+        // A project's commits land in its own namespace, so it can neither overwrite an image others run nor
+        // publish one under a name they use (docs/limits.md, "Images").
+        let repository = context.identity.isAdmin ? given : ProjectImages.committedRepository(given, projectID: context.identity.projectID)
+        guard ProjectImages.isValidRepository(repository) else {
+            throw ZunError.invalidValue("Invalid input for query parameters 'repository': \(given) is too long.")
         }
         let container = try await lookup(request, context)
         try policy.enforce("container:commit", context.identity, targetProject: container.projectID)
@@ -445,7 +468,7 @@ struct ContainersController {
         }
         try await store.startEvent(containerUUID: container.uuid, requestID: context.requestID, event: "compute__do_container_commit", at: now)
         do {
-            let id = try await calls.commit(container, repository: repository, tag: params.values["tag"] ?? "latest")
+            let id = try await calls.commit(container, repository: repository, tag: tag)
             try await store.updateContainer(uuid: container.uuid) { $0.taskState = nil }
             try await store.finishEvent(containerUUID: container.uuid, requestID: context.requestID, event: "compute__do_container_commit", result: "Success", traceback: nil, at: Date())
             try await store.finishAction(containerUUID: container.uuid, requestID: context.requestID, failed: false, at: Date())
@@ -516,6 +539,7 @@ struct ContainersController {
             stdout: try params.bool("stdout", default: true), stderr: try params.bool("stderr", default: true),
             timestamps: try params.bool("timestamps")
         )
+        // As Zun: anything that is not a non-negative integer means every line.
         options.tail = params.values["tail"].flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
         // python-zunclient sends `since=None` when the user gave none.
         if let since = params.values["since"], since != "None", !since.isEmpty { options.since = try Self.parseSince(since) }

@@ -32,9 +32,9 @@ struct VolumesController {
         let size: Int?
         switch body["size"] {
         case nil, .null?: size = nil
-        case .int(let n)? where n >= 1: size = n
-        case .string(let s)? where Pattern.digits.matches(s) && (Int(s) ?? 0) >= 1: size = Int(s)
-        case let other?: throw SchemaChecks.fieldError("size", other, "\(other.pythonRepr) is not a positive integer")
+        case .int(let n)? where (1...RequestBounds.volumeSizeGB).contains(n): size = n
+        case .string(let s)? where Pattern.digits.matches(s) && (1...RequestBounds.volumeSizeGB).contains(Int(s) ?? 0): size = Int(s)
+        case let other?: throw SchemaChecks.fieldError("size", other, "\(other.pythonRepr) is not an integer between 1 and \(RequestBounds.volumeSizeGB)")
         }
         let volume = Volume(
             uuid: UUID().uuidString.lowercased(), name: name, projectID: context.identity.projectID, userID: context.identity.userID,

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 import ZunCore
 
 /// The outermost middleware: gives each request an id and a caller identity, and turns every error into
@@ -69,6 +70,15 @@ enum ZunErrorRenderer {
         case let error as HTTPError where error.status.code < 500:
             let reason = error.status.reasonPhrase
             item = Item(code: "container.", status: Int(error.status.code), title: reason, detail: error.body ?? reason)
+        case let error as any HTTPResponseError where error.status.code < 500:
+            // The framework's own client errors (a body over the limit, say).
+            let reason = error.status.reasonPhrase
+            item = Item(code: "container.", status: Int(error.status.code), title: reason, detail: reason)
+        case is HTTPParserError:
+            // The decoder refused the body (a malformed chunk, say): the client's fault, and the connection
+            // cannot be used again.
+            item = Item(code: "container.", status: 400, title: "Bad Request", detail: "The request is malformed: \(error).")
+            headers[.connection] = "close"
         default:
             let correlation = UUID().uuidString.lowercased()
             logger.error("request failed", metadata: [LogKey.error: "\(String(reflecting: error))", "correlation_id": "\(correlation)"])

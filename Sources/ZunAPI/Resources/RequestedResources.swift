@@ -195,17 +195,21 @@ struct MountSpec {
         switch object["size"] {
         case nil, .null?: size = nil
         case .int(let n)?: size = n
-        case .string(let s)? where Pattern.digits.matches(s): size = Int(s)
-        case let other?: throw SchemaChecks.fieldError(field, other, "\(other.pythonRepr) is not a valid size")
+        case .string(let s)? where Pattern.digits.matches(s): size = Int(s) ?? .max
+        case let other?: throw SchemaChecks.fieldError("\(field).size", other, "\(other.pythonRepr) is not a valid size")
         }
         guard let destination = try object["destination"].flatMap({ try SchemaChecks.string(field, $0) }), source != nil || size != nil else {
             throw SchemaChecks.fieldError(field, item, "\(item.pythonRepr) is not valid under any of the given schemas")
         }
         guard destination.hasPrefix("/"), destination.count > 1 else {
-            throw ZunError.invalidValue("The mount destination \(destination) must be an absolute path.")
+            throw SchemaChecks.fieldError("\(field).destination", .string(destination), "The mount destination must be an absolute path.")
         }
         self.destination = destination
-        if let size, size < 1 { throw ZunError.invalidValue("The size of a volume must be at least 1 (GB).") }
+        if let size, !(1...RequestBounds.volumeSizeGB).contains(size) {
+            throw SchemaChecks.fieldError(
+                "\(field).size", .int(size), "The size of a volume must be between 1 and \(RequestBounds.volumeSizeGB) (GB)."
+            )
+        }
         if kind == .bind, source == nil { throw ZunError.invalidValue("A bind mount needs source: the base64 content of the file.") }
     }
 }

@@ -8,7 +8,7 @@ enum JSONBody {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
             throw ZunError(status: 415, code: "", message: "The server does not support the media type of the request; use application/json.", title: "Unsupported Media Type")
         }
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await request.collectBody(upTo: RequestBodyLimits.json)
         guard let body = try? JSONResponse.decoder.decode(JSONValue.self, from: buffer), case .object(let object) = body else {
             throw ZunError.schemaValidation("The request body must be a JSON object.")
         }

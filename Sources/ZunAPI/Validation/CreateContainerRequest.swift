@@ -230,8 +230,12 @@ struct CreateContainerValidator {
             var count: String?
             switch object["MaximumRetryCount"] ?? .null {
             case .null: count = nil
+            case .int(let i) where i > RequestBounds.retries:
+                throw SchemaChecks.fieldError("\(field).MaximumRetryCount", .int(i), "\(i) is greater than the maximum of \(RequestBounds.retries)")
+            case .string(let s) where Pattern.digits.matches(s) && (Int(s) ?? .max) > RequestBounds.retries:
+                throw SchemaChecks.fieldError("\(field).MaximumRetryCount", .string(s), "\(s) is greater than the maximum of \(RequestBounds.retries)")
             case .int(let i) where i >= 0: count = String(i)
-            case .int(let i): throw SchemaChecks.fieldError(field, value, "\(i) is less than the minimum of 0")
+            case .int(let i): throw SchemaChecks.fieldError("\(field).MaximumRetryCount", .int(i), "\(i) is less than the minimum of 0")
             case .string(let s) where Pattern.digits.matches(s): count = String(Int(s) ?? 0)
             case let other:
                 throw SchemaChecks.fieldError(field, value, "\(other.pythonRepr) is not valid under any of the given schemas")
@@ -277,11 +281,15 @@ struct CreateContainerValidator {
                 case "cmd", "test":
                     check.test = try SchemaChecks.string(field, v, nullable: false, minLength: 1)
                 case "interval", "timeout", "retries":
+                    let maximum = key == "retries" ? RequestBounds.retries : RequestBounds.healthcheckSeconds
                     let number: Int?
                     switch v {
                     case .int(let i) where i >= 0: number = i
-                    case .string(let s) where Pattern.digits.matches(s): number = Int(s)
-                    default: throw SchemaChecks.fieldError(field, value, "\(v.pythonRepr) is not a non-negative integer for '\(key)'")
+                    case .string(let s) where Pattern.digits.matches(s): number = Int(s) ?? .max
+                    default: throw SchemaChecks.fieldError("\(field).\(key)", v, "\(v.pythonRepr) is not a non-negative integer")
+                    }
+                    if let number, number > maximum {
+                        throw SchemaChecks.fieldError("\(field).\(key)", v, "\(v.stringValue ?? v.pythonRepr) is greater than the maximum of \(maximum)")
                     }
                     if key == "interval" { check.interval = number }
                     if key == "timeout" { check.timeout = number }
@@ -306,10 +314,10 @@ struct CreateContainerValidator {
                 guard case .object = v else { throw SchemaChecks.typeError("exposed_ports", v, ["object"]) }
                 let parts = key.split(separator: "/", omittingEmptySubsequences: false)
                 guard parts.count <= 2, let port = Int(parts[0]), parts[0].allSatisfy(\.isNumber), (1...65535).contains(port)
-                else { throw ZunError.invalidValue("Invalid port: \(key). Port must be an integer between 1 and 65535.") }
+                else { throw ZunError.invalidValue("Invalid input for field 'exposed_ports': invalid port \(key). Port must be an integer between 1 and 65535.") }
                 let proto = parts.count == 2 ? String(parts[1]).lowercased() : "tcp"
                 guard proto == "tcp" || proto == "udp" else {
-                    throw ZunError.invalidValue("Invalid protocol: \(parts[1]). Protocol must be tcp or udp.")
+                    throw ZunError.invalidValue("Invalid input for field 'exposed_ports': invalid protocol \(parts[1]). Protocol must be tcp or udp.")
                 }
                 result["\(port)/\(proto)"] = [:]
             }

@@ -22,10 +22,10 @@ enum StrictBool {
 struct ActionParameters {
     var values: [String: String]
 
-    static func read(_ request: Request, context: ZunRequestContext) async throws -> ActionParameters {
+    static func read(_ request: Request, context: ZunRequestContext, bodyLimit: Int = RequestBodyLimits.json) async throws -> ActionParameters {
         var values = queryValues(request)
         if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true {
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let buffer = try await request.collectBody(upTo: bodyLimit)
             if buffer.readableBytes > 0 {
                 guard let json = try? JSONResponse.decoder.decode(JSONValue.self, from: buffer),
                       case .object(let object) = json
@@ -70,16 +70,36 @@ struct ActionParameters {
         return try StrictBool.parse(raw, name: name)
     }
 
-    /// A non-negative integer such as a stop `timeout`.
-    func nonNegativeInt(_ name: String) throws -> Int? {
+    /// A non-negative integer such as a stop `timeout`, no larger than `maximum`. Zun's schema says only
+    /// `^[0-9]+$`; the upper bound is ours, so that no request-derived number can overflow later arithmetic.
+    func nonNegativeInt(_ name: String, maximum: Int) throws -> Int? {
         guard let raw = values[name] else { return nil }
-        guard let value = Int(raw), value >= 0, raw.allSatisfy(\.isNumber) else {
+        guard Pattern.digits.matches(raw) else {
             throw ZunError.schemaValidation(
                 "Invalid input for query parameters '\(name)'. Value: '\(raw)'. '\(raw)' does not match '^[0-9]+$'"
             )
         }
+        guard let value = Int(raw), value <= maximum else {
+            throw ZunError.schemaValidation(
+                "Invalid input for query parameters '\(name)'. Value: '\(raw)'. \(raw) is greater than the maximum of \(maximum)"
+            )
+        }
         return value
     }
+}
+
+/// Upper bounds of request numbers where Zun's schema gives none (see docs/limits.md).
+enum RequestBounds {
+    /// Seconds a stop or reboot waits before it kills: one hour.
+    static let stopTimeout = 3600
+    /// Healthcheck `interval`, `timeout` and `start_period` seconds: one day.
+    static let healthcheckSeconds = 86_400
+    /// Healthcheck `retries` and restart `MaximumRetryCount`.
+    static let retries = 10_000
+    /// Bytes of an `execute` command line.
+    static let execCommandBytes = 16_384
+    /// GB of a volume (recorded; Docker's local driver does not enforce it).
+    static let volumeSizeGB = 16_384
 }
 
 extension JSONResponse {

@@ -18,14 +18,18 @@ public struct ContainerSpecBuilder: Sendable {
 
     public func config(for container: Container) -> ContainerConfig {
         var host = HostConfig()
-        host.memory = Int64(container.memoryMB) * 1024 * 1024
+        // Records are bounded by the API's schema; the arithmetic saturates anyway, so a record written by an
+        // older version, or by hand, cannot trap the agent (docs/limits.md).
+        host.memory = Int64(container.memoryMB).saturatingMultiplied(by: 1024 * 1024)
         host.cpuPeriod = 100_000
-        host.cpuQuota = Int((container.cpu * 100_000).rounded())
+        host.cpuQuota = Int(saturating: container.cpu * 100_000)
         host.privileged = container.privileged
         host.runtime = container.runtime
         host.autoRemove = container.autoRemove
         if let policy = container.restartPolicy {
-            host.restartPolicy = .init(name: policy.name, maximumRetryCount: Int(policy.maximumRetryCount) ?? 0)
+            host.restartPolicy = .init(
+                name: policy.name, maximumRetryCount: Int(policy.maximumRetryCount).map { min($0, Int(Int32.max)) } ?? 0
+            )
         }
 
         var config = ContainerConfig(image: container.image, hostConfig: host)
@@ -60,8 +64,8 @@ public struct ContainerSpecBuilder: Sendable {
         if let check = container.healthcheck {
             config.healthcheck = .init(
                 test: check.test.map { ["CMD-SHELL", $0] },
-                interval: check.interval.map { Int64($0) * 1_000_000_000 },
-                timeout: check.timeout.map { Int64($0) * 1_000_000_000 },
+                interval: check.interval.map { Int64($0).saturatingMultiplied(by: 1_000_000_000) },
+                timeout: check.timeout.map { Int64($0).saturatingMultiplied(by: 1_000_000_000) },
                 retries: check.retries
             )
         }

@@ -24,6 +24,10 @@ struct ContainerFlows: Sendable {
         guard let id = task.id else { return }
         do {
             let recorder = ActionRecorder(store: store, containerUUID: task.containerUUID, requestID: task.payload.requestID)
+            if task.interruptions >= ComputeTask.maximumInterruptions {
+                try await giveUp(task, id: id, recorder: recorder, logger: logger)
+                return
+            }
             switch task.kind {
             case .create: try await CreateContainerFlow(flows: self, recorder: recorder, logger: logger).run(task)
             case .start: try await start(task, recorder, logger)
@@ -38,6 +42,18 @@ struct ContainerFlows: Sendable {
             logger.warning("task interrupted; it will be retried", metadata: [LogKey.error: "\(String(reflecting: error))"])
             try? await Self.persistently(logger) { try await store.deferTask(id: id, until: Date().addingTimeInterval(2)) }
         }
+    }
+
+    /// The crash-loop breaker: the task was running each of the last times this host's agent died, so it is
+    /// not run again. Its container goes to `Error` with a reason naming the task, and the agent carries on.
+    private func giveUp(_ task: ComputeTask, id: Int64, recorder: ActionRecorder, logger: Logger) async throws {
+        let reason = "The \(task.kind.rawValue) task was running each of the \(task.interruptions) times the compute agent stopped unexpectedly, so it was not run again."
+        logger.error("giving up a task that was interrupted by agent failures", metadata: ["interruptions": "\(task.interruptions)"])
+        if try await store.container(uuid: task.containerUUID) != nil {
+            try await markError(task.containerUUID, reason: reason)
+            try await recorder.finish(failed: true)
+        }
+        try await Self.persistently(logger) { try await store.finishTask(id: id, error: reason, at: Date()) }
     }
 
     /// Retries a store write for up to 30 s (a database restart), then gives up and throws.

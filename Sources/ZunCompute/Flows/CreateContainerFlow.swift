@@ -110,6 +110,12 @@ struct CreateContainerFlow: Sendable {
                     : "Image \(container.image) was pulled but is not present"
             )
         }
+        // A committed image carries the project label of the container it was made from; another project
+        // must not run it, whatever name (or image id) it used (docs/limits.md, "Images").
+        if let owner = image.config?.labels?[ContainerSpecBuilder.projectLabel], owner != container.projectID {
+            logger.notice("refused an image another project committed", metadata: ["image": "\(container.image)"])
+            throw ImageError(message: "Image \(container.image) could not be found.")
+        }
         return image
     }
 

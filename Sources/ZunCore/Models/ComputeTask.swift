@@ -5,10 +5,29 @@ import Foundation
 /// The agent claims it with a lease, runs it idempotently and marks it finished, so nothing is lost when
 /// the agent restarts (design.md, "Task dispatch").
 public struct ComputeTask: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         case create, start, stop, delete, pause, unpause, kill, reboot, rebuild
         case networkAttach = "network_attach"
         case networkDetach = "network_detach"
+
+        public var lane: Lane {
+            switch self {
+            case .stop, .reboot: .graceful
+            case .create, .start, .delete, .pause, .unpause, .kill, .rebuild, .networkAttach, .networkDetach: .operations
+            }
+        }
+    }
+
+    /// Tasks run in lanes with separate concurrency limits, so that one kind of work cannot take every slot of
+    /// a host: a stop or reboot waits as long as its caller's `timeout` says (up to an hour), and a project
+    /// stopping many containers that ignore SIGTERM must not hold up another project's create.
+    public enum Lane: String, Sendable, CaseIterable {
+        /// Stops and reboots: their length is the caller's grace period.
+        case graceful
+        /// Everything else: creates, starts, deletes, pauses, kills, rebuilds, network changes.
+        case operations
+
+        public var kinds: [Kind] { Kind.allCases.filter { $0.lane == self } }
     }
 
     public enum State: String, Codable, Sendable {
@@ -22,6 +41,8 @@ public struct ComputeTask: Codable, Sendable, Equatable {
     public var payload: Payload
     public var state: State
     public var attempts: Int
+    /// How many times the task was running when its agent died (counted when the next agent starts).
+    public var interruptions: Int
     public var leaseOwner: String?
     public var leaseUntil: Date?
     public var createdAt: Date
@@ -49,6 +70,10 @@ public struct ComputeTask: Codable, Sendable, Equatable {
         }
     }
 
+    /// A task that was running twice when its agent died is not run a third time: whatever it does is
+    /// likely what killed the agent, and running it again would take the host down for every project.
+    public static let maximumInterruptions = 2
+
     public init(host: String, containerUUID: String, kind: Kind, payload: Payload, createdAt: Date) {
         self.host = host
         self.containerUUID = containerUUID
@@ -56,6 +81,7 @@ public struct ComputeTask: Codable, Sendable, Equatable {
         self.payload = payload
         self.state = .pending
         self.attempts = 0
+        self.interruptions = 0
         self.createdAt = createdAt
     }
 }

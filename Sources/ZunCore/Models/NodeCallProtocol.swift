@@ -37,10 +37,14 @@ public enum NodeCallProtocol {
         }
     }
 
-    /// Compares secrets in time independent of where they differ.
+    /// The shortest node secret a role accepts at start.
+    public static let minimumSecretLength = 16
+
+    /// Compares secrets in time independent of where they differ. An empty or short secret matches nothing,
+    /// so a misconfigured endpoint fails closed.
     public static func tokensMatch(_ a: String, _ b: String) -> Bool {
         let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
+        guard x.count == y.count, y.count >= minimumSecretLength else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -187,5 +187,9 @@ enum Migrations {
             "CREATE INDEX volume_mapping_volume ON volume_mapping(volume_uuid)",
             "CREATE INDEX volume_mapping_container ON volume_mapping(container_uuid)",
         ],
+        // 6: how often a task was running when its agent died (the crash-loop breaker, docs/limits.md).
+        [
+            "ALTER TABLE task ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0",
+        ],
     ]
 }

@@ -537,17 +537,22 @@ public final class SQLStore: ZunStore {
         try await backend.taskWritten(host: t.host, in: db)
     }
 
-    public func claimTask(host: String, owner: String, leaseUntil: Date, now: Date) async throws -> ComputeTask? {
-        try await backend.transaction { db in
+    public func claimTask(host: String, owner: String, leaseUntil: Date, now: Date, lanes: Set<ComputeTask.Lane>?) async throws -> ComputeTask? {
+        // The kinds come from the lanes (never from a request); each is still bound, not spliced in.
+        let kinds = lanes.map { $0.flatMap(\.kinds).map(\.rawValue).sorted() }
+        if kinds?.isEmpty == true { return nil }
+        let kindFilter = kinds.map { " AND t.kind IN (" + Array(repeating: "?", count: $0.count).joined(separator: ", ") + ")" } ?? ""
+        let binds: [any Encodable & Sendable] = [host, now.timeIntervalSince1970] + (kinds ?? []).map { $0 as any Encodable & Sendable }
+        return try await backend.transaction { db in
             let rows = try await db.rows(
                 """
                 SELECT * FROM task t
-                WHERE t.host = ? AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < ?))
+                WHERE t.host = ? AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < ?))\(kindFilter)
                   AND NOT EXISTS (SELECT 1 FROM task p WHERE p.container_uuid = t.container_uuid AND p.id < t.id
                                   AND p.state IN ('pending', 'running'))
                 ORDER BY t.id LIMIT 1\(self.dialect.skipLocked)
                 """,
-                [host, now.timeIntervalSince1970]
+                binds
             )
             guard let row = rows.first else { return nil }
             var task = try Self.decodeTask(row)
@@ -581,7 +586,10 @@ public final class SQLStore: ZunStore {
     public func releaseTasks(host: String) async throws {
         try await backend.transaction { db in
             try await db.rows(
-                "UPDATE task SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE host = ? AND state = 'running'",
+                """
+                UPDATE task SET state = 'pending', lease_owner = NULL, lease_until = NULL, interruptions = interruptions + 1
+                WHERE host = ? AND state = 'running'
+                """,
                 [host]
             )
         }
@@ -663,6 +671,7 @@ public final class SQLStore: ZunStore {
         task.id = try row.int("id").map(Int64.init)
         task.state = try row.string("state").flatMap(ComputeTask.State.init(rawValue:)) ?? .pending
         task.attempts = try row.int("attempts") ?? 0
+        task.interruptions = try row.int("interruptions") ?? 0
         task.leaseOwner = try row.string("lease_owner")
         task.leaseUntil = try row.double("lease_until").map(Date.init(timeIntervalSince1970:))
         task.finishedAt = try row.double("finished_at").map(Date.init(timeIntervalSince1970:))
