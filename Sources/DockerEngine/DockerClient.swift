@@ -27,7 +27,16 @@ public final class DockerClient: Sendable {
 
     /// Connects to the engine and negotiates the API version.
     /// - Throws: `DockerError` with status 0 when nothing answers at `endpoint`.
-    public static func connect(endpoint: String, httpClient: HTTPClient = .shared, logger: Logger) async throws -> DockerClient {
+    /// The engine connections of this process. AHC's shared client allows 8 connections per host; a stop or
+    /// restart holds one for as long as its grace period (up to an hour), so 8 of them would queue every
+    /// other engine call of the host behind them. Lives as long as the process, like `HTTPClient.shared`.
+    public static let engineHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public static func connect(endpoint: String, httpClient: HTTPClient = DockerClient.engineHTTPClient, logger: Logger) async throws -> DockerClient {
         let baseURL = try Self.baseURL(for: endpoint)
         let unversioned = DockerClient(endpoint: endpoint, baseURL: baseURL, httpClient: httpClient, apiVersion: "")
         let version: SystemVersion = try await unversioned.get("/version", timeout: .seconds(10), logger: logger)

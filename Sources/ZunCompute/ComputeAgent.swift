@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ZunCore
 import ZunStore
 
@@ -46,6 +47,8 @@ public struct ComputeAgent: Sendable {
     public let nodeLocalCalls: any NodeLocalCalls
     /// This host's copies of network records.
     public let networks: HostNetworks
+    /// Host paths kept out of what tenants read (`status_reason`); the engine's data root is added at start.
+    let redaction = NIOLockedValueBox(HostPathRedaction())
     public let logger: Logger
 
     public init(
@@ -108,6 +111,11 @@ public struct ComputeAgent: Sendable {
     /// Reads the engine's `/info` into the compute node record (reusing the node's uuid across restarts).
     public func refreshInventory() async throws {
         let info = try await engine.info(logger: logger)
+        if let root = info.dockerRootDir, root.hasPrefix("/") {
+            // The data root and its parent (where a private engine keeps its exec root too).
+            let parent = (root as NSString).deletingLastPathComponent
+            redaction.withLockedValue { $0.prefixes = HostPathRedaction.defaultPrefixes + [root] + (parent.count > 1 ? [parent] : []) }
+        }
         var node = try await store.computeNode(ident: configuration.hostName)
             ?? ComputeNode(uuid: UUID().uuidString.lowercased(), hostname: configuration.hostName)
         node.cpus = info.ncpu

@@ -19,7 +19,9 @@ struct LocalNodeCalls: NodeLocalCalls {
     }
 
     func top(of container: Container, psArgs: String?) async throws -> JSONValue {
-        let top = try await engine(container) { try await docker.top($0, psArgs: psArgs, logger: logger) }
+        let top = try await engine(container, refused: "ps could not run with these ps_args.") {
+            try await docker.top($0, psArgs: psArgs, logger: logger)
+        }
         return [
             "Titles": .array(top.titles.map(JSONValue.string)),
             "Processes": .array(top.processes.map { .array($0.map(JSONValue.string)) }),
@@ -43,7 +45,7 @@ struct LocalNodeCalls: NodeLocalCalls {
     static let maxArchiveBytes = 32 << 20
 
     func getArchive(of container: Container, path: String) async throws -> (base64: String, stat: JSONValue) {
-        let (tar, stat) = try await engine(container) {
+        let (tar, stat) = try await engine(container, refused: "Could not read \(path) from the container.") {
             try await docker.getArchive($0, path: path, maxBytes: Self.maxArchiveBytes, logger: logger)
         }
         let statValue = stat.flatMap { Data(base64Encoded: $0) }.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
@@ -55,7 +57,9 @@ struct LocalNodeCalls: NodeLocalCalls {
         guard data.count <= Self.maxArchiveBytes else {
             throw ZunError.invalidValue("The archive is larger than \(Self.maxArchiveBytes) bytes.")
         }
-        try await engine(container) { try await docker.putArchive($0, path: path, tar: ByteBuffer(bytes: data), logger: logger) }
+        try await engine(container, refused: "Could not write the archive to \(path) in the container.") {
+            try await docker.putArchive($0, path: path, tar: ByteBuffer(bytes: data), logger: logger)
+        }
     }
 
     func commit(_ container: Container, repository: String, tag: String) async throws -> String {
@@ -126,10 +130,16 @@ struct LocalNodeCalls: NodeLocalCalls {
 
     /// Runs an engine call on the container, turning engine errors into API errors: a missing container is
     /// Zun's 409, an engine refusal (e.g. "is not running") a 409 with the engine's words.
-    private func engine<T>(_ container: Container, _ call: (String) async throws -> T) async throws -> T {
+    /// - Parameter refused: for calls whose input the caller chose (ps_args, archive paths and data): the
+    ///   clean 400 to answer when the engine refuses that input, instead of its own words (which name host
+    ///   paths) or a 500. The log keeps the engine's words.
+    private func engine<T>(_ container: Container, refused: String? = nil, _ call: (String) async throws -> T) async throws -> T {
         let id = container.containerID ?? container.dockerName
         do {
             return try await call(id)
+        } catch let error as DockerError where refused != nil && !error.message.contains("No such container") && (error.isNotFound || error.status == 400 || error.status == 500) {
+            logger.info("the engine refused a caller's input", metadata: [LogKey.containerUUID: "\(container.uuid)", LogKey.error: "\(error.message)"])
+            throw ZunError.invalidValue(refused!)
         } catch let error as DockerError where error.isNotFound {
             throw ZunError.conflict("No such container: \(id) in docker")
         } catch let error as DockerError where error.isConflict {

@@ -70,7 +70,9 @@ struct ContainersController {
         group.get("/{ident}/top") { request, context in
             try await nodeCall("top", request, context, allowed: ["ps_args"]) { calls, container, params in
                 // python-zunclient sends ps_args=None when none was given.
-                try await calls.top(of: container, psArgs: params.values["ps_args"].flatMap { $0 == "None" || $0.isEmpty ? nil : $0 })
+                let psArgs = params.values["ps_args"].flatMap { $0 == "None" || $0.isEmpty ? nil : $0 }
+                if let psArgs { try Self.checkPSArgs(psArgs) }
+                return try await calls.top(of: container, psArgs: psArgs)
             }
         }
         group.get("/{ident}/stats") { request, context in
@@ -81,7 +83,7 @@ struct ContainersController {
         registerInteractive(on: group)
         group.get("/{ident}/get_archive") { request, context in
             try await nodeCall("get_archive", request, context, allowed: ["path"]) { calls, container, params in
-                guard let path = params.values["path"], !path.isEmpty else { throw ZunError.schemaValidation("'path' is a required property") }
+                let path = try Self.archivePath(params)
                 let (data, stat) = try await calls.getArchive(of: container, path: path)
                 // Below 1.25 the tar travels as a raw (latin-1) string, from 1.25 as base64.
                 let body = context.apiVersion >= APIVersion(1, 25)
@@ -91,15 +93,21 @@ struct ContainersController {
         }
         group.post("/{ident}/put_archive") { request, context in
             try await nodeCall("put_archive", request, context, allowed: ["path", "data"], bodyLimit: RequestBodyLimits.archive) { calls, container, params in
-                guard let path = params.values["path"], !path.isEmpty else { throw ZunError.schemaValidation("'path' is a required property") }
+                let path = try Self.archivePath(params)
                 guard let data = params.values["data"] else { throw ZunError.schemaValidation("'data' is a required property") }
-                let base64: String
+                let tar: Data
                 if context.apiVersion >= APIVersion(1, 25) {
-                    guard Data(base64Encoded: data) != nil else { throw ZunError(status: 400, code: "base64-exception", message: "Failed to decode the archive data: invalid base64.") }
-                    base64 = data
+                    guard let decoded = Data(base64Encoded: data) else { throw ZunError(status: 400, code: "base64-exception", message: "Failed to decode the archive data: invalid base64.") }
+                    tar = decoded
                 } else {
-                    base64 = Data(data.utf8).base64EncodedString()
+                    tar = Data(data.utf8)
                 }
+                do {
+                    try TarCheck.validate([UInt8](tar))
+                } catch let refusal as TarCheck.Refusal {
+                    throw ZunError.invalidValue("Invalid input for field 'data': \(refusal.reason).")
+                }
+                let base64 = context.apiVersion >= APIVersion(1, 25) ? data : tar.base64EncodedString()
                 try await calls.putArchive(into: container, path: path, base64: base64)
                 return .null
             }
@@ -150,20 +158,23 @@ struct ContainersController {
         }
 
         var container = makeContainer(spec, identity)
+        // Hints are checked before anything is written (a project's default network, say): a refused
+        // request changes nothing.
+        var schedulingRequest = try await placement.request(
+            for: container, requestedHost: spec.host, hintScope: .caller(project: identity.isAdmin ? nil : identity.projectID)
+        )
         let resources = RequestedResources(dependencies: dependencies)
         container.networks = try await resources.networks(spec.nets, identity)
         let (mounts, volumeHost) = try await resources.mounts(spec.mounts, containerUUID: container.uuid, identity)
         container.mounts = mounts.isEmpty ? nil : mounts
-        var requestedHost = spec.host
         if let volumeHost {
             // The volume's data is on one host's engine: the container goes there, and is never moved.
             if let pinned = spec.host, pinned != volumeHost {
                 throw ZunError.invalidValue("The requested host \(pinned) does not hold the volume, which is on \(volumeHost).")
             }
-            requestedHost = volumeHost
             container.requestedHost = volumeHost
+            schedulingRequest.requestedHost = volumeHost
         }
-        let schedulingRequest = try await placement.request(for: container, requestedHost: requestedHost)
         let placed = try await placement.place(
             container, request: schedulingRequest, requestID: context.requestID, run: run, logger: context.logger
         )
@@ -361,6 +372,23 @@ struct ContainersController {
             change(&latest)
         }
         return JSONResponse.empty(.accepted)
+    }
+
+    /// `ps_args` go to the engine's `ps` as arguments: letters, digits, spaces and `,=_-` only, 256 bytes at most.
+    static func checkPSArgs(_ value: String) throws {
+        let allowed = value.utf8.count <= 256 && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || " ,=_-".contains($0)) }
+        guard allowed else {
+            throw ZunError.invalidValue("Invalid input for query parameters 'ps_args': use letters, digits, spaces and ',=_-' only, at most 256 bytes.")
+        }
+    }
+
+    /// The `path` of get_archive / put_archive: required, no NUL, at most 4096 bytes (Linux's PATH_MAX).
+    static func archivePath(_ params: ActionParameters) throws -> String {
+        guard let path = params.values["path"], !path.isEmpty else { throw ZunError.schemaValidation("'path' is a required property") }
+        guard !path.contains("\u{0}"), path.utf8.count <= 4096 else {
+            throw ZunError.invalidValue("Invalid input for query parameters 'path': it must hold no NUL byte and be at most 4096 bytes long.")
+        }
+        return path
     }
 
     /// Zun accepts `SIGKILL`, `KILL`, `sigkill`, `kill`, `9`, or nothing/`None` for the default.

@@ -28,14 +28,20 @@ struct ContainerPlacement: Sendable {
     }
 
     /// What `container` asks of a host; the `same_host` / `different_host` hints become the hosts of the
-    /// containers they name (unknown uuids name no host).
-    func request(for container: Container, requestedHost: String?) async throws -> SchedulingRequest {
+    /// containers they name. For a caller (`.caller`), a uuid that is unknown or a container it cannot see
+    /// (another project's, unless admin) is refused with 400 in the same words, so hints reveal nothing; a
+    /// reschedule (`.ignoreUnknown`) skips containers deleted since.
+    func request(for container: Container, requestedHost: String?, hintScope: HintScope = .ignoreUnknown) async throws -> SchedulingRequest {
         let hints = container.hints ?? [:]
         func hosts(_ hint: String) async throws -> Set<String>? {
             guard let value = hints[hint] else { return nil }
             var hosts = Set<String>()
             for uuid in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !uuid.isEmpty {
-                if let host = try await store.container(uuid: uuid)?.host { hosts.insert(host) }
+                let named = try await store.container(uuid: uuid.lowercased())
+                if case .caller(let project) = hintScope, named == nil || (project != nil && named?.projectID != project) {
+                    throw ZunError.invalidValue("Invalid input for field 'hints': \(hint) names \(uuid), which is not a container of this project.")
+                }
+                if let host = named?.host { hosts.insert(host) }
             }
             return hosts
         }
@@ -45,6 +51,14 @@ struct ContainerPlacement: Sendable {
             cpuPolicy: container.cpuPolicy, sameHostAs: try await hosts("same_host"),
             differentHostFrom: try await hosts("different_host") ?? []
         )
+    }
+
+    /// Whose view the scheduler hints are resolved in.
+    enum HintScope {
+        /// A create's caller: `project` nil for an admin, who sees every project.
+        case caller(project: String?)
+        /// The reaper moving a create: hints naming deleted containers are dropped.
+        case ignoreUnknown
     }
 
     private static func hostState(

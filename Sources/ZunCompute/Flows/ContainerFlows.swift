@@ -82,11 +82,14 @@ struct ContainerFlows: Sendable {
         try await store.updateContainer(uuid: uuid) { $0.taskState = state }
     }
 
-    /// Marks the container `Error` with a reason a human can act on, and clears its task state.
+    /// Marks the container `Error` with a reason a human can act on, and clears its task state. The tenant
+    /// reads the reason without host paths; the log has it whole.
     func markError(_ uuid: String, reason: String) async throws {
+        agent.logger.notice("container failed", metadata: [LogKey.containerUUID: "\(uuid)", "reason": "\(reason)"])
+        let shown = agent.redaction.withLockedValue { $0 }.redact(reason)
         try await store.updateContainer(uuid: uuid) {
             $0.status = .error
-            $0.statusReason = reason
+            $0.statusReason = shown
             $0.taskState = nil
         }
     }
@@ -100,9 +103,11 @@ struct ContainerFlows: Sendable {
     func refreshFromEngine(_ uuid: String, inspect: ContainerInspect, unchangedSince read: Container? = nil) async throws -> Container? {
         let now = Date()
         do {
+            let redaction = agent.redaction.withLockedValue { $0 }
             return try await store.updateContainer(uuid: uuid) { container in
                 if let read, container.updatedAt != read.updatedAt || container.taskState != nil { throw RecordChanged() }
                 Self.copy(inspect, into: &container, now: now, clearTaskState: read == nil)
+                container.statusReason = container.statusReason.map(redaction.redact)
             }
         } catch is RecordChanged {
             return nil

@@ -147,9 +147,14 @@ public final class SQLStore: ZunStore {
             let sort = Self.sortExpression(query.sortKey)
             let direction = query.ascending ? "ASC" : "DESC"
             if let marker = query.marker {
-                guard try await !db.rows("SELECT id FROM container WHERE uuid = ?", [marker]).isEmpty else {
-                    throw ZunError.containerNotFound(marker)
+                // A marker outside the listed project is unknown, exactly like a uuid that does not exist:
+                // otherwise paging would reveal other projects' containers and where their names sort.
+                let markerRows = if let projectID = query.projectID {
+                    try await db.rows("SELECT id FROM container WHERE uuid = ? AND project_id = ?", [marker, projectID])
+                } else {
+                    try await db.rows("SELECT id FROM container WHERE uuid = ?", [marker])
                 }
+                guard !markerRows.isEmpty else { throw ZunError.containerNotFound(marker) }
                 // Keyset paging: after the marker's (sort value, id), compared in SQL so types never leave it.
                 let op = query.ascending ? ">" : "<"
                 let markerValue = "(SELECT \(sort) FROM container WHERE uuid = ?)"

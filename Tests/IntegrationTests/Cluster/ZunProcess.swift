@@ -44,6 +44,9 @@ final class ZunProcess: @unchecked Sendable {
         self.process = process
     }
 
+    /// The running process's id.
+    var pid: Int32? { process?.processIdentifier }
+
     /// `kill -9`: no graceful shutdown, nothing flushed.
     func killHard() {
         guard let process, isRunning else { return }
