@@ -34,4 +34,121 @@ struct HostileInputAPITests {
             #expect(try await harness.store.tasks(containerUUID: uuid).last?.payload.timeout == 3600)
         }
     }
+
+    @Test func aMarkerOfAnotherProjectIsUnknownLikeARandomUUID() async throws {
+        try await APITestHarness.run { harness, client in
+            try await TestSupport.seedHost(harness.store, host: "node-1")
+            let theirs = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox", "name": "theirs"}"#, identity: otherMember)
+            let theirUUID = try #require(theirs.object["uuid"] as? String)
+            _ = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox", "name": "mine"}"#, identity: member)
+            let random = UUID().uuidString.lowercased()
+            for marker in [theirUUID, random] {
+                let reply = try await client.call(.get, "/v1/containers?marker=\(marker)&sort_key=name", identity: member)
+                #expect(reply.status == .notFound)
+                #expect(reply.errorDetail == "Container \(marker) could not be found.")
+            }
+            // The admin listing every project may page from it.
+            #expect(try await client.call(.get, "/v1/containers?all_projects=1&marker=\(theirUUID)").status == .ok)
+        }
+    }
+
+    @Test(arguments: ["different_host", "same_host"])
+    func hintsNamingContainersTheCallerCannotSeeAreRefusedLikeUnknownOnes(_ hint: String) async throws {
+        try await APITestHarness.run { harness, client in
+            try await TestSupport.seedHost(harness.store, host: "node-1")
+            let theirs = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox"}"#, identity: otherMember)
+            let theirUUID = try #require(theirs.object["uuid"] as? String)
+            let random = UUID().uuidString.lowercased()
+            var details: [String] = []
+            for target in [theirUUID, random] {
+                let reply = try await client.call(
+                    .post, "/v1/containers", json: #"{"image": "busybox", "hints": {"\#(hint)": "\#(target)"}}"#, identity: member
+                )
+                #expect(reply.status == .badRequest)
+                details.append(reply.errorDetail.replacingOccurrences(of: target, with: "<uuid>"))
+            }
+            #expect(details[0] == details[1], "the same words for both")
+            #expect(try await harness.store.listContainers(.init(projectID: "p1")).isEmpty, "a refused create leaves no record")
+            #expect(try await harness.store.listNetworks(visibleTo: "p1").isEmpty, "nor a default network")
+            // One's own container is fine.
+            let mine = try #require(try await client.call(.post, "/v1/containers", json: #"{"image": "busybox"}"#, identity: member).object["uuid"] as? String)
+            #expect(try await client.call(
+                .post, "/v1/containers", json: #"{"image": "busybox", "hints": {"\#(hint)": "\#(mine)"}}"#, identity: member
+            ).status != .badRequest)
+        }
+    }
+
+    @Test func anImageAnotherProjectCommittedIsNotFound() async throws {
+        try await APITestHarness.run { harness, client in
+            _ = try await Self.runningContainer(harness, client)  // the admin's `web`
+            let theirs = ProjectImages.namespace(of: "p2") + "/app:1"
+            let reply = try await client.call(.post, "/v1/containers", json: #"{"image": "\#(theirs)"}"#, identity: member)
+            #expect(reply.status == .notFound)
+            #expect(reply.error["code"] as? String == "container.image-not-found")
+            #expect(try await harness.store.listContainers(.init(projectID: "p1")).isEmpty)
+            let own = ProjectImages.namespace(of: "p1") + "/app:1"
+            #expect(try await client.call(.post, "/v1/containers", json: #"{"image": "\#(own)"}"#, identity: member).status == .accepted)
+            #expect(try await client.call(.post, "/v1/containers/web/rebuild?image=\(theirs)").status == .accepted, "the admin may")
+        }
+    }
+
+    @Test(arguments: ["UPPER", "a:b:c", "../../x", String(repeating: "r", count: 300), "a b"])
+    func commitRepositoriesFollowDockersGrammar(_ repository: String) async throws {
+        try await APITestHarness.run { harness, client in
+            _ = try await Self.runningContainer(harness, client)
+            let encoded = repository.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? repository
+            let reply = try await client.call(.post, "/v1/containers/web/commit?repository=\(encoded)")
+            #expect(reply.status == .badRequest)
+            #expect(reply.errorDetail.contains("'repository'"), "\(reply.errorDetail)")
+        }
+    }
+
+    @Test(arguments: ["with space", ".dot", String(repeating: "t", count: 200)])
+    func commitTagsFollowDockersGrammar(_ tag: String) async throws {
+        try await APITestHarness.run { harness, client in
+            _ = try await Self.runningContainer(harness, client)
+            let encoded = tag.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? tag
+            let reply = try await client.call(.post, "/v1/containers/web/commit?repository=app&tag=\(encoded)")
+            #expect(reply.status == .badRequest)
+            #expect(reply.errorDetail.contains("'tag'"), "\(reply.errorDetail)")
+        }
+    }
+
+    @Test(arguments: ["-o%20user%3B", "%00", "--help%7C", String(repeating: "a", count: 300)])
+    func psArgsOutsideTheirAlphabetAre400(_ query: String) async throws {
+        try await APITestHarness.run { harness, client in
+            _ = try await Self.runningContainer(harness, client)
+            let reply = try await client.call(.get, "/v1/containers/web/top?ps_args=\(query)")
+            #expect(reply.status == .badRequest)
+            #expect(reply.errorDetail.contains("'ps_args'"))
+        }
+    }
+
+    @Test(arguments: ["/tmp%00x", "/" + String(repeating: "p", count: 5000)])
+    func archivePathsAreBounded(_ path: String) async throws {
+        try await APITestHarness.run { harness, client in
+            _ = try await Self.runningContainer(harness, client)
+            #expect(try await client.call(.get, "/v1/containers/web/get_archive?path=\(path)").status == .badRequest)
+            let put = try await client.call(.post, "/v1/containers/web/put_archive?path=\(path)", json: #"{"data": ""}"#)
+            #expect(put.status == .badRequest)
+        }
+    }
+
+    @Test(arguments: ["bm90IGEgdGFy", "", "!!"])
+    func archiveDataThatIsNotATarIs400(_ data: String) async throws {
+        try await APITestHarness.run { harness, client in
+            _ = try await Self.runningContainer(harness, client)
+            let reply = try await client.call(.post, "/v1/containers/web/put_archive", json: #"{"path": "/tmp", "data": "\#(data)"}"#)
+            #expect(reply.status == .badRequest, "\(reply.json ?? "")")
+        }
+    }
+
+    @Test func anExecCommandIsBounded() async throws {
+        try await APITestHarness.run { harness, client in
+            _ = try await Self.runningContainer(harness, client)
+            let reply = try await client.call(.post, "/v1/containers/web/execute?command=\(String(repeating: "a", count: 66_000))")
+            #expect(reply.status == .badRequest)
+            #expect(reply.errorDetail.contains("'command'"))
+        }
+    }
 }

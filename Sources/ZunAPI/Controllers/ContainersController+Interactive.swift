@@ -12,7 +12,7 @@ extension ContainersController {
 
     func registerInteractive(on group: RouterGroup<ZunRequestContext>) {
         group.post("/{ident}/execute") { request, context in
-            try await nodeCall("execute", request, context, allowed: ["command", "run", "interactive"]) { calls, container, params in
+            try await nodeCall("execute", request, context, allowed: ["command", "run", "interactive"], parse: { params in
                 guard let text = params.values["command"], !text.isEmpty else {
                     throw ZunError.schemaValidation("'command' is a required property")
                 }
@@ -23,9 +23,10 @@ extension ContainersController {
                         "Invalid input for query parameters 'command'. It is longer than \(RequestBounds.execCommandBytes) bytes."
                     )
                 }
-                let command = try Shlex.split(text)
-                let interactive = try params.bool("interactive")
-                if try params.bool("run", default: true), !interactive {
+                return (command: try Shlex.split(text), run: try params.bool("run", default: true), interactive: try params.bool("interactive"))
+            }) { calls, container, input in
+                let (command, run, interactive) = input
+                if run, !interactive {
                     let result = try await calls.execute(in: container, command: command)
                     return [
                         "output": .string(result.output), "exit_code": result.exitCode.map(JSONValue.int) ?? .null,

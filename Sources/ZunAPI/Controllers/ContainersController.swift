@@ -68,11 +68,13 @@ struct ContainersController {
             return try await resize(request, context)
         }
         group.get("/{ident}/top") { request, context in
-            try await nodeCall("top", request, context, allowed: ["ps_args"]) { calls, container, params in
+            try await nodeCall("top", request, context, allowed: ["ps_args"], parse: { params in
                 // python-zunclient sends ps_args=None when none was given.
                 let psArgs = params.values["ps_args"].flatMap { $0 == "None" || $0.isEmpty ? nil : $0 }
                 if let psArgs { try Self.checkPSArgs(psArgs) }
-                return try await calls.top(of: container, psArgs: psArgs)
+                return psArgs
+            }) { calls, container, psArgs in
+                try await calls.top(of: container, psArgs: psArgs)
             }
         }
         group.get("/{ident}/stats") { request, context in
@@ -82,8 +84,7 @@ struct ContainersController {
         }
         registerInteractive(on: group)
         group.get("/{ident}/get_archive") { request, context in
-            try await nodeCall("get_archive", request, context, allowed: ["path"]) { calls, container, params in
-                let path = try Self.archivePath(params)
+            try await nodeCall("get_archive", request, context, allowed: ["path"], parse: Self.archivePath) { calls, container, path in
                 let (data, stat) = try await calls.getArchive(of: container, path: path)
                 // Below 1.25 the tar travels as a raw (latin-1) string, from 1.25 as base64.
                 let body = context.apiVersion >= APIVersion(1, 25)
@@ -92,22 +93,11 @@ struct ContainersController {
             }
         }
         group.post("/{ident}/put_archive") { request, context in
-            try await nodeCall("put_archive", request, context, allowed: ["path", "data"], bodyLimit: RequestBodyLimits.archive) { calls, container, params in
-                let path = try Self.archivePath(params)
-                guard let data = params.values["data"] else { throw ZunError.schemaValidation("'data' is a required property") }
-                let tar: Data
-                if context.apiVersion >= APIVersion(1, 25) {
-                    guard let decoded = Data(base64Encoded: data) else { throw ZunError(status: 400, code: "base64-exception", message: "Failed to decode the archive data: invalid base64.") }
-                    tar = decoded
-                } else {
-                    tar = Data(data.utf8)
-                }
-                do {
-                    try TarCheck.validate([UInt8](tar))
-                } catch let refusal as TarCheck.Refusal {
-                    throw ZunError.invalidValue("Invalid input for field 'data': \(refusal.reason).")
-                }
-                let base64 = context.apiVersion >= APIVersion(1, 25) ? data : tar.base64EncodedString()
+            try await nodeCall(
+                "put_archive", request, context, allowed: ["path", "data"], bodyLimit: RequestBodyLimits.archive,
+                parse: { params in (path: try Self.archivePath(params), base64: try Self.archiveData(params, version: context.apiVersion)) }
+            ) { calls, container, input in
+                let (path, base64) = input
                 try await calls.putArchive(into: container, path: path, base64: base64)
                 return .null
             }
@@ -391,6 +381,26 @@ struct ContainersController {
         return path
     }
 
+    /// The `data` of put_archive as base64 of a tar the engine will take (raw latin-1 text below 1.25).
+    static func archiveData(_ params: ActionParameters, version: APIVersion) throws -> String {
+        guard let data = params.values["data"] else { throw ZunError.schemaValidation("'data' is a required property") }
+        let tar: Data
+        if version >= APIVersion(1, 25) {
+            guard let decoded = Data(base64Encoded: data) else {
+                throw ZunError(status: 400, code: "base64-exception", message: "Failed to decode the archive data: invalid base64.")
+            }
+            tar = decoded
+        } else {
+            tar = Data(data.utf8)
+        }
+        do {
+            try TarCheck.validate([UInt8](tar))
+        } catch let refusal as TarCheck.Refusal {
+            throw ZunError.invalidValue("Invalid input for field 'data': \(refusal.reason).")
+        }
+        return version >= APIVersion(1, 25) ? data : tar.base64EncodedString()
+    }
+
     /// Zun accepts `SIGKILL`, `KILL`, `sigkill`, `kill`, `9`, or nothing/`None` for the default.
     static func signal(_ value: String?) throws -> String? {
         guard let value, value != "None", !value.isEmpty else { return nil }
@@ -424,13 +434,24 @@ struct ContainersController {
         bodyLimit: Int = RequestBodyLimits.json,
         _ body: (any NodeLocalCalls, Container, ActionParameters) async throws -> JSONValue
     ) async throws -> Response {
+        try await nodeCall(name, request, context, allowed: allowed, bodyLimit: bodyLimit, parse: { $0 }, body)
+    }
+
+    /// The same, with the parameters checked by `parse` first: bad input is a 400 whatever the container's
+    /// state or host, and nothing reaches the host unchecked.
+    func nodeCall<Input>(
+        _ name: String, _ request: Request, _ context: ZunRequestContext, allowed: Set<String>,
+        bodyLimit: Int = RequestBodyLimits.json, parse: (ActionParameters) throws -> Input,
+        _ body: (any NodeLocalCalls, Container, Input) async throws -> JSONValue
+    ) async throws -> Response {
         let params = try await ActionParameters.read(request, context: context, bodyLimit: bodyLimit)
         try params.requireOnly(allowed)
+        let input = try parse(params)
         let container = try await lookup(request, context)
         try policy.enforce("container:\(name)", context.identity, targetProject: container.projectID)
         try ContainerStateRules.check(action: name, container: container)
         let calls = try await nodeCalls(for: container)
-        return try JSONResponse.make(try await body(calls, container, params))
+        return try JSONResponse.make(try await body(calls, container, input))
     }
 
     /// The node-local calls of the container's host; 400 for a container the engine never made, 503 when the

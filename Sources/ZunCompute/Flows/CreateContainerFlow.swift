@@ -90,8 +90,19 @@ struct CreateContainerFlow: Sendable {
         }
     }
 
-    /// Pulls or finds the image according to the pull policy.
+    /// Pulls or finds the image according to the pull policy, and refuses one another project committed: such
+    /// an image carries the project label of the container it was made from, and whatever name (or image id)
+    /// the caller used, it is to them an image that does not exist (docs/limits.md, "Images").
     func ensureImage(_ container: Container) async throws -> ImageInspect {
+        let image = try await findImage(container)
+        if let owner = image.config?.labels?[ContainerSpecBuilder.projectLabel], owner != container.projectID {
+            logger.notice("refused an image another project committed", metadata: ["image": "\(container.image)"])
+            throw ImageError(message: "Image \(container.image) could not be found.")
+        }
+        return image
+    }
+
+    private func findImage(_ container: Container) async throws -> ImageInspect {
         let reference = ImageReference(parsing: container.image)
         let policy = ImagePullPolicy.effective(requested: container.imagePullPolicy, image: reference)
         switch policy {
@@ -109,12 +120,6 @@ struct CreateContainerFlow: Sendable {
                     ? "Image \(container.image) is not present on host \(flows.agent.configuration.hostName) with pull policy of Never"
                     : "Image \(container.image) was pulled but is not present"
             )
-        }
-        // A committed image carries the project label of the container it was made from; another project
-        // must not run it, whatever name (or image id) it used (docs/limits.md, "Images").
-        if let owner = image.config?.labels?[ContainerSpecBuilder.projectLabel], owner != container.projectID {
-            logger.notice("refused an image another project committed", metadata: ["image": "\(container.image)"])
-            throw ImageError(message: "Image \(container.image) could not be found.")
         }
         return image
     }
