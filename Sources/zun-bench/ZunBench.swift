@@ -5,7 +5,7 @@ import ArgumentParser
 struct ZunBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zun-bench",
-        abstract: "Benchmarks of the scheduler, the create path on hollow hosts, and API memory.",
-        subcommands: [SchedulerBench.self, EndToEndBench.self, MemoryBench.self]
+        abstract: "Benchmarks of the scheduler, the create path on hollow hosts, API memory and read latency.",
+        subcommands: [SchedulerBench.self, EndToEndBench.self, MemoryBench.self, ReadsBench.self]
     )
 }

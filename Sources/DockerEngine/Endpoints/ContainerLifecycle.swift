@@ -109,6 +109,19 @@ public struct ContainerTop: Codable, Sendable {
         case titles = "Titles"
         case processes = "Processes"
     }
+
+    public init(titles: [String], processes: [[String]]) {
+        self.titles = titles
+        self.processes = processes
+    }
+
+    /// The engine answers `"Processes": null` for a container with no process left (it exited between the
+    /// state check and the call): that is an empty list, not a malformed answer.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        titles = try container.decodeIfPresent([String].self, forKey: .titles) ?? []
+        processes = try container.decodeIfPresent([[String]].self, forKey: .processes) ?? []
+    }
 }
 
 /// The parts of a one-shot `GET /containers/{id}/stats` that Zun's stats view uses.

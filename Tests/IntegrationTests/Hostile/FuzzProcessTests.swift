@@ -9,7 +9,7 @@ import ZunTestSupport
 /// Int64 edges, huge and negative numbers, unicode, NULs and deep nesting. Invariants: no 5xx, no answer
 /// slower than 10 s, the process stays up, and a refused create leaves no record and no engine container.
 ///
-/// Deterministic: `ZUN_FUZZ_SEED` (default 11) seeds the generator, `ZUN_FUZZ_COUNT` (default 3000) sets
+/// Deterministic: `ZUN_FUZZ_SEED` (default 2026) seeds the generator, `ZUN_FUZZ_COUNT` (default 3000) sets
 /// the number of requests. Images are only ever the local `busybox:1.35` or names the schema refuses, so
 /// nothing is pulled from outside this machine.
 @Suite(.serialized)
@@ -18,7 +18,7 @@ struct FuzzProcessTests {
 
     @Test func generatedRequestsNeverCrashHangOrLeaveRecordsBehind() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let seed = environment["ZUN_FUZZ_SEED"].flatMap { UInt64($0) } ?? 11
+        let seed = environment["ZUN_FUZZ_SEED"].flatMap { UInt64($0) } ?? 2026
         let count = environment["ZUN_FUZZ_COUNT"].flatMap { Int($0) } ?? 3000
         try await DevProcess.run { dev in
             var generator = FuzzInput(seed: seed)
