@@ -122,7 +122,7 @@ let package = Package(
             path: "Tests/ZunTestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ZunCoreTests", dependencies: ["ZunCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZunCoreTests", dependencies: ["ZunCore", "ZunTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ZunSchedulerTests", dependencies: ["ZunScheduler", "ZunCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ZunComputeTests", dependencies: ["ZunCompute", "DockerEngine", "ZunCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ZunStoreTests", dependencies: ["ZunStore", "ZunCore", "ZunTestSupport"], swiftSettings: swiftSettings),

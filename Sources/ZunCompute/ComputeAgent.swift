@@ -22,6 +22,8 @@ public struct ComputeAgent: Sendable {
         public var endpoint: String?
         /// How long an idle task runner waits for a wake-up before it looks for tasks again anyway.
         public var idlePollInterval: Duration = .seconds(1)
+        /// How long the state sync spends on one container before it carries on without it.
+        public var syncContainerTimeout: Duration = .seconds(20)
 
         public init(
             hostName: String, availabilityZone: String = "nova", heartbeatInterval: Duration = .seconds(5),
@@ -65,10 +67,11 @@ public struct ComputeAgent: Sendable {
         self.networks = HostNetworks(engine: engine, store: store, hostName: configuration.hostName, logger: logger)
     }
 
-    /// An agent of a Docker engine.
-    public init(configuration: Configuration, store: any ZunStore, docker: DockerClient, logger: Logger) {
+    /// An agent of a Docker engine. `engine` replaces the engine of the task path and the sync (tests that
+    /// inject faults in front of the real engine); node-local calls always go to `docker`.
+    public init(configuration: Configuration, store: any ZunStore, docker: DockerClient, engine: (any ContainerEngine)? = nil, logger: Logger) {
         self.init(
-            configuration: configuration, store: store, engine: docker,
+            configuration: configuration, store: store, engine: engine ?? docker,
             nodeLocalCalls: LocalNodeCalls(docker: docker, logger: logger), logger: logger
         )
     }

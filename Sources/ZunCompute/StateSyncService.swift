@@ -48,7 +48,11 @@ struct StateSyncService: Service {
                 inFlight += 1
                 group.addTask {
                     do {
-                        try await sync(container, inEngineList: present.contains(container.uuid), flows: flows, logger: logger)
+                        // The engine client has its own deadlines; this one bounds the whole container, so
+                        // that nothing one container does can hold up the pass.
+                        try await withDeadline(agent.configuration.syncContainerTimeout) {
+                            try await sync(container, inEngineList: present.contains(container.uuid), flows: flows, logger: logger)
+                        }
                     } catch {
                         logger.warning("container state sync skipped a container", metadata: [
                             LogKey.containerUUID: "\(container.uuid)", LogKey.error: "\(error)",

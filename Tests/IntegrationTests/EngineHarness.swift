@@ -31,22 +31,22 @@ struct EngineHarness: Sendable {
 
     var hostName: String { agent.configuration.hostName }
 
-    static func makeAgent(store: any ZunStore, docker: DockerClient, hostName: String) -> ComputeAgent {
-        ComputeAgent(
-            configuration: .init(hostName: hostName, heartbeatInterval: .seconds(1), syncInterval: .milliseconds(500)),
-            store: store, docker: docker, logger: TestSupport.logger
-        )
+    static func makeAgent(store: any ZunStore, docker: DockerClient, hostName: String, engine: (any ContainerEngine)? = nil) -> ComputeAgent {
+        var configuration = ComputeAgent.Configuration(hostName: hostName, heartbeatInterval: .seconds(1), syncInterval: .milliseconds(500))
+        configuration.syncContainerTimeout = .seconds(5)
+        return ComputeAgent(configuration: configuration, store: store, docker: docker, engine: engine, logger: TestSupport.logger)
     }
 
     /// Runs `body` with the agent's loops running (unless `startAgent` is false); removes the engine
     /// containers the test made afterwards.
     static func run(
         hostName: String = "it-" + UUID().uuidString.prefix(8).lowercased(), startAgent: Bool = true,
+        engine: (@Sendable (DockerClient) -> any ContainerEngine)? = nil,
         _ body: @escaping @Sendable (EngineHarness) async throws -> Void
     ) async throws {
         let docker = try await TestSupport.docker()
         try await TestSupport.withStore { store, path in
-            let agent = makeAgent(store: store, docker: docker, hostName: hostName)
+            let agent = makeAgent(store: store, docker: docker, hostName: hostName, engine: engine?(docker))
             try await agent.register()
             // Live (real sockets), so websocket sessions can be opened too.
             var settings = APIConfiguration()

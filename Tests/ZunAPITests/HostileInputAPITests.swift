@@ -92,25 +92,20 @@ struct HostileInputAPITests {
         }
     }
 
-    @Test(arguments: ["UPPER", "a:b:c", "../../x", String(repeating: "r", count: 300), "a b"])
-    func commitRepositoriesFollowDockersGrammar(_ repository: String) async throws {
-        try await APITestHarness.run { harness, client in
-            _ = try await Self.runningContainer(harness, client)
-            let encoded = repository.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? repository
-            let reply = try await client.call(.post, "/v1/containers/web/commit?repository=\(encoded)")
-            #expect(reply.status == .badRequest)
-            #expect(reply.errorDetail.contains("'repository'"), "\(reply.errorDetail)")
-        }
-    }
+    /// Repository and tag follow Docker's reference grammar (each value is percent-encoded into the query).
+    static let badCommitNames: [(repository: String, tag: String?, field: String)] =
+        ["UPPER", "a:b:c", "../../x", String(repeating: "r", count: 300), "a b"].map { ($0, nil, "'repository'") }
+        + ["with space", ".dot", String(repeating: "t", count: 200)].map { ("app", $0, "'tag'") }
 
-    @Test(arguments: ["with space", ".dot", String(repeating: "t", count: 200)])
-    func commitTagsFollowDockersGrammar(_ tag: String) async throws {
+    @Test(arguments: badCommitNames)
+    func commitNamesFollowDockersGrammar(_ repository: String, _ tag: String?, _ field: String) async throws {
         try await APITestHarness.run { harness, client in
             _ = try await Self.runningContainer(harness, client)
-            let encoded = tag.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? tag
-            let reply = try await client.call(.post, "/v1/containers/web/commit?repository=app&tag=\(encoded)")
+            func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text }
+            let query = "repository=\(encoded(repository))" + (tag.map { "&tag=\(encoded($0))" } ?? "")
+            let reply = try await client.call(.post, "/v1/containers/web/commit?\(query)")
             #expect(reply.status == .badRequest)
-            #expect(reply.errorDetail.contains("'tag'"), "\(reply.errorDetail)")
+            #expect(reply.errorDetail.contains(field), "\(reply.errorDetail)")
         }
     }
 

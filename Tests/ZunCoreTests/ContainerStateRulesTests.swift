@@ -47,4 +47,11 @@ struct ContainerStateRulesTests {
         #expect(ZunTimestamp.spaced(date) == "2023-11-14 22:13:20.250000")
         #expect(ZunTimestamp.iso(date) == "2023-11-14T22:13:20.250000")
     }
+
+    @Test func anActionWithoutARuleIsRefusedNotATrap() {
+        let container = Container(uuid: "u", name: "n", projectID: "p", userID: "u", image: "i", cpu: 1, memory: "64", createdAt: Date())
+        #expect(throws: ZunError.internalError("no state rule for no_such_action")) {
+            try ContainerStateRules.check(action: "no_such_action", container: container)
+        }
+    }
 }

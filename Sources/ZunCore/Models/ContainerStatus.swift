@@ -62,9 +62,10 @@ public enum ContainerStateRules {
         "delete_after_stop": [.running, .created, .error, .stopped, .deleted, .dead],
     ]
 
-    /// Throws Zun's 409 when `status` does not allow `action`.
+    /// Throws Zun's 409 when `status` does not allow `action`. An action without a rule is refused (a 500
+    /// naming it in the log), never allowed and never a trap that would take the process down.
     public static func check(action: String, container: Container) throws {
-        guard let states = allowed[action] else { preconditionFailure("no state rule for \(action)") }
+        guard let states = allowed[action] else { throw ZunError.internalError("no state rule for \(action)") }
         if !states.contains(container.status) {
             throw ZunError.invalidState(action: action, uuid: container.uuid, status: container.status)
         }

@@ -114,18 +114,7 @@ final class ClusterFixture: @unchecked Sendable {
 
     /// One HTTP call to a real API process.
     func call(_ base: String, _ method: HTTPMethod, _ path: String, json: String? = nil, timeout: Duration = .seconds(30)) async throws -> Reply {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: json))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
-        let body = try await response.body.collect(upTo: 16 << 20)
-        let data = Data(body.readableBytesView)
-        let parsed = data.isEmpty ? nil : try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        return Reply(status: .init(code: Int(response.status.code)), headers: [:], json: parsed)
+        try await liveAPICall(base, method, path, json: json, timeout: timeout)
     }
 
     /// POSTs a create through API `api`; returns the view.

@@ -47,23 +47,7 @@ final class DevProcess: @unchecked Sendable {
         _ method: HTTPMethod, _ path: String, json: String? = nil, identity: (user: String, project: String, roles: String)? = nil,
         timeout: Duration = .seconds(30)
     ) async throws -> Reply {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = method
-        request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
-        if let identity {
-            request.headers.add(name: "X-User-Id", value: identity.user)
-            request.headers.add(name: "X-Project-Id", value: identity.project)
-            request.headers.add(name: "X-Roles", value: identity.roles)
-        }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: json))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        let data = Data(body.readableBytesView)
-        let parsed = data.isEmpty ? nil : try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        return Reply(status: .init(code: Int(response.status.code)), headers: [:], json: parsed)
+        try await liveAPICall(url, method, path, json: json, identity: identity, timeout: timeout)
     }
 
     /// Waits until the container's status is `status` with no task on it; returns its view.

@@ -137,28 +137,3 @@ struct HostileProcessTests {
         }
     }
 }
-
-/// A one-file tar archive.
-enum TestTar {
-    static func make(name: String, contents: [UInt8]) -> Data {
-        var header = [UInt8](repeating: 0, count: 512)
-        func put(_ text: String, at offset: Int) { for (i, byte) in text.utf8.enumerated() { header[offset + i] = byte } }
-        func octal(_ value: Int, _ width: Int) -> String {
-            let digits = String(value, radix: 8)
-            return String(repeating: "0", count: width - digits.count) + digits
-        }
-        put(name, at: 0)
-        put("0000644", at: 100)
-        put("0000000", at: 108)
-        put("0000000", at: 116)
-        put(octal(contents.count, 11), at: 124)
-        put("00000000000", at: 136)
-        header[156] = UInt8(ascii: "0")
-        put("ustar", at: 257)
-        for i in 148..<156 { header[i] = 32 }
-        put(octal(header.reduce(0) { $0 + Int($1) }, 6), at: 148)
-        header[154] = 0
-        let padding = (512 - contents.count % 512) % 512
-        return Data(header + contents + [UInt8](repeating: 0, count: padding + 1024))
-    }
-}

@@ -1,0 +1,30 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ZunTestSupport
+
+/// One HTTP call to an API process listening on 127.0.0.1, at microversion 1.40, as `identity` (the noauth
+/// headers; nil is the dev admin).
+func liveAPICall(
+    _ base: String, _ method: HTTPMethod, _ path: String, json: String? = nil,
+    identity: (user: String, project: String, roles: String)? = nil, timeout: Duration = .seconds(30)
+) async throws -> Reply {
+    var request = HTTPClientRequest(url: base + path)
+    request.method = method
+    request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
+    if let identity {
+        request.headers.add(name: "X-User-Id", value: identity.user)
+        request.headers.add(name: "X-Project-Id", value: identity.project)
+        request.headers.add(name: "X-Roles", value: identity.roles)
+    }
+    if let json {
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+    }
+    let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
+    let body = try await response.body.collect(upTo: 64 << 20)
+    let data = Data(body.readableBytesView)
+    let parsed = data.isEmpty ? nil : try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    return Reply(status: .init(code: Int(response.status.code)), headers: [:], json: parsed)
+}
