@@ -74,6 +74,32 @@ struct SQLStoreTests {
         }
     }
 
+    /// The hot reads run without an explicit transaction on SQLite: each must still see every commit made
+    /// before it began, on every reader connection, also while other reads run beside it.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func everyReadSeesEveryEarlierCommit(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let c = container("v0")
+            try await store.createContainer(c, action: nil, task: nil)
+            for version in 1...100 {
+                try await store.updateContainer(uuid: c.uuid) { $0.name = "v\(version)" }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            let shown = try await store.container(uuid: c.uuid)?.name
+                            let listed = try await store.listContainers(ContainerQuery(projectID: "p1")).first?.name
+                            let named = try await store.containers(named: "v\(version)", projectID: "p1").count
+                            #expect(shown == "v\(version)")
+                            #expect(listed == "v\(version)")
+                            #expect(named == 1)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        }
+    }
+
     @Test(arguments: TestSupport.Backend.allCases)
     func usageCountsLiveContainersPerHost(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in

@@ -18,6 +18,14 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A JSON value written by `JSONValue.serializedJSON()` (the views are `JSONValue`s; the generic
+    /// `Codable` path above costs several times more).
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.serializedJSON())))
+    }
+
     /// An empty reply (202/204).
     static func empty(_ status: HTTPResponse.Status) -> Response {
         Response(status: status)

@@ -24,8 +24,12 @@ protocol SQLBackend: Sendable {
     /// Runs `body` in one transaction on one connection; commits on return, rolls back on throw.
     @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
-    /// Runs read-only statements.
+    /// Runs read-only statements, all of them in one snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs read-only statements that need no common snapshot (each sees the last commit made before it
+    /// began), such as a single `SELECT`: SQLite runs them without `BEGIN`/`COMMIT`, two fewer hops to its
+    /// thread pool on the hottest reads.
+    func readEach<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Called inside the transaction that wrote a task for `host` (PostgreSQL sends a NOTIFY on commit).
     func taskWritten(host: String, in db: any SQLDatabase) async throws
     /// Wakes local waiters after the transaction committed.
@@ -75,3 +79,8 @@ extension SQLRow {
     func double(_ column: String) throws -> Double? { try decode(column: column, as: Double?.self) }
 }
 
+extension SQLBackend {
+    func readEach<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await read(body)
+    }
+}

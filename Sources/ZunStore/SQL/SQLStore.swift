@@ -105,13 +105,13 @@ public final class SQLStore: ZunStore {
     }
 
     public func container(uuid: String) async throws -> Container? {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.rows("SELECT data FROM container WHERE uuid = ?", [uuid]).first.map(Self.decodeContainer)
         }
     }
 
     public func containers(named name: String, projectID: String?) async throws -> [Container] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             var sql = "SELECT data FROM container WHERE name = ?"
             var binds: [any Encodable & Sendable] = [name]
             if let projectID {
@@ -132,7 +132,7 @@ public final class SQLStore: ZunStore {
         guard ContainerQuery.sortColumns.contains(query.sortKey) else {
             throw StoreError("unsupported sort key \(query.sortKey)")
         }
-        return try await backend.read { db in
+        return try await backend.readEach { db in
             var clauses: [String] = []
             var binds: [any Encodable & Sendable] = []
             for (column, value) in query.filters.sorted(by: { $0.key < $1.key }) {
@@ -276,8 +276,12 @@ public final class SQLStore: ZunStore {
 
     static func decodeContainer(_ row: any SQLRow) throws -> Container {
         guard let text = try row.string("data") else { throw StoreError("container row without data") }
-        return try StoreCoding.decoder.decode(Container.self, from: Data(text.utf8))
+        return try decodedContainers.value(for: text) { try StoreCoding.decoder.decode(Container.self, from: Data($0.utf8)) }
     }
+
+    /// Containers decoded from recently read rows (shared by every store of the process: a row's text alone
+    /// decides what it decodes to).
+    private static let decodedContainers = DecodedRecordCache<Container>(capacity: 10_000)
 
     // MARK: Actions and events
 

@@ -59,6 +59,18 @@ final class SQLiteBackend: SQLBackend {
         }
     }
 
+    /// Autocommit reads: SQLite begins a read transaction when a statement starts and ends it when the
+    /// statement finishes (SQLiteNIO steps every statement to its end and finalizes it), so each statement
+    /// sees every commit made before it began.
+    func readEach<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        guard !readers.isEmpty else { return try await mutex.withLock { try await body(db) } }
+        let reader = readers[nextReader.withLockedValue { next in
+            defer { next = (next + 1) % readers.count }
+            return next
+        }]
+        return try await reader.mutex.withLock { try await body(reader.connection.sql(queryLogLevel: nil)) }
+    }
+
     func taskWritten(host: String, in db: any SQLDatabase) async throws {}
 
     func taskCommitted(host: String) { wakeups.signal(host: host) }
