@@ -13,7 +13,7 @@ struct ArchiveCommitEngineTests {
             try await h.waitFor(uuid, "Running")
 
             // Copy a tar holding hello.txt into /tmp, as `openstack appcontainer cp` does.
-            let tar = try Self.tar(name: "hello.txt", content: "hello from zun\n")
+            let tar = TestTar.make(name: "hello.txt", contents: Array("hello from zun\n".utf8))
             let put = try await h.client.call(
                 .post, "/v1/containers/files/put_archive", json: #"{"path": "/tmp", "data": "\#(tar.base64EncodedString())"}"#
             )
@@ -29,7 +29,10 @@ struct ArchiveCommitEngineTests {
             #expect(String(decoding: data, as: UTF8.self).contains("hello from zun"))
 
             #expect(try await h.client.call(.post, "/v1/containers/files/put_archive", json: #"{"path": "/tmp", "data": "%%%"}"#).status == .badRequest)
-            #expect(try await h.client.call(.get, "/v1/containers/files/get_archive?path=/no/such").status == .conflict)
+            // A path the container does not have is the caller's mistake (400), not "No such container".
+            let missing = try await h.client.call(.get, "/v1/containers/files/get_archive?path=/no/such")
+            #expect(missing.status == .badRequest)
+            #expect(missing.errorDetail == "Could not read /no/such from the container.")
 
             let commit = try await h.client.call(.post, "/v1/containers/files/commit?repository=zun-test/committed&tag=v1")
             #expect(commit.status == .accepted)
@@ -40,32 +43,6 @@ struct ArchiveCommitEngineTests {
             #expect(try await h.store.events(actionID: action.id!).first?.result == "Success")
             try await h.docker.removeImage("zun-test/committed:v1", logger: TestSupport.logger)
         }
-    }
-
-    /// A one-file ustar archive.
-    static func tar(name: String, content: String) throws -> Data {
-        var header = [UInt8](repeating: 0, count: 512)
-        func put(_ string: String, at offset: Int) {
-            for (i, byte) in string.utf8.enumerated() { header[offset + i] = byte }
-        }
-        let body = Array(content.utf8)
-        put(name, at: 0)
-        put("0000644\0", at: 100)
-        put("0000000\0", at: 108)
-        put("0000000\0", at: 116)
-        put(String(format: "%011o\0", body.count), at: 124)
-        put(String(format: "%011o\0", 1_700_000_000), at: 136)
-        put("        ", at: 148)
-        header[156] = UInt8(ascii: "0")
-        put("ustar\0", at: 257)
-        put("00", at: 263)
-        let checksum = header.reduce(0) { $0 + Int($1) }
-        put(String(format: "%06o\0 ", checksum), at: 148)
-        var data = Data(header)
-        data.append(contentsOf: body)
-        data.append(contentsOf: [UInt8](repeating: 0, count: (512 - body.count % 512) % 512))
-        data.append(contentsOf: [UInt8](repeating: 0, count: 1024))
-        return data
     }
 }
 
