@@ -128,6 +128,12 @@ struct LocalNodeCalls: NodeLocalCalls {
         }
     }
 
+    /// An engine refusal of what the caller chose (a path it lacks, arguments its `ps` rejects, a tar it cannot
+    /// unpack), told apart from the container being gone.
+    private static func refusedInput(_ error: DockerError) -> Bool {
+        !error.message.contains("No such container") && (error.isNotFound || error.status == 400 || error.status == 500)
+    }
+
     /// Runs an engine call on the container, turning engine errors into API errors: a missing container is
     /// Zun's 409, an engine refusal (e.g. "is not running") a 409 with the engine's words.
     /// - Parameter refused: for calls whose input the caller chose (ps_args, archive paths and data): the
@@ -137,9 +143,9 @@ struct LocalNodeCalls: NodeLocalCalls {
         let id = container.containerID ?? container.dockerName
         do {
             return try await call(id)
-        } catch let error as DockerError where refused != nil && !error.message.contains("No such container") && (error.isNotFound || error.status == 400 || error.status == 500) {
+        } catch let error as DockerError where Self.refusedInput(error) && refused != nil {
             logger.info("the engine refused a caller's input", metadata: [LogKey.containerUUID: "\(container.uuid)", LogKey.error: "\(error.message)"])
-            throw ZunError.invalidValue(refused!)
+            throw ZunError.invalidValue(refused ?? error.message)
         } catch let error as DockerError where error.isNotFound {
             throw ZunError.conflict("No such container: \(id) in docker")
         } catch let error as DockerError where error.isConflict {

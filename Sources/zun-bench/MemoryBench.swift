@@ -45,6 +45,10 @@ struct MemoryBench: AsyncParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["api", "--database", path, "--listen", "127.0.0.1:\(port)", "--log-level", "error"]
+        // `zun api` refuses to start without a node secret; no agent calls this one back, so any will do.
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["ZUN_NODE_SECRET": "zun-bench-" + UUID().uuidString], uniquingKeysWith: { given, _ in given }
+        )
         try process.run()
         defer {
             kill(process.processIdentifier, SIGTERM)

@@ -281,7 +281,7 @@ public final class SQLStore: ZunStore {
 
     /// Containers decoded from recently read rows (shared by every store of the process: a row's text alone
     /// decides what it decodes to).
-    private static let decodedContainers = DecodedRecordCache<Container>(capacity: 10_000)
+    private static let decodedContainers = DecodedRecordCache<Container>(capacity: 2048)
 
     // MARK: Actions and events
 

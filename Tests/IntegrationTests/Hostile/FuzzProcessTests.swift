@@ -175,8 +175,7 @@ struct FuzzInput {
     }
 
     static func quoted(_ text: String) -> String {
-        let data = try! JSONSerialization.data(withJSONObject: [text], options: [])
-        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+        String(decoding: JSONValue.string(text).serializedJSON(), as: UTF8.self)
     }
 
     static let createFields = [
