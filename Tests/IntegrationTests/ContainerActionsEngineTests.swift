@@ -7,6 +7,21 @@ import ZunTestSupport
 /// pause, unpause, kill, reboot, top, stats and live resource updates on the real engine.
 @Suite(.serialized)
 struct ContainerActionsEngineTests {
+    /// A live memory raise beyond the swap limit the container was created with (twice its memory) failed with
+    /// EINVAL on cgroup v1 and answered 500 (found by `FuzzProcessTests`).
+    @Test func memoryCanBeRaisedFarAboveWhatTheContainerStartedWith() async throws {
+        try await EngineHarness.run { h in
+            let uuid = try await h.create(#"{"image": "busybox:1.35", "name": "grow", "command": ["sleep", "300"], "memory": 16}"#)
+            try await h.waitFor(uuid, "Running")
+            let raised = try await h.client.call(.post, "/v1/containers/grow/resize_container?memory=512", version: "1.19")
+            #expect(raised.status == .accepted, "\(raised.json ?? "")")
+            #expect(try await h.client.call(.get, "/v1/containers/grow/stats").object["MEM LIMIT(MiB)"] as? Double == 512)
+            let lowered = try await h.client.call(.patch, "/v1/containers/grow", json: #"{"memory": 32}"#)
+            #expect(lowered.status == .ok, "\(lowered.json ?? "")")
+            #expect(try await h.client.call(.get, "/v1/containers/grow/stats").object["MEM LIMIT(MiB)"] as? Double == 32)
+        }
+    }
+
     @Test func pauseUnpauseKillRebootTopStatsAndUpdate() async throws {
         try await EngineHarness.run { h in
             let uuid = try await h.create(#"{"image": "busybox:1.35", "name": "act", "command": ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"], "memory": 64}"#)

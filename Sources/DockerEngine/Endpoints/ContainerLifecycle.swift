@@ -33,9 +33,11 @@ extension DockerClient {
             var CpuPeriod: Int?
             var CpuQuota: Int?
         }
+        // Swap as at create (Docker's default: memory plus as much swap). `-1` (unlimited) made runc write the
+        // new memory limit before the swap limit on cgroup v1, and raising memory then failed with EINVAL.
         let body = Update(
-            Memory: memoryBytes, MemorySwap: memoryBytes.map { _ in -1 }, CpuPeriod: cpuQuota.map { _ in 100_000 },
-            CpuQuota: cpuQuota
+            Memory: memoryBytes, MemorySwap: memoryBytes.map { $0.multipliedReportingOverflow(by: 2).overflow ? Int64.max : $0 * 2 },
+            CpuPeriod: cpuQuota.map { _ in 100_000 }, CpuQuota: cpuQuota
         )
         struct Warnings: Decodable { var Warnings: [String]? }
         let _: Warnings = try await post("/containers/\(id)/update", json: body, timeout: .seconds(30), logger: logger)

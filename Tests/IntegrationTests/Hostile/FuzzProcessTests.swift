@@ -211,9 +211,18 @@ struct FuzzInput {
         return "{" + fields.joined(separator: ", ") + "}"
     }
 
+    /// Plausible values of some parameters, so that requests also get past validation into the handlers.
+    static let plausible: [String: [String]] = [
+        "sort_key": ["id", "name", "status", "created_at", "uuid"], "sort_dir": ["asc", "desc"], "limit": ["1", "2", "1000"],
+        "all_projects": ["0", "false"], "timeout": ["0", "1", "3600"], "signal": ["SIGKILL", "TERM", "9", "None"],
+        "tail": ["1", "all"], "stdout": ["true", "0"], "ps_args": ["aux", "-o pid"], "path": ["/tmp", "/etc/passwd", "/"],
+        "repository": ["app", "library/app"], "tag": ["v1", "latest"], "command": ["true", "ls /", "echo hi"],
+        "run": ["true", "false"], "h": ["24", "0"], "w": ["80"], "cpu": ["0.5", "1"], "memory": ["64", "128"], "name": ["renamed"],
+    ]
+
     mutating func query(_ names: [String]) -> String {
-        names.filter { _ in chance(0.7) }.map { name in
-            let value = chance(0.5) ? pick(Self.numbers) : string()
+        names.filter { _ in chance(0.5) }.map { name in
+            let value = if let options = Self.plausible[name], chance(0.5) { pick(options) } else if chance(0.5) { pick(Self.numbers) } else { string() }
             return "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
         }.joined(separator: "&")
     }
@@ -237,7 +246,9 @@ struct FuzzInput {
             ])
             var body = ""
             if method == .POST, chance(0.3) { body = json() }
-            return Request(kind: action, method: method, path: "/v1/containers/\(target)/\(action)?" + query(params), body: body, version: version)
+            // rename exists up to 1.13 only.
+            let actionVersion = action == "rename" && chance(0.7) ? "1.13" : version
+            return Request(kind: action, method: method, path: "/v1/containers/\(target)/\(action)?" + query(params), body: body, version: actionVersion)
         }
     }
 }
