@@ -128,12 +128,13 @@ struct HostileProcessTests {
 
             let uuid = try await Self.sleeper(dev, tenantA, name: "archive")
             try await dev.waitFor(uuid, "Running", identity: tenantA)
-            let payload = [UInt8](repeating: UInt8(ascii: "z"), count: 3 << 20)
+            // Just under the documented 32 MiB of tar.
+            let payload = [UInt8](repeating: UInt8(ascii: "z"), count: 31 << 20)
             let tar = TestTar.make(name: "big.bin", contents: payload).base64EncodedString()
             let put = try await dev.call(.POST, "/v1/containers/\(uuid)/put_archive", json: #"{"path": "/tmp", "data": "\#(tar)"}"#, identity: tenantA)
             #expect(put.status.code == 200, "\(put.json ?? "")")
             let exec = try await dev.call(.POST, "/v1/containers/\(uuid)/execute?command=wc+-c+/tmp/big.bin", identity: tenantA)
-            #expect((exec.object["output"] as? String)?.contains("\(3 << 20)") == true, "\(exec.json ?? "")")
+            #expect((exec.object["output"] as? String)?.contains("\(31 << 20)") == true, "\(exec.json ?? "")")
         }
     }
 }
