@@ -182,7 +182,11 @@ struct ContainerFlows: Sendable {
             let id = container.containerID ?? container.dockerName
             try await engine.startContainer(id, logger: logger)
             guard let inspect = try await engine.inspectContainer(id, logger: logger) else {
-                throw DockerError(status: 404, message: "No such container: \(id)")
+                let gone = DockerError(status: 404, message: "No such container: \(id)")
+                // An auto-remove container that already ran and exited is removed by the engine: Deleted.
+                guard container.autoRemove else { throw gone }
+                try await vanished(container, gone)
+                return
             }
             try await refreshFromEngine(container.uuid, inspect: inspect)
         }
