@@ -53,6 +53,8 @@ struct StateSyncService: Service {
                         try await withDeadline(agent.configuration.syncContainerTimeout) {
                             try await sync(container, inEngineList: present.contains(container.uuid), flows: flows, logger: logger)
                         }
+                    } catch is CancellationError {
+                        return  // the agent is stopping
                     } catch {
                         logger.warning("container state sync skipped a container", metadata: [
                             LogKey.containerUUID: "\(container.uuid)", LogKey.error: "\(error)",
