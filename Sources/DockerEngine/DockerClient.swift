@@ -128,8 +128,10 @@ public final class DockerClient: Sendable {
     /// `TimeAmount` could overflow, so every deadline is clamped to this.
     static let longestCall: Duration = .seconds(86_400)
 
+    static func clamped(_ duration: Duration) -> Duration { min(max(duration, .zero), longestCall) }
+
     static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let clamped = min(max(duration, .zero), longestCall)
+        let clamped = clamped(duration)
         return .nanoseconds(clamped.components.seconds * 1_000_000_000 + clamped.components.attoseconds / 1_000_000_000)
     }
 
@@ -143,7 +145,7 @@ public final class DockerClient: Sendable {
 
     /// Runs `body`, cancelling it when `duration` (clamped to `longestCall`) passes first.
     static func withDeadline<T: Sendable>(_ duration: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let limit = min(max(duration, .zero), longestCall)
+        let limit = clamped(duration)
         return try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await body() }
             group.addTask {

@@ -36,7 +36,10 @@ extension DockerClient {
         // Swap as at create (Docker's default: memory plus as much swap). `-1` (unlimited) made runc write the
         // new memory limit before the swap limit on cgroup v1, and raising memory then failed with EINVAL.
         let body = Update(
-            Memory: memoryBytes, MemorySwap: memoryBytes.map { $0.multipliedReportingOverflow(by: 2).overflow ? Int64.max : $0 * 2 },
+            Memory: memoryBytes, MemorySwap: memoryBytes.map { bytes in
+                let (doubled, overflow) = bytes.multipliedReportingOverflow(by: 2)
+                return overflow ? .max : doubled
+            },
             CpuPeriod: cpuQuota.map { _ in 100_000 }, CpuQuota: cpuQuota
         )
         struct Warnings: Decodable { var Warnings: [String]? }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import HTTPTypes
 import NIOHTTPTypes
@@ -135,12 +136,14 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
         case .requestTimeout: "The request head did not arrive within \(limits.headTimeout.nanoseconds / 1_000_000_000) s."
         default: "The request head has more than \(limits.maxHeaderCount) header lines, a line longer than \(limits.maxHeaderLine) bytes, or more than \(limits.maxHeadBytes) bytes."
         }
-        let body = #"{"errors": [{"request_id": "", "code": "container.", "status": \#(status.code), "title": "\#(status.reasonPhrase)", "detail": "\#(message)", "links": []}]}"#
-        var out = context.channel.allocator.buffer(capacity: 256 + body.utf8.count)
+        // Zun's error body, in the shape every other error of the API has.
+        let item = ZunErrorRenderer.Item(code: "container.", status: status.code, title: status.reasonPhrase, detail: message)
+        let body = (try? JSONResponse.encoder.encode(ZunErrorRenderer.Body(errors: [item]))) ?? Data()
+        var out = context.channel.allocator.buffer(capacity: 256 + body.count)
         out.writeString(
-            "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+            "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         )
-        out.writeString(body)
+        out.writeBytes(body)
         context.writeAndFlush(NIOAny(out)).whenComplete { _ in context.close(promise: nil) }
     }
 }

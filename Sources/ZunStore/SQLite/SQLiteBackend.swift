@@ -47,28 +47,32 @@ final class SQLiteBackend: SQLBackend {
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        guard !readers.isEmpty else { return try await mutex.withLock { try await body(db) } }
-        let reader = readers[nextReader.withLockedValue { next in
-            defer { next = (next + 1) % readers.count }
-            return next
-        }]
         // An explicit transaction pins the snapshot for the body and releases it at COMMIT, so the next
         // read sees every commit made before it began.
-        return try await reader.mutex.withLock {
-            try await SQLTransaction.run(on: reader.connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
-        }
+        try await onReader(inTransaction: true, body)
     }
 
     /// Autocommit reads: SQLite begins a read transaction when a statement starts and ends it when the
     /// statement finishes (SQLiteNIO steps every statement to its end and finalizes it), so each statement
     /// sees every commit made before it began.
     func readEach<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await onReader(inTransaction: false, body)
+    }
+
+    /// Runs `body` on the next reader connection in turn (on the writer's, under its lock, when there are no
+    /// readers), inside `BEGIN`/`COMMIT` when `inTransaction`.
+    private func onReader<T: Sendable>(
+        inTransaction: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         guard !readers.isEmpty else { return try await mutex.withLock { try await body(db) } }
         let reader = readers[nextReader.withLockedValue { next in
             defer { next = (next + 1) % readers.count }
             return next
         }]
-        return try await reader.mutex.withLock { try await body(reader.connection.sql(queryLogLevel: nil)) }
+        return try await reader.mutex.withLock {
+            let db = reader.connection.sql(queryLogLevel: nil)
+            return inTransaction ? try await SQLTransaction.run(on: db, begin: "BEGIN", body) : try await body(db)
+        }
     }
 
     func taskWritten(host: String, in db: any SQLDatabase) async throws {}
