@@ -13,22 +13,27 @@ import ZunStore
 /// removes the record (the host removes the engine container when it comes back, see the agent's
 /// reconciliation). Several API replicas may run it: each step is one transaction and re-checks its state.
 public struct DeadHostReaper: Service {
-    let store: any ZunStore
+    let store: any ContainerRecords & HostInventory & TaskQueue & ActionLog
     let configuration: APIConfiguration
     let placement: ContainerPlacement
+    let clock: any WallClock
     let logger: Logger
 
-    public init(store: any ZunStore, configuration: APIConfiguration, logger: Logger) throws {
+    public init(
+        store: any ContainerRecords & HostInventory & TaskQueue & ActionLog, configuration: APIConfiguration,
+        clock: any WallClock = SystemWallClock(), logger: Logger
+    ) throws {
         self.store = store
         self.configuration = configuration
-        self.placement = try ContainerPlacement(store: store, configuration: configuration)
+        self.placement = try ContainerPlacement(store: store, configuration: configuration, clock: clock)
+        self.clock = clock
         self.logger = logger
     }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await reapOnce(now: Date())
+                try await reapOnce()
             } catch {
                 logger.warning("reaping dead-host tasks failed", metadata: [LogKey.error: "\(error)"])
             }
@@ -38,9 +43,10 @@ public struct DeadHostReaper: Service {
 
     /// One pass; returns how many tasks it ended or moved.
     @discardableResult
-    public func reapOnce(now: Date) async throws -> Int {
+    public func reapOnce() async throws -> Int {
+        let now = clock.now
         let services = Dictionary(
-            try await store.services().filter { $0.binary == "zun-compute" }.map { ($0.host, $0) },
+            try await store.services().filter { $0.binary == ZunService.computeBinary }.map { ($0.host, $0) },
             uniquingKeysWith: { first, _ in first }
         )
         var reaped = 0
@@ -72,7 +78,7 @@ public struct DeadHostReaper: Service {
         }
         let reason = "Compute host \(task.host) is down: the \(task.kind.rawValue) did not complete within \(seconds) s."
         // Only the reaper that abandons the task (in one transaction) touches the container.
-        guard try await store.abandonTask(id: id, fromHost: task.host, error: reason, at: Date()) else { return }
+        guard try await store.abandonTask(id: id, fromHost: task.host, error: reason, at: clock.now) else { return }
         if task.kind == .delete {
             try await store.destroyContainer(uuid: task.containerUUID)
             logger.notice("delete completed without its dead host")
@@ -85,7 +91,16 @@ public struct DeadHostReaper: Service {
             logger.notice("task ended: its host is dead")
         }
         try await store.finishAction(
-            containerUUID: task.containerUUID, requestID: task.payload.requestID, failed: task.kind != .delete, at: Date()
+            containerUUID: task.containerUUID, requestID: task.payload.requestID, failed: task.kind != .delete, at: clock.now
+        )
+    }
+
+    /// A reschedule moves an existing task and writes no new action or task; the store never asks for them.
+    private static let noRecords: @Sendable (String) -> (ContainerAction, ComputeTask) = { host in
+        let requestID = "req-reschedule"
+        return (
+            ContainerAction(action: ContainerOperations.create.name, containerUUID: "", requestID: requestID, userID: "", projectID: "", startTime: .distantPast),
+            ComputeTask(host: host, containerUUID: "", kind: .create, payload: .init(requestID: requestID), createdAt: .distantPast)
         )
     }
 
@@ -101,7 +116,7 @@ public struct DeadHostReaper: Service {
         let fits = placement.fitsCheck(request)
         return try await store.rescheduleTask(
             id: id, fromHost: task.host,
-            placement: Placement(candidates: candidates, fits: fits, records: { _ in fatalError("not used by reschedule") }, noHostReason: ""),
+            placement: Placement(candidates: candidates, fits: fits, records: Self.noRecords, noHostReason: ""),
             { container, host in container.host = host }
         )
     }

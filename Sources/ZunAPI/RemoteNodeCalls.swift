@@ -11,13 +11,18 @@ import ZunStore
 /// Finds a compute host's node-local endpoint from its service record; a host that is down (or has no
 /// endpoint) gives nil at once, so the API answers 503 quickly instead of hanging.
 public struct ClusterNodeResolver: NodeLocalCallsResolver {
-    let store: any ZunStore
+    let store: any HostInventory
     let secret: String
     let serviceDownTime: TimeInterval
     let timeout: Duration
+    let clock: any WallClock
 
-    public init(store: any ZunStore, secret: String, serviceDownTime: TimeInterval, timeout: Duration = .seconds(15)) {
+    public init(
+        store: any HostInventory, secret: String, serviceDownTime: TimeInterval, timeout: Duration = .seconds(15),
+        clock: any WallClock = SystemWallClock()
+    ) {
         self.store = store
+        self.clock = clock
         self.secret = secret
         self.serviceDownTime = serviceDownTime
         self.timeout = timeout
@@ -25,8 +30,8 @@ public struct ClusterNodeResolver: NodeLocalCallsResolver {
 
     public func calls(forHost host: String) async -> (any NodeLocalCalls)? {
         guard let services = try? await store.services(),
-              let service = services.first(where: { $0.host == host && $0.binary == "zun-compute" }),
-              service.isUp(now: Date(), downAfter: serviceDownTime),
+              let service = services.first(where: { $0.host == host && $0.binary == ZunService.computeBinary }),
+              service.isUp(now: clock.now, downAfter: serviceDownTime),
               let endpoint = service.endpoint
         else { return nil }
         return RemoteNodeCalls(endpoint: endpoint, host: host, secret: secret, timeout: timeout)

@@ -9,13 +9,19 @@ public struct APIDependencies: Sendable {
     public var store: any ZunStore
     public var nodes: any NodeLocalCallsResolver
     public var configuration: APIConfiguration
+    /// Wall-clock time of records (timestamps, session expiry).
+    public var clock: any WallClock
     /// Projects' default networks, shared by the handlers of this API process.
     let defaultNetworks = DefaultNetworkCache()
 
-    public init(store: any ZunStore, nodes: any NodeLocalCallsResolver, configuration: APIConfiguration = APIConfiguration()) {
+    public init(
+        store: any ZunStore, nodes: any NodeLocalCallsResolver, configuration: APIConfiguration = APIConfiguration(),
+        clock: any WallClock = SystemWallClock()
+    ) {
         self.store = store
         self.nodes = nodes
         self.configuration = configuration
+        self.clock = clock
     }
 }
 
@@ -28,12 +34,18 @@ public enum ZunAPIRouter {
         let v1 = router.group("v1").add(middleware: MicroversionMiddleware())
         RootController().registerV1(on: v1)
         let placement = try ContainerPlacement(store: dependencies.store, configuration: dependencies.configuration)
-        ContainersController(dependencies: dependencies, placement: placement).register(on: v1.group("containers"))
-        HostsController(dependencies: dependencies).register(on: v1.group("hosts"))
-        ServicesController(dependencies: dependencies).register(on: v1.group("services"))
-        NetworksController(dependencies: dependencies).register(on: v1.group("networks"))
-        VolumesController(dependencies: dependencies).register(on: v1.group("volumes"))
-        PortsController(dependencies: dependencies).register(on: v1.group("ports"))
+        let access = ContainerAccess(dependencies: dependencies)
+        v1.addRoutes(ContainerCRUDController(access: access, placement: placement).routes, atPath: "containers")
+        v1.addRoutes(ContainerLifecycleController(access: access).routes, atPath: "containers")
+        v1.addRoutes(ContainerNodeCallsController(access: access).routes, atPath: "containers")
+        v1.addRoutes(ContainerSessionsController(access: access).routes, atPath: "containers")
+        v1.addRoutes(ContainerNetworksController(access: access).routes, atPath: "containers")
+        v1.addRoutes(ContainerActionsController(access: access).routes, atPath: "containers")
+        v1.addRoutes(HostsController(dependencies: dependencies).routes, atPath: "hosts")
+        v1.addRoutes(ServicesController(dependencies: dependencies).routes, atPath: "services")
+        v1.addRoutes(NetworksController(dependencies: dependencies).routes, atPath: "networks")
+        v1.addRoutes(VolumesController(dependencies: dependencies).routes, atPath: "volumes")
+        v1.addRoutes(PortsController(dependencies: dependencies).routes, atPath: "ports")
         ConsoleController(dependencies: dependencies).registerFallback(on: router)
         return router
     }

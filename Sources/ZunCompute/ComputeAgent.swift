@@ -49,15 +49,18 @@ public struct ComputeAgent: Sendable {
     public let nodeLocalCalls: any NodeLocalCalls
     /// This host's copies of network records.
     public let networks: HostNetworks
+    /// Wall-clock time of records: timestamps, leases.
+    public let clock: any WallClock
     /// Host paths kept out of what tenants read (`status_reason`); the engine's data root is added at start.
     let redaction = NIOLockedValueBox(HostPathRedaction())
     public let logger: Logger
 
     public init(
         configuration: Configuration, store: any ZunStore, engine: any ContainerEngine, nodeLocalCalls: any NodeLocalCalls,
-        logger: Logger
+        clock: any WallClock = SystemWallClock(), logger: Logger
     ) {
         self.configuration = configuration
+        self.clock = clock
         self.store = store
         self.engine = engine
         self.nodeLocalCalls = nodeLocalCalls
@@ -106,8 +109,8 @@ public struct ComputeAgent: Sendable {
     /// Reports this host alive on its `zun-compute` service record.
     func heartbeat() async throws {
         try await store.heartbeat(
-            host: configuration.hostName, binary: "zun-compute", availabilityZone: configuration.availabilityZone,
-            endpoint: configuration.endpoint, at: Date()
+            host: configuration.hostName, binary: ZunService.computeBinary, availabilityZone: configuration.availabilityZone,
+            endpoint: configuration.endpoint, at: clock.now
         )
     }
 
@@ -138,7 +141,7 @@ public struct ComputeAgent: Sendable {
         node.cpuUsed = usage?.cpu ?? 0
         node.memUsed = usage?.memoryMB ?? 0
         node.diskUsed = usage?.diskGB ?? 0
-        node.updatedAt = Date()
+        node.updatedAt = clock.now
         try await store.saveComputeNode(node)
     }
 

@@ -128,7 +128,7 @@ public enum NodeEndpoint {
             }
         }
         return Application(
-            router: router, server: .http1WebSocketUpgrade(webSocketRouter: router), configuration: .init(address: .hostname(host, port: port), serverName: "zun-compute"),
+            router: router, server: .http1WebSocketUpgrade(webSocketRouter: router), configuration: .init(address: .hostname(host, port: port), serverName: ZunService.computeBinary),
             logger: logger
         )
     }

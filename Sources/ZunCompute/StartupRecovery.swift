@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import ZunCore
 
-/// Zun's `init_containers` (reference §6.15), on durable tasks: a record of this host left in a
+/// Zun's `init_containers`, on durable tasks: a record of this host left in a
 /// transitional status or task state with no unfinished task behind it (a crash between the record write
 /// and the task's end, an operator's manual edit, a task abandoned by the reaper) is settled at start-up,
 /// so nothing stays `Creating`, `Deleting`, `Restarting` or `Rebuilding`.
@@ -14,7 +14,7 @@ extension ComputeAgent {
     /// to that task, which the runner reruns.
     @discardableResult
     public func recoverStrandedContainers() async throws -> Int {
-        let flows = ContainerFlows(agent: self)
+        let records = ContainerStateWriter(agent: self)
         var settled = 0
         for container in try await store.containers(onHost: configuration.hostName)
         where Self.transitional.contains(container.status) || container.taskState != nil {
@@ -28,12 +28,12 @@ extension ComputeAgent {
                 let requestID = "req-" + UUID().uuidString.lowercased()
                 _ = try await store.updateContainer(
                     uuid: container.uuid, actions: [],
-                    tasks: [ComputeTask(host: configuration.hostName, containerUUID: container.uuid, kind: .delete, payload: .init(requestID: requestID, force: true), createdAt: Date())]
+                    tasks: [ComputeTask(host: configuration.hostName, containerUUID: container.uuid, kind: .delete, payload: .init(requestID: requestID, force: true), createdAt: clock.now)]
                 ) { $0.status = .deleting }
-            } else if let inspect = try await flows.inspect(container, logger: logger) {
+            } else if let inspect = try await records.inspect(container, logger: logger) {
                 // The engine knows the container: its state is the truth.
                 logger.notice("settling a stranded container from the engine", metadata: metadata)
-                _ = try await flows.refreshFromEngine(container.uuid, inspect: inspect)
+                _ = try await records.refreshFromEngine(container.uuid, inspect: inspect)
             } else {
                 logger.notice("a stranded container has no engine container", metadata: metadata)
                 let reason = container.status == .creating || container.containerID == nil

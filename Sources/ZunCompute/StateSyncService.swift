@@ -29,7 +29,7 @@ struct StateSyncService: Service {
     /// only, and the others carry on.
     func syncOnce() async throws {
         let logger = agent.logger
-        let flows = ContainerFlows(agent: agent)
+        let writer = ContainerStateWriter(agent: agent)
         // Records first, engine second: a container created in between is then in the engine list.
         let records = try await agent.store.containers(onHost: agent.configuration.hostName)
         let engine = try await agent.engine.listContainers(withLabel: ContainerSpecBuilder.uuidLabel, logger: logger)
@@ -51,7 +51,7 @@ struct StateSyncService: Service {
                         // The engine client has its own deadlines; this one bounds the whole container, so
                         // that nothing one container does can hold up the pass.
                         try await withDeadline(agent.configuration.syncContainerTimeout) {
-                            try await sync(container, inEngineList: present.contains(container.uuid), flows: flows, logger: logger)
+                            try await sync(container, inEngineList: present.contains(container.uuid), writer: writer, logger: logger)
                         }
                     } catch is CancellationError {
                         return  // the agent is stopping
@@ -68,14 +68,14 @@ struct StateSyncService: Service {
     /// Containers synced at once.
     static let width = 8
 
-    private func sync(_ container: Container, inEngineList: Bool, flows: ContainerFlows, logger: Logger) async throws {
+    private func sync(_ container: Container, inEngineList: Bool, writer: ContainerStateWriter, logger: Logger) async throws {
         if inEngineList {
-            guard let inspect = try await flows.inspect(container, logger: logger) else { return }
-            let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: Date())
+            guard let inspect = try await writer.inspect(container, logger: logger) else { return }
+            let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: agent.clock.now)
             if mapped.status != container.status || mapped.detail != container.statusDetail {
-                try await flows.refreshFromEngine(container.uuid, inspect: inspect, unchangedSince: container)
+                try await writer.refreshFromEngine(container.uuid, inspect: inspect, unchangedSince: container)
             }
-        } else if try await flows.inspect(container, logger: logger) != nil {
+        } else if try await writer.inspect(container, logger: logger) != nil {
             return  // made after the engine list was read
         } else if container.autoRemove {
             try await agent.store.updateContainer(uuid: container.uuid) {
@@ -87,10 +87,10 @@ struct StateSyncService: Service {
             // Zun's auto_heal: a vanished container is rebuilt in place.
             logger.notice("auto-healing a vanished container", metadata: [LogKey.containerUUID: "\(container.uuid)"])
             let requestID = "req-" + UUID().uuidString.lowercased()
-            let now = Date()
+            let now = agent.clock.now
             try await agent.store.updateContainer(
                 uuid: container.uuid,
-                actions: [ContainerAction(action: "rebuild", containerUUID: container.uuid, requestID: requestID, userID: container.userID, projectID: container.projectID, startTime: now)],
+                actions: [ContainerAction(action: ContainerOperations.rebuild.name, containerUUID: container.uuid, requestID: requestID, userID: container.userID, projectID: container.projectID, startTime: now)],
                 tasks: [ComputeTask(host: agent.configuration.hostName, containerUUID: container.uuid, kind: .rebuild, payload: .init(requestID: requestID, run: container.status == .running), createdAt: now)]
             ) { $0.status = .rebuilding }
         } else if let id = container.containerID, container.status != .error {

@@ -11,13 +11,13 @@ import ZunCore
 /// store's claim sees to that across lanes).
 ///
 /// On graceful shutdown it stops claiming and lets running tasks finish; a task cut short by a crash keeps
-/// its claim until the agent restarts (`register` releases it) and is run again: every flow is idempotent.
+/// its claim until the agent restarts (`register` releases it) and is run again: every handler is idempotent.
 struct TaskRunnerService: Service {
     let agent: ComputeAgent
 
     func run() async throws {
         let owner = "\(agent.configuration.hostName)/\(UUID().uuidString.prefix(8))"
-        let flows = ContainerFlows(agent: agent)
+        let executor = TaskExecutor(agent: agent)
         let limit = agent.configuration.maxConcurrentTasks
         let running = NIOLockedValueBox<[ComputeTask.Lane: Int]>([:])
         // Holds at most one "a slot freed" signal: a runner that finds every lane full waits for it.
@@ -34,7 +34,7 @@ struct TaskRunnerService: Service {
                 do {
                     task = try await agent.store.claimTask(
                         host: agent.configuration.hostName, owner: owner,
-                        leaseUntil: Date().addingTimeInterval(agent.configuration.taskLease), now: Date(),
+                        leaseUntil: agent.clock.now.addingTimeInterval(agent.configuration.taskLease), now: agent.clock.now,
                         lanes: open.count == ComputeTask.Lane.allCases.count ? nil : open
                     )
                 } catch {
@@ -53,7 +53,7 @@ struct TaskRunnerService: Service {
                 let lane = task.kind.lane
                 running.withLockedValue { $0[lane, default: 0] += 1 }
                 group.addTask {
-                    await flows.run(task)
+                    await executor.run(task)
                     running.withLockedValue { $0[lane, default: 0] -= 1 }
                     freed.continuation.yield()
                 }

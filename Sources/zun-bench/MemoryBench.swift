@@ -95,7 +95,7 @@ struct MemoryBench: AsyncParsableCommand {
                         node.memTotal = 262_144
                         node.diskTotal = 1000
                         try await store.saveComputeNode(node)
-                        try await store.heartbeat(host: name, binary: "zun-compute", availabilityZone: "nova", endpoint: nil, at: Date())
+                        try await store.heartbeat(host: name, binary: ZunService.computeBinary, availabilityZone: "nova", endpoint: nil, at: Date())
                     }
                 }
             }

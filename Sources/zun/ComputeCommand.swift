@@ -39,7 +39,7 @@ struct ComputeCommand: AsyncParsableCommand {
         if hollow > 0 { return try await runHollow() }
         let secret = try common.nodeSecret()
         let logger = {
-            var logger = common.logger("zun-compute")
+            var logger = common.logger(ZunService.computeBinary)
             logger[metadataKey: LogKey.host] = "\(engine.hostName)"
             return logger
         }()
@@ -67,7 +67,7 @@ struct ComputeCommand: AsyncParsableCommand {
 
     /// Hollow hosts: real agents on simulated engines, no node endpoint (their node-local calls refuse).
     private func runHollow() async throws {
-        let logger = common.logger("zun-compute")
+        let logger = common.logger(ZunService.computeBinary)
         let template = {
             var template = ComputeAgent.Configuration(
                 hostName: engine.hostName, heartbeatInterval: .milliseconds(Int64(heartbeatInterval * 1000)),

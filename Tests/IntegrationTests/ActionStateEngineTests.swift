@@ -36,7 +36,7 @@ struct ActionStateEngineTests {
 
             var refused = 0
             for (uuid, status) in [(created, ContainerStatus.created), (running, .running), (paused, .paused), (stopped, .stopped)] {
-                for request in Self.requests where !ContainerStateRules.allowed[request.action]!.contains(status) {
+                for request in Self.requests where ContainerOperations.named(request.action)?.allowedStates?.contains(status) == false {
                     let path = "/v1/containers/\(uuid)" + (request.path.isEmpty || request.path.hasPrefix("?") ? request.path : "/\(request.path)")
                     let reply = try await h.client.call(.init(request.method)!, path, version: "1.40", json: request.body)
                     #expect(reply.status == .conflict, "\(request.action) in \(status.rawValue): \(reply.status)")

@@ -36,17 +36,17 @@ struct StateSyncEngineTests {
             var inspect = try #require(try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger))
             inspect.state?.paused = true
             inspect.state?.status = "paused"
-            let flows = ContainerFlows(agent: h.agent)
+            let records = ContainerStateWriter(agent: h.agent)
 
             // An action (set and cleared its task state) between the sync's read and its write.
             try await h.store.updateContainer(uuid: uuid) { $0.taskState = .containerPausing }
             try await h.store.updateContainer(uuid: uuid) { $0.taskState = nil }
-            #expect(try await flows.refreshFromEngine(uuid, inspect: inspect, unchangedSince: read) == nil)
+            #expect(try await records.refreshFromEngine(uuid, inspect: inspect, unchangedSince: read) == nil)
             #expect(try await h.store.container(uuid: uuid)?.status == .running)
 
             // While an action holds the record.
             let held = try #require(try await h.store.updateContainer(uuid: uuid) { $0.taskState = .containerPausing })
-            #expect(try await flows.refreshFromEngine(uuid, inspect: inspect, unchangedSince: held) == nil)
+            #expect(try await records.refreshFromEngine(uuid, inspect: inspect, unchangedSince: held) == nil)
             #expect(try await h.store.container(uuid: uuid)?.status == .running)
 
             // A record nobody touched takes the engine's view. The agent's own sync pass also writes (its
@@ -54,7 +54,7 @@ struct StateSyncEngineTests {
             _ = try await h.store.updateContainer(uuid: uuid) { $0.taskState = nil }
             let written = try await TestSupport.eventually(timeout: .seconds(10)) {
                 let idle = try #require(try await h.store.container(uuid: uuid))
-                return try await flows.refreshFromEngine(uuid, inspect: inspect, unchangedSince: idle)
+                return try await records.refreshFromEngine(uuid, inspect: inspect, unchangedSince: idle)
             }
             #expect(written.status == .paused)
         }

@@ -17,7 +17,7 @@ struct ConsoleController {
     /// Routes of the websocket router (upgrade requests only).
     func registerWebSocket(on router: Router<ZunRequestContext>) {
         router.group(RouterPath(Self.path))
-            .add(middleware: SessionMiddleware(store: dependencies.store))
+            .add(middleware: SessionMiddleware(store: dependencies.store, clock: dependencies.clock))
             .ws { request, _ in
                 // python-zunclient asks for the "binary" subprotocol and insists on getting it back.
                 let offered = request.headers[.secWebSocketProtocol]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
@@ -72,14 +72,15 @@ struct ConsoleController {
 
     /// Checks `token` (taking it: one connection per token) and `uuid` (and `exec_id`) before the upgrade.
     struct SessionMiddleware: RouterMiddleware {
-        let store: any ZunStore
+        let store: any ConsoleSessionRecords
+        let clock: any WallClock
 
         func handle(
             _ request: Request, context: ZunRequestContext, next: (Request, ZunRequestContext) async throws -> Response
         ) async throws -> Response {
             let query = request.uri.queryParameters
             guard let token = query["token"].map(String.init),
-                  let session = try await store.takeConsoleSession(token: token, now: Date()),
+                  let session = try await store.takeConsoleSession(token: token, now: clock.now),
                   session.containerUUID == query["uuid"].map(String.init),
                   session.execID == query["exec_id"].map(String.init)
             else {

@@ -7,14 +7,16 @@ struct HostsController {
     let dependencies: APIDependencies
     var policy: Policy { dependencies.configuration.policy }
 
-    func register(on group: RouterGroup<ZunRequestContext>) {
-        group.get("/", use: list)
-        group.get("/{ident}", use: show)
+    var routes: RouteCollection<ZunRequestContext> {
+        let routes = RouteCollection(context: ZunRequestContext.self)
+        routes.get("/", use: list)
+        routes.get("/{ident}", use: show)
+        return routes
     }
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
         try requireVersion(context)
-        try policy.enforce("host:get_all", context.identity)
+        try policy.enforce(.hostGetAll, context.identity)
         let params = try await ActionParameters.read(request, context: context)
         let sortKeys: Set<String> = ["hostname", "uuid", "cpus", "mem_total", "disk_total", "id"]
         let paging = try Paging(params, maxLimit: dependencies.configuration.maxLimit, defaultSortKey: "hostname", sortKeys: sortKeys)
@@ -45,7 +47,7 @@ struct HostsController {
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
         try requireVersion(context)
-        try policy.enforce("host:get", context.identity)
+        try policy.enforce(.hostGet, context.identity)
         let ident = try context.parameters.require("ident")
         guard let node = try await dependencies.store.computeNode(ident: ident) else { throw ZunError.computeNodeNotFound(ident) }
         let usage = try await dependencies.store.hostUsage()

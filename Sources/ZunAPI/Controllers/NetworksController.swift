@@ -8,18 +8,20 @@ import ZunStore
 /// network on a host only when a container there first joins it.
 struct NetworksController {
     let dependencies: APIDependencies
-    var store: any ZunStore { dependencies.store }
+    var store: any NetworkRecords { dependencies.store }
     var policy: Policy { dependencies.configuration.policy }
 
-    func register(on group: RouterGroup<ZunRequestContext>) {
-        group.post("/", use: create)
-        group.get("/", use: list)
-        group.get("/{ident}", use: show)
-        group.delete("/{ident}", use: delete)
+    var routes: RouteCollection<ZunRequestContext> {
+        let routes = RouteCollection(context: ZunRequestContext.self)
+        routes.post("/", use: create)
+        routes.get("/", use: list)
+        routes.get("/{ident}", use: show)
+        routes.delete("/{ident}", use: delete)
+        return routes
     }
 
     @Sendable func create(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce("network:create", context.identity)
+        try policy.enforce(.networkCreate, context.identity)
         let body = try await JSONBody.object(request, context)
         let allowed: Set<String> = ["name", "neutron_net_id", "shared", "project_id", "subnet", "gateway", "ipv6_subnet", "ipv6_gateway"]
         for key in body.keys where !allowed.contains(key) {
@@ -32,7 +34,7 @@ struct NetworksController {
             projectID: try body["project_id"].flatMap { try SchemaChecks.string("project_id", $0, minLength: 1, maxLength: 255) } ?? context.identity.projectID,
             userID: context.identity.userID,
             shared: try body["shared"].flatMap { try SchemaChecks.looseBool("shared", $0) } ?? false,
-            createdAt: Date()
+            createdAt: dependencies.clock.now
         )
         if let subnet = try body["subnet"].flatMap({ try SchemaChecks.string("subnet", $0) }) {
             guard let cidr = IPv4Subnet(subnet), cidr.prefixLength <= 30 else {
@@ -60,8 +62,8 @@ struct NetworksController {
     }
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce("network:get_all", context.identity)
-        let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: "network:get_all_all_projects")
+        try policy.enforce(.networkGetAll, context.identity)
+        let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: .networkGetAllAllProjects)
         let networks = try await store.listNetworks(visibleTo: scope)
         return try JSONResponse.make(JSONValue.object([
             "networks": .array(networks.map { NetworkView.render($0, hosts: nil, hostURL: request.hostURL) }),
@@ -70,7 +72,7 @@ struct NetworksController {
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let network = try await lookup(request, context)
-        try policy.enforce("network:get", context.identity, targetProject: network.shared ? context.identity.projectID : network.projectID)
+        try policy.enforce(.networkGet, context.identity, targetProject: network.shared ? context.identity.projectID : network.projectID)
         let hosts = try await store.networkHosts(uuid: network.uuid)
         return try JSONResponse.make(NetworkView.render(network, hosts: hosts, hostURL: request.hostURL))
     }
@@ -78,7 +80,7 @@ struct NetworksController {
     /// 1.27+ like Zun's. A network some container uses is refused with 409.
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
         guard context.apiVersion >= APIVersion(1, 27) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
-        try policy.enforce("network:delete", context.identity)
+        try policy.enforce(.networkDelete, context.identity)
         let network = try await lookup(request, context)
         try await store.deleteNetwork(uuid: network.uuid)
         dependencies.defaultNetworks.forget(networkUUID: network.uuid)

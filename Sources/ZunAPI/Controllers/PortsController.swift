@@ -8,19 +8,21 @@ import ZunStore
 /// (`preserve_on_delete`), so the address can move to the next container.
 struct PortsController {
     let dependencies: APIDependencies
-    var store: any ZunStore { dependencies.store }
+    var store: any NetworkRecords { dependencies.store }
     var policy: Policy { dependencies.configuration.policy }
     var resources: RequestedResources { RequestedResources(dependencies: dependencies) }
 
-    func register(on group: RouterGroup<ZunRequestContext>) {
-        group.post("/", use: create)
-        group.get("/", use: list)
-        group.get("/{ident}", use: show)
-        group.delete("/{ident}", use: delete)
+    var routes: RouteCollection<ZunRequestContext> {
+        let routes = RouteCollection(context: ZunRequestContext.self)
+        routes.post("/", use: create)
+        routes.get("/", use: list)
+        routes.get("/{ident}", use: show)
+        routes.delete("/{ident}", use: delete)
+        return routes
     }
 
     @Sendable func create(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce("port:create", context.identity)
+        try policy.enforce(.portCreate, context.identity)
         let body = try await JSONBody.object(request, context)
         for key in body.keys where !["network", "fixed_ip", "name"].contains(key) {
             throw ZunError.schemaValidation("Additional properties are not allowed ('\(key)' was unexpected)")
@@ -32,7 +34,7 @@ struct PortsController {
         let fixed = try body["fixed_ip"].flatMap { try SchemaChecks.string("fixed_ip", $0) }.map(RequestedResources.ipv4)
         var port = NetworkPort(
             uuid: UUID().uuidString.lowercased(), networkUUID: network.uuid, projectID: context.identity.projectID,
-            containerUUID: nil, ipv4: fixed, ipv6: nil, preserveOnDelete: true, createdAt: Date()
+            containerUUID: nil, ipv4: fixed, ipv6: nil, preserveOnDelete: true, createdAt: dependencies.clock.now
         )
         port.name = name
         let created = try await store.createPort(port)
@@ -40,22 +42,22 @@ struct PortsController {
     }
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce("port:get_all", context.identity)
-        let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: "port:get_all_all_projects")
+        try policy.enforce(.portGetAll, context.identity)
+        let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: .portGetAllAllProjects)
         let ports = try await store.ports(projectID: scope)
         return try JSONResponse.make(JSONValue.object(["ports": .array(ports.map(PortView.render))]))
     }
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let port = try await resources.lookupPort(try context.parameters.require("ident"), context.identity)
-        try policy.enforce("port:get", context.identity, targetProject: port.projectID)
+        try policy.enforce(.portGet, context.identity, targetProject: port.projectID)
         return try JSONResponse.make(PortView.render(port))
     }
 
     /// A port a container holds is refused with 409.
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let port = try await resources.lookupPort(try context.parameters.require("ident"), context.identity)
-        try policy.enforce("port:delete", context.identity, targetProject: port.projectID)
+        try policy.enforce(.portDelete, context.identity, targetProject: port.projectID)
         try await store.deletePort(uuid: port.uuid)
         return JSONResponse.empty(.noContent)
     }

@@ -6,21 +6,22 @@ import ZunStore
 /// `/v1/services`: list, enable, disable, force down and delete Zun services (reference §2.13, admin only).
 struct ServicesController {
     let dependencies: APIDependencies
-    var store: any ZunStore { dependencies.store }
+    var store: any HostInventory { dependencies.store }
     var policy: Policy { dependencies.configuration.policy }
 
-    func register(on group: RouterGroup<ZunRequestContext>) {
-        group.get("/", use: list)
-        group.delete("/", use: delete)
-        group.put("/enable") { request, context in
-            try await change(request, context, rule: "zun-service:enable", allowed: ["host", "binary"]) { _ in
+    var routes: RouteCollection<ZunRequestContext> {
+        let routes = RouteCollection(context: ZunRequestContext.self)
+        routes.get("/", use: list)
+        routes.delete("/", use: delete)
+        routes.put("/enable") { request, context in
+            try await change(request, context, rule: .serviceEnable, allowed: ["host", "binary"]) { _ in
                 { $0.disabled = false; $0.disabledReason = nil }
             } view: { service in
                 ["host": .string(service.host), "binary": .string(service.binary), "disabled": false, "disabled_reason": .null]
             }
         }
-        group.put("/disable") { request, context in
-            try await change(request, context, rule: "zun-service:disable", allowed: ["host", "binary", "disabled_reason"]) { params in
+        routes.put("/disable") { request, context in
+            try await change(request, context, rule: .serviceDisable, allowed: ["host", "binary", "disabled_reason"]) { params in
                 let reason = try params.values["disabled_reason"].map { try Self.checked("disabled_reason", $0) }
                 return { $0.disabled = true; $0.disabledReason = reason }
             } view: { service in
@@ -30,19 +31,20 @@ struct ServicesController {
                 ]
             }
         }
-        group.put("/force_down") { request, context in
-            try await change(request, context, rule: "zun-service:force_down", allowed: ["host", "binary", "forced_down"]) { params in
+        routes.put("/force_down") { request, context in
+            try await change(request, context, rule: .serviceForceDown, allowed: ["host", "binary", "forced_down"]) { params in
                 let down = try params.bool("forced_down", default: true)
                 return { $0.forcedDown = down }
             } view: { service in
                 ["host": .string(service.host), "binary": .string(service.binary), "forced_down": .bool(service.forcedDown)]
             }
         }
+        return routes
     }
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce("zun-service:get_all", context.identity)
-        let now = Date()
+        try policy.enforce(.serviceGetAll, context.identity)
+        let now = dependencies.clock.now
         let services = try await store.services().map { service -> JSONValue in
             let up = service.isUp(now: now, downAfter: dependencies.configuration.serviceDownTime)
             return [
@@ -66,7 +68,7 @@ struct ServicesController {
     }
 
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce("zun-service:delete", context.identity)
+        try policy.enforce(.serviceDelete, context.identity)
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["host", "binary"])
         let (host, binary) = try Self.target(params)
@@ -76,7 +78,7 @@ struct ServicesController {
 
     /// Validates the target, applies `makeChange` to the record and renders `view` of the result.
     private func change(
-        _ request: Request, _ context: ZunRequestContext, rule: String, allowed: Set<String>,
+        _ request: Request, _ context: ZunRequestContext, rule: PolicyRule, allowed: Set<String>,
         makeChange: (ActionParameters) throws -> @Sendable (inout ZunService) -> Void,
         view: (ZunService) -> JSONValue
     ) async throws -> Response {

@@ -8,18 +8,20 @@ import ZunStore
 /// later containers that mount it are placed on that host. A mounted volume cannot be deleted (409).
 struct VolumesController {
     let dependencies: APIDependencies
-    var store: any ZunStore { dependencies.store }
+    var store: any VolumeRecords { dependencies.store }
     var policy: Policy { dependencies.configuration.policy }
 
-    func register(on group: RouterGroup<ZunRequestContext>) {
-        group.post("/", use: create)
-        group.get("/", use: list)
-        group.get("/{ident}", use: show)
-        group.delete("/{ident}", use: delete)
+    var routes: RouteCollection<ZunRequestContext> {
+        let routes = RouteCollection(context: ZunRequestContext.self)
+        routes.post("/", use: create)
+        routes.get("/", use: list)
+        routes.get("/{ident}", use: show)
+        routes.delete("/{ident}", use: delete)
+        return routes
     }
 
     @Sendable func create(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce("volume:create", context.identity)
+        try policy.enforce(.volumeCreate, context.identity)
         let body = try await JSONBody.object(request, context)
         for key in body.keys where !["name", "size"].contains(key) {
             throw ZunError.schemaValidation("Additional properties are not allowed ('\(key)' was unexpected)")
@@ -38,28 +40,28 @@ struct VolumesController {
         }
         let volume = Volume(
             uuid: UUID().uuidString.lowercased(), name: name, projectID: context.identity.projectID, userID: context.identity.userID,
-            kind: .volume, size: size, autoRemove: false, createdAt: Date()
+            kind: .volume, size: size, autoRemove: false, createdAt: dependencies.clock.now
         )
         try await store.createVolume(volume)
         return try JSONResponse.make(VolumeView.render(volume, users: []), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce("volume:get_all", context.identity)
-        let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: "volume:get_all_all_projects")
+        try policy.enforce(.volumeGetAll, context.identity)
+        let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: .volumeGetAllAllProjects)
         let volumes = try await store.listVolumes(projectID: scope)
         return try JSONResponse.make(JSONValue.object(["volumes": .array(volumes.map { VolumeView.render($0, users: nil) })]))
     }
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let volume = try await lookup(request, context)
-        try policy.enforce("volume:get", context.identity, targetProject: volume.projectID)
+        try policy.enforce(.volumeGet, context.identity, targetProject: volume.projectID)
         return try JSONResponse.make(VolumeView.render(volume, users: try await store.volumeUsers(uuid: volume.uuid)))
     }
 
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let volume = try await lookup(request, context)
-        try policy.enforce("volume:delete", context.identity, targetProject: volume.projectID)
+        try policy.enforce(.volumeDelete, context.identity, targetProject: volume.projectID)
         // The record goes now; the host's Docker volume is removed by its agent's orphan sweep.
         try await store.deleteVolume(uuid: volume.uuid)
         return JSONResponse.empty(.noContent)

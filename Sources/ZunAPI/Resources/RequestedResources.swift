@@ -64,7 +64,7 @@ struct RequestedResources {
         byName: (String, String?) async throws -> [Record]
     ) async throws -> Record {
         let scope = identity.isAdmin ? nil : identity.projectID
-        if ContainersController.looksLikeUUID(ident), let record = try await byUUID(ident.lowercased()),
+        if ContainerAccess.looksLikeUUID(ident), let record = try await byUUID(ident.lowercased()),
            scope == nil || record[keyPath: projectOf] == scope || sharedWithAll.map({ record[keyPath: $0] }) == true
         {
             return record
@@ -131,14 +131,14 @@ struct RequestedResources {
                 }
                 let volume = Volume(
                     uuid: Self.newUUID(), name: "\(containerUUID)-file-\(index)", projectID: identity.projectID, userID: identity.userID,
-                    kind: .bind, autoRemove: true, contents: source, createdAt: Date()
+                    kind: .bind, autoRemove: true, contents: source, createdAt: dependencies.clock.now
                 )
                 mounts.append(VolumeAttachment(volumeUUID: volume.uuid, destination: spec.destination, kind: .bind, autoRemove: true, newVolume: volume))
             case .volume:
                 if let size = spec.size {
                     let volume = Volume(
                         uuid: Self.newUUID(), name: "\(containerUUID)-volume-\(index)", projectID: identity.projectID,
-                        userID: identity.userID, kind: .volume, size: size, autoRemove: true, createdAt: Date()
+                        userID: identity.userID, kind: .volume, size: size, autoRemove: true, createdAt: dependencies.clock.now
                     )
                     mounts.append(VolumeAttachment(volumeUUID: volume.uuid, destination: spec.destination, kind: .volume, autoRemove: true, newVolume: volume))
                 } else {

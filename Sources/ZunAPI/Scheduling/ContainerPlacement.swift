@@ -11,20 +11,22 @@ import ZunStore
 /// this process or in another API replica — never over-commit a host. When every sampled candidate turns
 /// out full under the lock (a stale view), the choice is made again on a fresh view over every host.
 struct ContainerPlacement: Sendable {
-    let store: any ZunStore
+    let store: any ContainerRecords & HostInventory
     let scheduler: FilterScheduler
     let configuration: APIConfiguration
     let cache: HostStateCache
+    let clock: any WallClock
 
-    init(store: any ZunStore, configuration: APIConfiguration) throws {
+    init(store: any ContainerRecords & HostInventory, configuration: APIConfiguration, clock: any WallClock = SystemWallClock()) throws {
         self.store = store
         self.configuration = configuration
+        self.clock = clock
         self.scheduler = FilterScheduler(
             filters: try HostFilterRegistry.filters(named: configuration.enabledFilters, ratios: configuration.allocationRatios),
             weigher: try HostWeigherRegistry.weigher(named: configuration.weigher),
             mode: configuration.schedulerMode
         )
-        self.cache = HostStateCache(store: store, configuration: configuration)
+        self.cache = HostStateCache(store: store, configuration: configuration, clock: clock)
     }
 
     /// What `container` asks of a host; the `same_host` / `different_host` hints become the hosts of the
@@ -75,7 +77,7 @@ struct ContainerPlacement: Sendable {
         let scheduler = self.scheduler
         let configuration = self.configuration
         return { node, usage, service in
-            scheduler.fits(Self.hostState(node, service, usage, Date(), configuration), request)
+            scheduler.fits(Self.hostState(node, service, usage, clock.now, configuration), request)
         }
     }
 
@@ -89,7 +91,7 @@ struct ContainerPlacement: Sendable {
             logger.debug("no valid host", metadata: [LogKey.filter: "\(filter)"])
         }
         let placed: Container
-        let startedAt = Date()
+        let startedAt = clock.now
         do {
             placed = try await store.createContainer(container, placement: placement(container, ranking, request, requestID, run, lastTry: false))
         } catch is PlacementExhausted {
@@ -110,7 +112,7 @@ struct ContainerPlacement: Sendable {
         _ container: Container, _ ranking: FilterScheduler.Ranking, _ request: SchedulingRequest, _ requestID: String, _ run: Bool,
         lastTry: Bool
     ) -> Placement {
-        let now = Date()
+        let now = clock.now
         return Placement(
             candidates: ranking.hosts.map(\.hostname),
             fits: fitsCheck(request),

@@ -21,9 +21,10 @@ actor HostStateCache {
         var skewOverlap: TimeInterval = 2
     }
 
-    private let store: any ZunStore
+    private let store: any HostInventory
     private let configuration: APIConfiguration
     private let intervals: Intervals
+    private let clock: any WallClock
     private var nodes: [String: ComputeNode] = [:]
     private var services: [String: ZunService] = [:]
     private var usage: [String: HostUsage] = [:]
@@ -40,8 +41,9 @@ actor HostStateCache {
     private var inFlight: Task<Void, any Error>?
     private var rng = SystemRandomNumberGenerator()
 
-    init(store: any ZunStore, configuration: APIConfiguration, intervals: Intervals = Intervals()) {
+    init(store: any HostInventory, configuration: APIConfiguration, intervals: Intervals = Intervals(), clock: any WallClock = SystemWallClock()) {
         self.store = store
+        self.clock = clock
         self.configuration = configuration
         self.intervals = intervals
     }
@@ -65,7 +67,7 @@ actor HostStateCache {
     /// Callers that found no host on the current view use this before they give up, so a burst of them
     /// costs one full read and then cheap incremental ones.
     func refreshFully() async throws {
-        if Date().timeIntervalSince(lastFullRefresh) >= 1 {
+        if clock.now.timeIntervalSince(lastFullRefresh) >= 1 {
             lastFullRefresh = .distantPast
             lastUsageRefresh = .distantPast
         }
@@ -78,7 +80,7 @@ actor HostStateCache {
             if lastRefresh == .distantPast || states.isEmpty { try await inFlight.value }
             return
         }
-        guard Date().timeIntervalSince(lastRefresh) >= intervals.refresh else { return }
+        guard clock.now.timeIntervalSince(lastRefresh) >= intervals.refresh else { return }
         let task = Task { try await self.refresh() }
         inFlight = task
         defer { inFlight = nil }
@@ -86,7 +88,7 @@ actor HostStateCache {
     }
 
     private func refresh() async throws {
-        let now = Date()
+        let now = clock.now
         let full = now.timeIntervalSince(lastFullRefresh) >= intervals.fullRefresh
         let since = full ? 0 : newestStamp - intervals.skewOverlap
         let changedNodes = full ? try await store.computeNodes() : try await store.computeNodes(updatedSince: since)
@@ -101,14 +103,14 @@ actor HostStateCache {
             nodes[node.hostname] = node
             if let stamp = node.updatedAt?.timeIntervalSince1970 { newestStamp = max(newestStamp, stamp) }
         }
-        for service in changedServices where service.binary == "zun-compute" {
+        for service in changedServices where service.binary == ZunService.computeBinary {
             services[service.host] = service
             if let stamp = service.updatedAt?.timeIntervalSince1970 { newestStamp = max(newestStamp, stamp) }
         }
         if let freshUsage {
             usage = freshUsage
             lastUsageRefresh = now
-            usageReadAt = Date()
+            usageReadAt = clock.now
         }
         rebuild(now: now)
         lastRefresh = now

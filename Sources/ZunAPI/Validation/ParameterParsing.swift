@@ -98,7 +98,7 @@ extension ActionParameters {
     /// The project a list of networks, ports or volumes shows: the caller's, or every project (nil) when
     /// `all_projects` is set and `allProjectsRule` allows it. No other parameter is accepted.
     static func listScope(
-        _ request: Request, _ context: ZunRequestContext, policy: Policy, allProjectsRule: String
+        _ request: Request, _ context: ZunRequestContext, policy: Policy, allProjectsRule: PolicyRule
     ) async throws -> String? {
         let params = try await read(request, context: context)
         try params.requireOnly(["all_projects"])

@@ -40,13 +40,13 @@ enum ContainerView {
             "created_at": .string(ZunTimestamp.spaced(c.createdAt)),
             "updated_at": JSONValue(c.updatedAt.map(ZunTimestamp.spaced)),
         ]
-        let adminOnly: [(String, JSONValue)] = [
-            ("host", JSONValue(c.host)),
-            ("image_pull_policy", JSONValue(c.imagePullPolicy)),
-            ("privileged", .bool(c.privileged)),
-            ("runtime", JSONValue(c.runtime)),
+        let adminOnly: [(String, PolicyRule, JSONValue)] = [
+            ("host", .containerGetOneHost, JSONValue(c.host)),
+            ("image_pull_policy", .containerGetOneImagePullPolicy, JSONValue(c.imagePullPolicy)),
+            ("privileged", .containerGetOnePrivileged, .bool(c.privileged)),
+            ("runtime", .containerGetOneRuntime, JSONValue(c.runtime)),
         ]
-        for (field, value) in adminOnly where policy.allows("container:get_one:\(field)", identity) {
+        for (field, rule, value) in adminOnly where policy.allows(rule, identity) {
             view[field] = value
         }
         return .object(view)

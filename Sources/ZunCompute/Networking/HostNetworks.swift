@@ -14,7 +14,7 @@ import ZunStore
 /// engine errors. A copy removed behind our back is simply made again by the next container that needs it.
 public actor HostNetworks {
     let engine: any ContainerEngine
-    let store: any ZunStore
+    let store: any NetworkRecords & VolumeRecords
     let hostName: String
     let logger: Logger
     private var inFlight: [String: Task<String, any Error>] = [:]
@@ -22,7 +22,7 @@ public actor HostNetworks {
     /// still has the copy, without reading or writing the store.
     private var realized: Set<String> = []
 
-    init(engine: any ContainerEngine, store: any ZunStore, hostName: String, logger: Logger) {
+    init(engine: any ContainerEngine, store: any NetworkRecords & VolumeRecords, hostName: String, logger: Logger) {
         self.engine = engine
         self.store = store
         self.hostName = hostName

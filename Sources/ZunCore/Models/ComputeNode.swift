@@ -60,7 +60,10 @@ public struct ZunService: Codable, Sendable, Equatable {
     public var createdAt: Date?
     public var updatedAt: Date?
 
-    public init(host: String, binary: String = "zun-compute") {
+    /// The `binary` of a compute agent's service record, as Zun names it.
+    public static let computeBinary = "zun-compute"
+
+    public init(host: String, binary: String = ZunService.computeBinary) {
         self.host = host
         self.binary = binary
         self.disabled = false

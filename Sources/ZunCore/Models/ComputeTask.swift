@@ -3,19 +3,30 @@ import Foundation
 /// A unit of work for one compute host, written in the same transaction as the container change.
 ///
 /// The agent claims it with a lease, runs it idempotently and marks it finished, so nothing is lost when
-/// the agent restarts (design.md, "Task dispatch").
+/// the agent restarts (docs/architecture.md, "Durable dispatch").
 public struct ComputeTask: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable, CaseIterable {
-        case create, start, stop, delete, pause, unpause, kill, reboot, rebuild
-        case networkAttach = "network_attach"
-        case networkDetach = "network_detach"
+    /// What the task does: the name of the container operation it runs (`ContainerOperations.tasks`).
+    /// A kind no operation has (written by a newer version, say) is kept as is, and its task fails on the
+    /// host instead of failing the decode of every task around it.
+    public struct Kind: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
 
-        public var lane: Lane {
-            switch self {
-            case .stop, .reboot: .graceful
-            case .create, .start, .delete, .pause, .unpause, .kill, .rebuild, .networkAttach, .networkDetach: .operations
-            }
-        }
+        /// The lane its operation runs in.
+        public var lane: Lane { ContainerOperations.operation(for: self)?.task?.lane ?? .operations }
+
+        public static let create = ContainerOperations.create.taskKind
+        public static let start = ContainerOperations.start.taskKind
+        public static let stop = ContainerOperations.stop.taskKind
+        public static let reboot = ContainerOperations.reboot.taskKind
+        public static let pause = ContainerOperations.pause.taskKind
+        public static let unpause = ContainerOperations.unpause.taskKind
+        public static let kill = ContainerOperations.kill.taskKind
+        public static let rebuild = ContainerOperations.rebuild.taskKind
+        public static let delete = ContainerOperations.delete.taskKind
+        public static let networkAttach = ContainerOperations.networkAttach.taskKind
+        public static let networkDetach = ContainerOperations.networkDetach.taskKind
     }
 
     /// Tasks run in lanes with separate concurrency limits, so that one kind of work cannot take every slot of
@@ -27,7 +38,7 @@ public struct ComputeTask: Codable, Sendable, Equatable {
         /// Everything else: creates, starts, deletes, pauses, kills, rebuilds, network changes.
         case operations
 
-        public var kinds: [Kind] { Kind.allCases.filter { $0.lane == self } }
+        public var kinds: [Kind] { ContainerOperations.tasks.compactMap(\.task).filter { $0.lane == self }.map(\.kind) }
     }
 
     public enum State: String, Codable, Sendable {

@@ -64,7 +64,7 @@ final class PostgresBackend: SQLBackend {
     }
 
     func taskWritten(host: String, in db: any SQLDatabase) async throws {
-        try await db.rows("SELECT pg_notify(?, ?)", [Self.channel, host])
+        try await db.run("SELECT pg_notify(\(bind: Self.channel), \(bind: host))")
     }
 
     func taskCommitted(host: String) { wakeups.signal(host: host) }

@@ -40,36 +40,26 @@ protocol SQLBackend: Sendable {
 /// A transaction on one connection: `begin`, the body, then `COMMIT`, or `ROLLBACK` when the body throws.
 enum SQLTransaction {
     nonisolated(nonsending) static func run<T>(on db: any SQLDatabase, begin: String, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await db.rows(begin)
+        try await db.run(SQLQueryString(begin))
         do {
             let result = try await body(db)
-            try await db.rows("COMMIT")
+            try await db.run("COMMIT")
             return result
         } catch {
             // Even when the caller was cancelled: a connection left inside a transaction would refuse the
             // next BEGIN ("cannot start a transaction within a transaction").
-            _ = await Task { try? await db.rows("ROLLBACK") }.value
+            _ = await Task { try? await db.run("ROLLBACK") }.value
             throw error
         }
     }
 }
 
 extension SQLDatabase {
-    /// Runs `sql`, whose `?` marks are bound in order to `binds`; SQLKit writes each dialect's placeholders.
+    /// Runs `query`, whose values are bound through SQLKit's interpolation (`\(bind: value)`), so that
+    /// placeholders and values cannot drift apart; SQLKit writes each dialect's placeholders.
     @discardableResult
-    func rows(_ sql: String, _ binds: [any Encodable & Sendable] = []) async throws -> [any SQLRow] {
-        try await raw(Self.query(sql, binds)).all()
-    }
-
-    static func query(_ sql: String, _ binds: [any Encodable & Sendable]) -> SQLQueryString {
-        let parts = sql.split(separator: "?", omittingEmptySubsequences: false)
-        precondition(parts.count == binds.count + 1, "\(binds.count) binds for \(parts.count - 1) placeholders in \(sql)")
-        var query = SQLQueryString("")
-        for (index, part) in parts.enumerated() {
-            query.appendLiteral(String(part))
-            if index < binds.count { query.appendInterpolation(bind: binds[index]) }
-        }
-        return query
+    func run(_ query: SQLQueryString) async throws -> [any SQLRow] {
+        try await raw(query).all()
     }
 }
 

@@ -15,10 +15,10 @@ extension SQLStore {
 
     private func insertNetwork(_ network: Network, pool: SubnetPool, _ db: any SQLDatabase) async throws -> Network {
         var network = network
-        if try await !db.rows("SELECT 1 FROM network WHERE project_id = ? AND name = ?", [network.projectID, network.name]).isEmpty {
+        if try await !db.run("SELECT 1 FROM network WHERE project_id = \(bind: network.projectID) AND name = \(bind: network.name)").isEmpty {
             throw ZunError(status: 409, code: "network-already-exists", message: "A network named \(network.name) already exists in project \(network.projectID).")
         }
-        let used = try await db.rows("SELECT cidr_v4 FROM network WHERE cidr_v4 IS NOT NULL")
+        let used = try await db.run("SELECT cidr_v4 FROM network WHERE cidr_v4 IS NOT NULL")
             .compactMap { try $0.string("cidr_v4").flatMap(IPv4Subnet.init) }
         if let requested = network.ipv4 {
             guard let subnet = IPv4Subnet(requested.cidr) else { throw ZunError.invalidValue("Invalid IPv4 subnet \(requested.cidr).") }
@@ -31,10 +31,8 @@ extension SQLStore {
             }
             network.subnets.insert(Subnet(cidr: subnet.description, gateway: subnet.firstHost.description, ipVersion: 4), at: 0)
         }
-        try await db.rows(
-            "INSERT INTO network (uuid, name, project_id, shared, cidr_v4, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [network.uuid, network.name, network.projectID, network.shared ? 1 : 0, network.ipv4?.cidr,
-             network.createdAt.timeIntervalSince1970, try json(network)]
+        try await db.run(
+            "INSERT INTO network (uuid, name, project_id, shared, cidr_v4, created_at, data) VALUES (\(bind: network.uuid), \(bind: network.name), \(bind: network.projectID), \(bind: network.shared ? 1 : 0), \(bind: network.ipv4?.cidr), \(bind: network.createdAt.timeIntervalSince1970), \(bind: try json(network)))"
         )
         return network
     }
@@ -43,8 +41,8 @@ extension SQLStore {
         var attempt = 0
         while true {
             if let existing = try await backend.read({ db in
-                try await db.rows(
-                    "SELECT data FROM network WHERE project_id = ? AND shared = 0 ORDER BY created_at, id LIMIT 1", [projectID]
+                try await db.run(
+                    "SELECT data FROM network WHERE project_id = \(bind: projectID) AND shared = 0 ORDER BY created_at, id LIMIT 1"
                 ).first.map(Self.decodeNetwork)
             }) {
                 return existing
@@ -52,7 +50,7 @@ extension SQLStore {
             do {
                 let network = Network(
                     uuid: UUID().uuidString.lowercased(), name: "default", projectID: projectID, userID: userID,
-                    createdAt: Date()
+                    createdAt: self.clock.now
                 )
                 return try await backend.transaction { db in try await self.insertNetwork(network, pool: pool, db) }
             } catch {
@@ -85,66 +83,65 @@ extension SQLStore {
 
     public func network(uuid: String) async throws -> Network? {
         try await backend.read { db in
-            try await db.rows("SELECT data FROM network WHERE uuid = ?", [uuid]).first.map(Self.decodeNetwork)
+            try await db.run("SELECT data FROM network WHERE uuid = \(bind: uuid)").first.map(Self.decodeNetwork)
         }
     }
 
     public func networks(named name: String, visibleTo projectID: String?) async throws -> [Network] {
         try await backend.read { db in
             if let projectID {
-                return try await db.rows(
-                    "SELECT data FROM network WHERE name = ? AND (project_id = ? OR shared = 1) ORDER BY id", [name, projectID]
+                return try await db.run(
+                    "SELECT data FROM network WHERE name = \(bind: name) AND (project_id = \(bind: projectID) OR shared = 1) ORDER BY id"
                 ).map(Self.decodeNetwork)
             }
-            return try await db.rows("SELECT data FROM network WHERE name = ? ORDER BY id", [name]).map(Self.decodeNetwork)
+            return try await db.run("SELECT data FROM network WHERE name = \(bind: name) ORDER BY id").map(Self.decodeNetwork)
         }
     }
 
     public func listNetworks(visibleTo projectID: String?) async throws -> [Network] {
         try await backend.read { db in
             if let projectID {
-                return try await db.rows(
-                    "SELECT data FROM network WHERE project_id = ? OR shared = 1 ORDER BY id", [projectID]
+                return try await db.run(
+                    "SELECT data FROM network WHERE project_id = \(bind: projectID) OR shared = 1 ORDER BY id"
                 ).map(Self.decodeNetwork)
             }
-            return try await db.rows("SELECT data FROM network ORDER BY id").map(Self.decodeNetwork)
+            return try await db.run("SELECT data FROM network ORDER BY id").map(Self.decodeNetwork)
         }
     }
 
     public func deleteNetwork(uuid: String) async throws {
         try await backend.transaction { db in
             try await self.lockNetwork(uuid, exclusive: true, db)
-            let users = try await db.rows(
-                "SELECT DISTINCT container_uuid FROM port WHERE network_uuid = ? AND container_uuid IS NOT NULL", [uuid]
+            let users = try await db.run(
+                "SELECT DISTINCT container_uuid FROM port WHERE network_uuid = \(bind: uuid) AND container_uuid IS NOT NULL"
             ).compactMap { try $0.string("container_uuid") }
             if !users.isEmpty {
                 throw ZunError.conflict("Network \(uuid) is in use by container(s) \(users.sorted().joined(separator: ", ")).")
             }
-            try await db.rows("DELETE FROM port WHERE network_uuid = ?", [uuid])
-            try await db.rows("DELETE FROM network_host WHERE network_uuid = ?", [uuid])
-            try await db.rows("DELETE FROM network WHERE uuid = ?", [uuid])
+            try await db.run("DELETE FROM port WHERE network_uuid = \(bind: uuid)")
+            try await db.run("DELETE FROM network_host WHERE network_uuid = \(bind: uuid)")
+            try await db.run("DELETE FROM network WHERE uuid = \(bind: uuid)")
         }
     }
 
     public func recordNetworkRealized(uuid: String, host: String, dockerID: String) async throws {
         try await backend.transaction { db in
-            try await db.rows("DELETE FROM network_host WHERE network_uuid = ? AND host = ?", [uuid, host])
-            try await db.rows(
-                "INSERT INTO network_host (network_uuid, host, docker_id, created_at) VALUES (?, ?, ?, ?)",
-                [uuid, host, dockerID, Date().timeIntervalSince1970]
+            try await db.run("DELETE FROM network_host WHERE network_uuid = \(bind: uuid) AND host = \(bind: host)")
+            try await db.run(
+                "INSERT INTO network_host (network_uuid, host, docker_id, created_at) VALUES (\(bind: uuid), \(bind: host), \(bind: dockerID), \(bind: self.clock.now.timeIntervalSince1970))"
             )
         }
     }
 
     public func networkHosts(uuid: String) async throws -> [String] {
         try await backend.read { db in
-            try await db.rows("SELECT host FROM network_host WHERE network_uuid = ? ORDER BY host", [uuid]).compactMap { try $0.string("host") }
+            try await db.run("SELECT host FROM network_host WHERE network_uuid = \(bind: uuid) ORDER BY host").compactMap { try $0.string("host") }
         }
     }
 
     public func port(uuid: String) async throws -> NetworkPort? {
         try await backend.read { db in
-            try await db.rows("SELECT * FROM port WHERE uuid = ?", [uuid]).first.map(Self.decodePort)
+            try await db.run("SELECT * FROM port WHERE uuid = \(bind: uuid)").first.map(Self.decodePort)
         }
     }
 
@@ -152,7 +149,7 @@ extension SQLStore {
         containerUUID: String, _ attachment: NetworkAttachment, action: ContainerAction, task: ComputeTask
     ) async throws -> Container? {
         let updated: Container? = try await backend.transaction { db in
-            guard let row = try await db.rows("SELECT data FROM container WHERE uuid = ?\(self.dialect.forUpdate)", [containerUUID]).first
+            guard let row = try await db.run("SELECT data FROM container WHERE uuid = \(bind: containerUUID)\(unsafeRaw: self.dialect.forUpdate)").first
             else { return nil }
             var container = try Self.decodeContainer(row)
             if container.networks?.contains(where: { $0.networkUUID == attachment.networkUUID }) == true {
@@ -160,7 +157,7 @@ extension SQLStore {
             }
             let bound = try await self.bindPort(attachment, container, db)
             container.networks = (container.networks ?? []) + [bound]
-            container.updatedAt = Date()
+            container.updatedAt = self.clock.now
             try await self.writeContainer(container, db)
             try await self.insertAction(action, db)
             try await self.insertTask(task, db)
@@ -172,13 +169,13 @@ extension SQLStore {
 
     public func detachNetwork(containerUUID: String, networkUUID: String) async throws {
         try await backend.transaction { db in
-            guard let row = try await db.rows("SELECT data FROM container WHERE uuid = ?\(self.dialect.forUpdate)", [containerUUID]).first
+            guard let row = try await db.run("SELECT data FROM container WHERE uuid = \(bind: containerUUID)\(unsafeRaw: self.dialect.forUpdate)").first
             else { return }
             var container = try Self.decodeContainer(row)
             guard let attachment = container.networks?.first(where: { $0.networkUUID == networkUUID }) else { return }
             container.networks?.removeAll { $0.networkUUID == networkUUID }
             container.addresses?[networkUUID] = nil
-            container.updatedAt = Date()
+            container.updatedAt = self.clock.now
             try await self.writeContainer(container, db)
             try await self.releasePorts(uuids: [attachment.portUUID], db)
         }
@@ -201,16 +198,16 @@ extension SQLStore {
         var attachment = attachment
         if attachment.existingPort {
             try await lockNetwork(attachment.networkUUID, exclusive: false, db)
-            guard try await !db.rows("SELECT uuid FROM network WHERE uuid = ?", [attachment.networkUUID]).isEmpty else {
+            guard try await !db.run("SELECT uuid FROM network WHERE uuid = \(bind: attachment.networkUUID)").isEmpty else {
                 throw ZunError.resourceNotFound("Network", attachment.networkUUID)
             }
-            guard let port = try await db.rows("SELECT * FROM port WHERE uuid = ?\(dialect.forUpdate)", [attachment.portUUID]).first
+            guard let port = try await db.run("SELECT * FROM port WHERE uuid = \(bind: attachment.portUUID)\(unsafeRaw: dialect.forUpdate)").first
                 .map(Self.decodePort)
             else { throw ZunError.resourceNotFound("Port", attachment.portUUID) }
             if let user = port.containerUUID, user != container.uuid {
                 throw ZunError(status: 400, code: "port-in-use", message: "Port \(port.uuid) is in use by container \(user).")
             }
-            try await db.rows("UPDATE port SET container_uuid = ? WHERE uuid = ?", [container.uuid, port.uuid])
+            try await db.run("UPDATE port SET container_uuid = \(bind: container.uuid) WHERE uuid = \(bind: port.uuid)")
             attachment.ipv4 = port.ipv4
             attachment.ipv6 = port.ipv6
             attachment.preserveOnDelete = port.preserveOnDelete
@@ -219,7 +216,7 @@ extension SQLStore {
         let port = try await insertPort(NetworkPort(
             uuid: attachment.portUUID, networkUUID: attachment.networkUUID, projectID: container.projectID,
             containerUUID: container.uuid, ipv4: attachment.ipv4, ipv6: attachment.ipv6,
-            preserveOnDelete: attachment.preserveOnDelete, createdAt: Date()
+            preserveOnDelete: attachment.preserveOnDelete, createdAt: self.clock.now
         ), db)
         attachment.ipv4 = port.ipv4
         return attachment
@@ -228,7 +225,7 @@ extension SQLStore {
     /// Writes a port, allocating its IPv4 address (or checking the fixed one) on its network.
     private func insertPort(_ port: NetworkPort, _ db: any SQLDatabase) async throws -> NetworkPort {
         try await lockNetwork(port.networkUUID, exclusive: false, db)
-        guard let row = try await db.rows("SELECT data FROM network WHERE uuid = ?", [port.networkUUID]).first else {
+        guard let row = try await db.run("SELECT data FROM network WHERE uuid = \(bind: port.networkUUID)").first else {
             throw ZunError.resourceNotFound("Network", port.networkUUID)
         }
         let network = try Self.decodeNetwork(row)
@@ -239,7 +236,7 @@ extension SQLStore {
                 guard let address = IPv4Address(requested), subnet.isAssignable(address, excluding: reserved) else {
                     throw ZunError.invalidValue("Fixed IP \(requested) is not a usable address of subnet \(subnet) of network \(network.uuid).")
                 }
-                if try await !db.rows("SELECT 1 FROM port WHERE network_uuid = ? AND ipv4 = ?", [network.uuid, requested]).isEmpty {
+                if try await !db.run("SELECT 1 FROM port WHERE network_uuid = \(bind: network.uuid) AND ipv4 = \(bind: requested)").isEmpty {
                     throw ZunError(status: 409, code: "ip-address-already-allocated", message: "IP address \(requested) is already allocated in network \(network.uuid).")
                 }
             } else if dialect == .sqlite, let hint = addressHints.withLockedValue({ $0[network.uuid] }),
@@ -253,13 +250,11 @@ extension SQLStore {
             }
         }
         do {
-            try await db.rows(
+            try await db.run(
                 """
                 INSERT INTO port (uuid, name, network_uuid, project_id, container_uuid, ipv4, ipv6, preserve_on_delete, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [port.uuid, port.name, network.uuid, port.projectID, port.containerUUID, port.ipv4, port.ipv6,
-                 port.preserveOnDelete ? 1 : 0, port.createdAt.timeIntervalSince1970]
+                VALUES (\(bind: port.uuid), \(bind: port.name), \(bind: network.uuid), \(bind: port.projectID), \(bind: port.containerUUID), \(bind: port.ipv4), \(bind: port.ipv6), \(bind: port.preserveOnDelete ? 1 : 0), \(bind: port.createdAt.timeIntervalSince1970))
+                """
             )
         } catch {
             addressHints.withLockedValue { _ = $0.removeValue(forKey: network.uuid) }
@@ -280,28 +275,28 @@ extension SQLStore {
     public func ports(projectID: String?) async throws -> [NetworkPort] {
         try await backend.read { db in
             if let projectID {
-                return try await db.rows("SELECT * FROM port WHERE project_id = ? ORDER BY id", [projectID]).map(Self.decodePort)
+                return try await db.run("SELECT * FROM port WHERE project_id = \(bind: projectID) ORDER BY id").map(Self.decodePort)
             }
-            return try await db.rows("SELECT * FROM port ORDER BY id").map(Self.decodePort)
+            return try await db.run("SELECT * FROM port ORDER BY id").map(Self.decodePort)
         }
     }
 
     public func ports(named name: String, projectID: String?) async throws -> [NetworkPort] {
         try await backend.read { db in
             if let projectID {
-                return try await db.rows("SELECT * FROM port WHERE name = ? AND project_id = ? ORDER BY id", [name, projectID]).map(Self.decodePort)
+                return try await db.run("SELECT * FROM port WHERE name = \(bind: name) AND project_id = \(bind: projectID) ORDER BY id").map(Self.decodePort)
             }
-            return try await db.rows("SELECT * FROM port WHERE name = ? ORDER BY id", [name]).map(Self.decodePort)
+            return try await db.run("SELECT * FROM port WHERE name = \(bind: name) ORDER BY id").map(Self.decodePort)
         }
     }
 
     public func deletePort(uuid: String) async throws {
         try await backend.transaction { db in
-            guard let port = try await db.rows("SELECT * FROM port WHERE uuid = ?\(self.dialect.forUpdate)", [uuid]).first.map(Self.decodePort) else { return }
+            guard let port = try await db.run("SELECT * FROM port WHERE uuid = \(bind: uuid)\(unsafeRaw: self.dialect.forUpdate)").first.map(Self.decodePort) else { return }
             if let user = port.containerUUID {
                 throw ZunError.conflict("Port \(uuid) is in use by container \(user).")
             }
-            try await db.rows("DELETE FROM port WHERE uuid = ?", [uuid])
+            try await db.run("DELETE FROM port WHERE uuid = \(bind: uuid)")
         }
     }
 
@@ -314,20 +309,20 @@ extension SQLStore {
     ) async throws -> IPv4Address {
         func isFree(_ address: IPv4Address) async throws -> Bool {
             guard subnet.isAssignable(address, excluding: reserved) else { return false }
-            return try await db.rows("SELECT 1 FROM port WHERE network_uuid = ? AND ipv4 = ?", [network.uuid, address.description]).isEmpty
+            return try await db.run("SELECT 1 FROM port WHERE network_uuid = \(bind: network.uuid) AND ipv4 = \(bind: address.description)").isEmpty
         }
         if dialect == .postgres, subnet.size > 4 {
             for _ in 0..<8 {
                 let candidate = IPv4Address(subnet.network.value + UInt32.random(in: 1..<UInt32(subnet.size - 1)))
                 if try await isFree(candidate) { return candidate }
             }
-        } else if let last = try await db.rows(
-            "SELECT ipv4 FROM port WHERE network_uuid = ? AND ipv4 IS NOT NULL ORDER BY id DESC LIMIT 1", [network.uuid]
+        } else if let last = try await db.run(
+            "SELECT ipv4 FROM port WHERE network_uuid = \(bind: network.uuid) AND ipv4 IS NOT NULL ORDER BY id DESC LIMIT 1"
         ).first.flatMap({ try $0.string("ipv4") }).flatMap(IPv4Address.init) {
             let next = IPv4Address(last.value &+ 1)
             if try await isFree(next) { return next }
         }
-        let used = Set(try await db.rows("SELECT ipv4 FROM port WHERE network_uuid = ? AND ipv4 IS NOT NULL", [network.uuid])
+        let used = Set(try await db.run("SELECT ipv4 FROM port WHERE network_uuid = \(bind: network.uuid) AND ipv4 IS NOT NULL")
             .compactMap { try $0.string("ipv4").flatMap(IPv4Address.init) })
         var candidate = IPv4Address(subnet.network.value + 1)
         while !subnet.isAssignable(candidate, excluding: reserved.union(used)) {
@@ -346,7 +341,7 @@ extension SQLStore {
     func lockNetwork(_ uuid: String, exclusive: Bool, _ db: any SQLDatabase) async throws {
         guard dialect == .postgres else { return }
         let function = exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared"
-        try await db.rows("SELECT \(function)(\(Self.networkLockClass), hashtext(?))", [uuid])
+        try await db.run("SELECT \(unsafeRaw: function)(\(literal: Self.networkLockClass), hashtext(\(bind: uuid)))")
     }
 
     /// The first key of the network advisory locks (the migration lock uses the single-key form).
@@ -355,8 +350,8 @@ extension SQLStore {
     /// Deletes ports, except preserved ones, which are only unbound.
     func releasePorts(uuids: [String], _ db: any SQLDatabase) async throws {
         for uuid in uuids {
-            try await db.rows("DELETE FROM port WHERE uuid = ? AND preserve_on_delete = 0", [uuid])
-            try await db.rows("UPDATE port SET container_uuid = NULL WHERE uuid = ?", [uuid])
+            try await db.run("DELETE FROM port WHERE uuid = \(bind: uuid) AND preserve_on_delete = 0")
+            try await db.run("UPDATE port SET container_uuid = NULL WHERE uuid = \(bind: uuid)")
         }
     }
 

@@ -8,45 +8,44 @@ extension SQLStore {
     }
 
     func insertVolume(_ volume: Volume, _ db: any SQLDatabase) async throws {
-        try await db.rows(
-            "INSERT INTO volume (uuid, name, project_id, auto_remove, created_at, data) VALUES (?, ?, ?, ?, ?, ?)",
-            [volume.uuid, volume.name, volume.projectID, volume.autoRemove ? 1 : 0, volume.createdAt.timeIntervalSince1970, try json(volume)]
+        try await db.run(
+            "INSERT INTO volume (uuid, name, project_id, auto_remove, created_at, data) VALUES (\(bind: volume.uuid), \(bind: volume.name), \(bind: volume.projectID), \(bind: volume.autoRemove ? 1 : 0), \(bind: volume.createdAt.timeIntervalSince1970), \(bind: try json(volume)))"
         )
     }
 
     public func volume(uuid: String) async throws -> Volume? {
         try await backend.read { db in
-            try await db.rows("SELECT data FROM volume WHERE uuid = ?", [uuid]).first.map(Self.decodeVolume)
+            try await db.run("SELECT data FROM volume WHERE uuid = \(bind: uuid)").first.map(Self.decodeVolume)
         }
     }
 
     public func volumes(named name: String, projectID: String?) async throws -> [Volume] {
         try await backend.read { db in
             if let projectID {
-                return try await db.rows("SELECT data FROM volume WHERE name = ? AND project_id = ? ORDER BY id", [name, projectID])
+                return try await db.run("SELECT data FROM volume WHERE name = \(bind: name) AND project_id = \(bind: projectID) ORDER BY id")
                     .map(Self.decodeVolume)
             }
-            return try await db.rows("SELECT data FROM volume WHERE name = ? ORDER BY id", [name]).map(Self.decodeVolume)
+            return try await db.run("SELECT data FROM volume WHERE name = \(bind: name) ORDER BY id").map(Self.decodeVolume)
         }
     }
 
     public func listVolumes(projectID: String?) async throws -> [Volume] {
         try await backend.read { db in
             if let projectID {
-                return try await db.rows("SELECT data FROM volume WHERE project_id = ? ORDER BY id", [projectID]).map(Self.decodeVolume)
+                return try await db.run("SELECT data FROM volume WHERE project_id = \(bind: projectID) ORDER BY id").map(Self.decodeVolume)
             }
-            return try await db.rows("SELECT data FROM volume ORDER BY id").map(Self.decodeVolume)
+            return try await db.run("SELECT data FROM volume ORDER BY id").map(Self.decodeVolume)
         }
     }
 
     public func deleteVolume(uuid: String) async throws {
         try await backend.transaction { db in
-            _ = try await db.rows("SELECT uuid FROM volume WHERE uuid = ?\(self.dialect.forUpdate)", [uuid])
+            _ = try await db.run("SELECT uuid FROM volume WHERE uuid = \(bind: uuid)\(unsafeRaw: self.dialect.forUpdate)")
             let users = try await Self.volumeUsers(uuid, db)
             if !users.isEmpty {
                 throw ZunError(status: 409, code: "volume-in-use", message: "Volume \(uuid) is in use by container(s) \(users.joined(separator: ", ")).")
             }
-            try await db.rows("DELETE FROM volume WHERE uuid = ?", [uuid])
+            try await db.run("DELETE FROM volume WHERE uuid = \(bind: uuid)")
         }
     }
 
@@ -55,17 +54,17 @@ extension SQLStore {
     }
 
     private static func volumeUsers(_ uuid: String, _ db: any SQLDatabase) async throws -> [String] {
-        try await db.rows("SELECT container_uuid FROM volume_mapping WHERE volume_uuid = ? ORDER BY id", [uuid])
+        try await db.run("SELECT container_uuid FROM volume_mapping WHERE volume_uuid = \(bind: uuid) ORDER BY id")
             .compactMap { try $0.string("container_uuid") }
     }
 
     public func setVolumeHost(uuid: String, host: String) async throws {
         try await backend.transaction { db in
-            guard let row = try await db.rows("SELECT data FROM volume WHERE uuid = ?\(self.dialect.forUpdate)", [uuid]).first else { return }
+            guard let row = try await db.run("SELECT data FROM volume WHERE uuid = \(bind: uuid)\(unsafeRaw: self.dialect.forUpdate)").first else { return }
             var volume = try Self.decodeVolume(row)
             guard volume.host != host else { return }
             volume.host = host
-            try await db.rows("UPDATE volume SET data = ? WHERE uuid = ?", [try json(volume), uuid])
+            try await db.run("UPDATE volume SET data = \(bind: try json(volume)) WHERE uuid = \(bind: uuid)")
         }
     }
 
@@ -81,7 +80,7 @@ extension SQLStore {
                 try await insertVolume(volume, db)
                 mount.newVolume = nil
             } else {
-                guard try await !db.rows("SELECT uuid FROM volume WHERE uuid = ?\(dialect.forUpdate)", [mount.volumeUUID]).isEmpty else {
+                guard try await !db.run("SELECT uuid FROM volume WHERE uuid = \(bind: mount.volumeUUID)\(unsafeRaw: dialect.forUpdate)").isEmpty else {
                     throw ZunError.resourceNotFound("Volume", mount.volumeUUID)
                 }
                 let users = try await Self.volumeUsers(mount.volumeUUID, db)
@@ -89,9 +88,8 @@ extension SQLStore {
                     throw ZunError(status: 400, code: "volume-in-use", message: "Volume \(mount.volumeUUID) is in use by container(s) \(users.joined(separator: ", ")).")
                 }
             }
-            try await db.rows(
-                "INSERT INTO volume_mapping (volume_uuid, container_uuid, container_path, created_at) VALUES (?, ?, ?, ?)",
-                [mount.volumeUUID, container.uuid, mount.destination, Date().timeIntervalSince1970]
+            try await db.run(
+                "INSERT INTO volume_mapping (volume_uuid, container_uuid, container_path, created_at) VALUES (\(bind: mount.volumeUUID), \(bind: container.uuid), \(bind: mount.destination), \(bind: self.clock.now.timeIntervalSince1970))"
             )
             mapped.append(mount)
         }
@@ -100,14 +98,13 @@ extension SQLStore {
 
     /// Drops a destroyed container's mappings and the volumes it made.
     func unmapVolumes(containerUUID: String, _ db: any SQLDatabase) async throws {
-        try await db.rows(
+        try await db.run(
             """
             DELETE FROM volume WHERE auto_remove = 1
-              AND uuid IN (SELECT volume_uuid FROM volume_mapping WHERE container_uuid = ?)
-            """,
-            [containerUUID]
+              AND uuid IN (SELECT volume_uuid FROM volume_mapping WHERE container_uuid = \(bind: containerUUID))
+            """
         )
-        try await db.rows("DELETE FROM volume_mapping WHERE container_uuid = ?", [containerUUID])
+        try await db.run("DELETE FROM volume_mapping WHERE container_uuid = \(bind: containerUUID)")
     }
 
     static func decodeVolume(_ row: any SQLRow) throws -> Volume {

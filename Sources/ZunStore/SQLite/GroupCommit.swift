@@ -88,13 +88,13 @@ final class GroupCommit: Sendable {
                     return
                 }
                 for (index, item) in batch.enumerated() {
-                    try await db.rows("SAVEPOINT b\(index)")
+                    try await db.run("SAVEPOINT b\(literal: index)")
                     do {
                         try await item.work(db)
-                        try await db.rows("RELEASE b\(index)")
+                        try await db.run("RELEASE b\(literal: index)")
                     } catch {
-                        try await db.rows("ROLLBACK TO b\(index)")
-                        try await db.rows("RELEASE b\(index)")
+                        try await db.run("ROLLBACK TO b\(literal: index)")
+                        try await db.run("RELEASE b\(literal: index)")
                         failures.withLockedValue { $0[ObjectIdentifier(item)] = error }
                     }
                 }

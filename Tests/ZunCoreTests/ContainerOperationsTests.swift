@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ZunCore
 
-struct ContainerStateRulesTests {
+struct ContainerOperationsTests {
     func container(_ status: ContainerStatus) -> Container {
         Container(uuid: "u-1", name: "n", projectID: "p", userID: "u", image: "busybox", cpu: 1, memory: "512", createdAt: Date(), status: status)
     }
@@ -13,15 +13,16 @@ struct ContainerStateRulesTests {
         ("delete_force", .creating, true), ("delete_after_stop", .running, true), ("logs", .creating, false),
         ("logs", .running, true), ("pause", .paused, false), ("unpause", .paused, true),
     ])
-    func allowsOnlyZunsStates(_ action: String, _ status: ContainerStatus, _ allowed: Bool) {
-        let result = Result { try ContainerStateRules.check(action: action, container: container(status)) }
+    func allowsOnlyZunsStates(_ action: String, _ status: ContainerStatus, _ allowed: Bool) throws {
+        let operation = try #require(ContainerOperations.named(action))
+        let result = Result { try operation.checkState(of: container(status)) }
         let passed = (try? result.get()) != nil
         #expect(passed == allowed)
     }
 
     @Test func conflictNamesActionContainerAndState() {
         do {
-            try ContainerStateRules.check(action: "stop", container: container(.stopped))
+            try ContainerOperations.stop.checkState(of: container(.stopped))
             Issue.record("expected a 409")
         } catch let error as ZunError {
             #expect(error.status == 409)
@@ -48,10 +49,30 @@ struct ContainerStateRulesTests {
         #expect(ZunTimestamp.iso(date) == "2023-11-14T22:13:20.250000")
     }
 
-    @Test func anActionWithoutARuleIsRefusedNotATrap() {
-        let container = Container(uuid: "u", name: "n", projectID: "p", userID: "u", image: "i", cpu: 1, memory: "64", createdAt: Date())
-        #expect(throws: ZunError.internalError("no state rule for no_such_action")) {
-            try ContainerStateRules.check(action: "no_such_action", container: container)
+    @Test func everyOperationHasOneNameOnePolicyRuleAndATaskKindMatchingItsName() {
+        let names = ContainerOperations.all.map(\.name)
+        #expect(Set(names).count == names.count)
+        for operation in ContainerOperations.all {
+            #expect(ContainerOperations.named(operation.name) == operation)
+            #expect(PolicyRule.named(operation.policy.name) == operation.policy, "\(operation.name)")
+            if let task = operation.task {
+                #expect(task.kind.rawValue == operation.name)
+                #expect(ContainerOperations.operation(for: task.kind) == operation)
+                #expect(operation.event != nil, "\(operation.name) records no event")
+            }
         }
+    }
+
+    @Test func lanesSplitTheTaskKindsAndAnUnknownKindFallsInTheOperationsLane() {
+        #expect(Set(ComputeTask.Lane.graceful.kinds) == [.stop, .reboot])
+        #expect(Set(ComputeTask.Lane.operations.kinds + ComputeTask.Lane.graceful.kinds) == Set(ContainerOperations.tasks.map(\.taskKind)))
+        #expect(ComputeTask.Kind(rawValue: "from_a_newer_version").lane == .operations)
+    }
+
+    @Test func anOperationWithoutStatusRulesAcceptsEveryStatus() throws {
+        for status in ContainerStatus.allCases {
+            try ContainerOperations.rename.checkState(of: container(status))
+        }
+        #expect(ContainerOperations.named("no_such_action") == nil)
     }
 }

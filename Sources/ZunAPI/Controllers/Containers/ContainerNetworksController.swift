@@ -3,14 +3,33 @@ import Hummingbird
 import ZunCore
 import ZunStore
 
-/// `network_attach` (1.8+), `network_detach` (1.6+) and `network_list` (1.13+), reference §2.15 and §6.13.
-extension ContainersController {
+/// A container's networks: `network_attach` (1.8+), `network_detach` (1.6+), `network_list` (1.13+), and
+/// the security group actions kept for API compatibility (1.1–1.14).
+struct ContainerNetworksController {
+    let access: ContainerAccess
+    var store: any ZunStore { access.store }
+    var policy: Policy { access.policy }
+    var dependencies: APIDependencies { access.dependencies }
+
+    var routes: RouteCollection<ZunRequestContext> {
+        let routes = RouteCollection(context: ZunRequestContext.self)
+        routes.post("/{ident}/network_attach", use: networkAttach)
+        routes.post("/{ident}/network_detach", use: networkDetach)
+        routes.get("/{ident}/network_list", use: networkList)
+        routes.post("/{ident}/add_security_group") { request, context in
+            try await changeSecurityGroup(request, context: context, add: true)
+        }
+        routes.post("/{ident}/remove_security_group") { request, context in
+            try await changeSecurityGroup(request, context: context, add: false)
+        }
+        return routes
+    }
+
     @Sendable func networkAttach(_ request: Request, context: ZunRequestContext) async throws -> Response {
         guard context.apiVersion >= APIVersion(1, 8) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["network", "port", "fixed_ip"])
-        let container = try await lookup(request, context)
-        try policy.enforce("container:network_attach", context.identity, targetProject: container.projectID)
+        let container = try await access.authorize(ContainerOperations.networkAttach, request, context)
         if params.values["network"] != nil, params.values["port"] != nil {
             throw ZunError.invalidValue("Specifying both network and port is not allowed.")
         }
@@ -34,12 +53,12 @@ extension ContainersController {
             throw ZunError.invalidValue("Container \(container.uuid) is already connected to network \(attachment.networkUUID).")
         }
         guard let host = container.host else { throw ZunError.invalidValue("Cannot operate an uncreated container.") }
-        let now = Date()
+        let now = access.clock.now
         var payload = ComputeTask.Payload(requestID: context.requestID)
         payload.network = attachment.networkUUID
         guard try await store.attachNetwork(
-            containerUUID: container.uuid, attachment, action: makeAction("network_attach", container, context, now),
-            task: makeTask(.networkAttach, host, container, payload, now)
+            containerUUID: container.uuid, attachment, action: access.action(ContainerOperations.networkAttach, container, context, now),
+            task: access.task(ContainerOperations.networkAttach, host, container, payload, now)
         ) != nil else { throw ZunError.containerNotFound(container.uuid) }
         return try JSONResponse.make(JSONValue.null)
     }
@@ -48,8 +67,7 @@ extension ContainersController {
         guard context.apiVersion >= APIVersion(1, 6) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["network", "port"])
-        let container = try await lookup(request, context)
-        try policy.enforce("container:network_detach", context.identity, targetProject: container.projectID)
+        let container = try await access.authorize(ContainerOperations.networkDetach, request, context)
         let networkUUID: String
         switch (params.values["network"], params.values["port"]) {
         case (let network?, nil):
@@ -70,12 +88,12 @@ extension ContainersController {
             try await store.detachNetwork(containerUUID: container.uuid, networkUUID: networkUUID)
             return JSONResponse.empty(.accepted)
         }
-        let now = Date()
+        let now = access.clock.now
         var payload = ComputeTask.Payload(requestID: context.requestID)
         payload.network = networkUUID
         try await store.updateContainer(
-            uuid: container.uuid, actions: [makeAction("network_detach", container, context, now)],
-            tasks: [makeTask(.networkDetach, host, container, payload, now)]
+            uuid: container.uuid, actions: [access.action(ContainerOperations.networkDetach, container, context, now)],
+            tasks: [access.task(ContainerOperations.networkDetach, host, container, payload, now)]
         ) { _ in }
         return JSONResponse.empty(.accepted)
     }
@@ -84,23 +102,21 @@ extension ContainersController {
     /// compatibility; the isolation they would give comes from networks here (one bridge per network).
     @Sendable func changeSecurityGroup(_ request: Request, context: ZunRequestContext, add: Bool) async throws -> Response {
         guard context.apiVersion <= APIVersion(1, 14) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
-        let action = add ? "add_security_group" : "remove_security_group"
+        let operation = add ? ContainerOperations.addSecurityGroup : ContainerOperations.removeSecurityGroup
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["name"])
         guard let name = params.values["name"], !name.isEmpty, name.count <= 255 else {
             throw ZunError.schemaValidation("'name' is a required property")
         }
-        let container = try await lookup(request, context)
-        try policy.enforce("container:\(action)", context.identity, targetProject: container.projectID)
-        try ContainerStateRules.check(action: action, container: container)
+        let container = try await access.authorize(operation, request, context)
         if add, container.securityGroups.contains(name) {
             throw ZunError.conflict("Security group \(name) is already added to container \(container.uuid).")
         }
         if !add, !container.securityGroups.contains(name) {
             throw ZunError.invalidValue("Security group \(name) is not added to container \(container.uuid).")
         }
-        let now = Date()
-        var record = makeAction(action, container, context, now)
+        let now = access.clock.now
+        var record = access.action(operation, container, context, now)
         record.finishTime = now
         try await store.updateContainer(uuid: container.uuid, actions: [record], tasks: []) { latest in
             if add { latest.securityGroups.append(name) } else { latest.securityGroups.removeAll { $0 == name } }
@@ -111,7 +127,7 @@ extension ContainersController {
     /// One entry per network (1.18+, with a `fixed_ips` list) or per address (1.13–1.17).
     @Sendable func networkList(_ request: Request, context: ZunRequestContext) async throws -> Response {
         guard context.apiVersion >= APIVersion(1, 13) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
-        let container = try await lookup(request, context)
+        let container = try await access.authorize(ContainerOperations.networkList, request, context)
         var entries: [JSONValue] = []
         for attachment in container.networks ?? [] {
             var ips: [(String, Int)] = []

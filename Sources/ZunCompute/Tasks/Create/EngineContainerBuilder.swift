@@ -1,0 +1,97 @@
+import DockerEngine
+import Foundation
+import Logging
+import ZunCore
+
+/// The steps that make a container's engine container, shared by create and rebuild: the image (pulled
+/// or found as the pull policy says), the command from the image when none was given, the hooks'
+/// `prepare`, the engine create (or the one an earlier try made), the hooks' `complete`.
+struct EngineContainerBuilder: Sendable {
+    let context: TaskContext
+    var engine: any ContainerEngine { context.engine }
+    var logger: Logger { context.logger }
+
+    /// Makes the engine container for `container` and returns its inspection.
+    func build(_ container: Container) async throws -> ContainerInspect {
+        let image = try await ensureImage(container)
+        let filled = try await fillFromImage(container, image)
+        try await ContainerHooks.prepare(filled, in: context)
+        return try await ContainerHooks.complete(filled, try await createIfMissing(filled), in: context)
+    }
+
+    /// Pulls or finds the image according to the pull policy, and refuses one another project committed: such
+    /// an image carries the project label of the container it was made from, and whatever name (or image id)
+    /// the caller used, it is to them an image that does not exist (docs/limits.md, "Images").
+    func ensureImage(_ container: Container) async throws -> ImageInspect {
+        let image = try await findImage(container)
+        if let owner = image.config?.labels?[ContainerSpecBuilder.projectLabel], owner != container.projectID {
+            logger.notice("refused an image another project committed", metadata: ["image": "\(container.image)"])
+            throw ImageError(message: "Image \(container.image) could not be found.")
+        }
+        return image
+    }
+
+    private func findImage(_ container: Container) async throws -> ImageInspect {
+        let reference = ImageReference(parsing: container.image)
+        let policy = ImagePullPolicy.effective(requested: container.imagePullPolicy, image: reference)
+        switch policy {
+        case .always:
+            try await pull(reference)
+        case .ifNotPresent:
+            if let image = try await engine.inspectImage(reference.description, logger: logger) { return image }
+            try await pull(reference)
+        case .never:
+            break
+        }
+        guard let image = try await engine.inspectImage(reference.description, logger: logger) else {
+            throw ImageError(
+                message: policy == .never
+                    ? "Image \(container.image) is not present on host \(context.agent.configuration.hostName) with pull policy of Never"
+                    : "Image \(container.image) was pulled but is not present"
+            )
+        }
+        return image
+    }
+
+    private func pull(_ reference: ImageReference) async throws {
+        do {
+            if let digest = reference.digest {
+                try await engine.pullImage(repository: reference.repository, tag: digest, logger: logger)
+            } else {
+                try await engine.pullImage(repository: reference.repository, tag: reference.effectiveTag, logger: logger)
+            }
+        } catch let error as DockerError {
+            throw ImageError(message: "Failed to pull image \(reference): \(error.message)")
+        }
+    }
+
+    /// Copies the image's `Cmd`/`Entrypoint` into the record when the user gave none, as Zun does.
+    private func fillFromImage(_ container: Container, _ image: ImageInspect) async throws -> Container {
+        let needsCommand = container.command?.isEmpty ?? true
+        let needsEntrypoint = container.entrypoint?.isEmpty ?? true
+        guard needsCommand || needsEntrypoint else { return container }
+        let updated = try await context.store.updateContainer(uuid: container.uuid) {
+            if needsCommand, let cmd = image.config?.cmd { $0.command = cmd }
+            if needsEntrypoint, let entrypoint = image.config?.entrypoint { $0.entrypoint = entrypoint }
+        }
+        return updated ?? container
+    }
+
+    /// Creates `zun-<uuid>` unless an earlier try already did; returns its inspection.
+    private func createIfMissing(_ container: Container) async throws -> ContainerInspect {
+        if let existing = try await engine.inspectContainer(container.dockerName, logger: logger) {
+            logger.info("engine container already exists; reusing it")
+            return existing
+        }
+        let config = ContainerSpecBuilder(publishHost: context.agent.configuration.publishHost).config(for: container)
+        do {
+            _ = try await engine.createContainer(name: container.dockerName, config: config, logger: logger)
+        } catch let error as DockerError where error.isConflict {
+            logger.info("engine container was created concurrently; reusing it")
+        }
+        guard let inspect = try await engine.inspectContainer(container.dockerName, logger: logger) else {
+            throw DockerError(status: 404, message: "No such container: \(container.dockerName)")
+        }
+        return inspect
+    }
+}

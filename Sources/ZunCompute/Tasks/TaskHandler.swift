@@ -1,0 +1,40 @@
+import DockerEngine
+import Foundation
+import Logging
+import ZunCore
+import ZunStore
+
+/// Runs one container operation's task on this host (docs/architecture.md, "Adding an operation").
+///
+/// A handler is idempotent: it finds what an earlier try made (the engine container is named
+/// `zun-<uuid>`) before it makes anything, so a retried task is harmless. It records the operation's
+/// failure on the container and its action; any other error (the store unreachable, say) propagates, and
+/// the task is retried.
+protocol TaskHandler: Sendable {
+    var operation: ContainerOperation { get }
+    func run(_ task: ComputeTask, in context: TaskContext) async throws
+}
+
+/// What a handler works with: the agent's engine and store, the writer of container records, the
+/// recorder of the task's action, and a logger carrying the task's metadata.
+struct TaskContext: Sendable {
+    let agent: ComputeAgent
+    let records: ContainerStateWriter
+    let recorder: ActionRecorder
+    let logger: Logger
+
+    var store: any ZunStore { agent.store }
+    var engine: any ContainerEngine { agent.engine }
+    var clock: any WallClock { agent.clock }
+
+    /// The task's container, or nil when it is gone (a retried task whose work finished).
+    func container(_ task: ComputeTask) async throws -> Container? {
+        try await store.container(uuid: task.containerUUID)
+    }
+
+    /// Records an operation failure: the container goes to `Error` with the failure's reason, the action fails.
+    func fail(_ uuid: String, _ error: any Error) async throws {
+        try await records.markError(uuid, reason: TaskFailure.reason(error))
+        try await recorder.finish(failed: true)
+    }
+}

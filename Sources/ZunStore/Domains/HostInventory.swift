@@ -1,0 +1,29 @@
+import Foundation
+import ZunCore
+
+/// Compute nodes, their usage and their services: what the scheduler places on and what liveness reads.
+public protocol HostInventory: Sendable {
+    /// Resources held on each host by the containers assigned to it.
+    func hostUsage() async throws -> [String: HostUsage]
+
+
+    func saveComputeNode(_ node: ComputeNode) async throws
+    func computeNodes() async throws -> [ComputeNode]
+    /// Nodes written at or after `since` (store time, seconds since 1970), for incremental refreshes.
+    func computeNodes(updatedSince since: Double) async throws -> [ComputeNode]
+    func computeNode(ident: String) async throws -> ComputeNode?
+
+    /// Creates or refreshes the service record and bumps its `report_count` and `last_seen_up`.
+    @discardableResult
+    func heartbeat(host: String, binary: String, availabilityZone: String, endpoint: String?, at: Date) async throws
+        -> ZunService
+    func services() async throws -> [ZunService]
+    /// Services whose record changed (heartbeat, enable, disable, force down) at or after `since`.
+    func services(updatedSince since: Double) async throws -> [ZunService]
+    /// Changes one service record; nil when there is no such service.
+    @discardableResult
+    func updateService(host: String, binary: String, _ change: @escaping @Sendable (inout ZunService) -> Void) async throws
+        -> ZunService?
+    /// Deletes a service record (and the compute node of a `zun-compute` service); false when absent.
+    func deleteService(host: String, binary: String) async throws -> Bool
+}

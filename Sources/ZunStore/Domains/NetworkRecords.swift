@@ -1,0 +1,37 @@
+import Foundation
+import ZunCore
+
+/// Networks, their ports and the containers attached to them.
+public protocol NetworkRecords: Sendable {
+    /// Writes a new network; one without an IPv4 subnet gets the first free one of `pool`. A duplicate name in
+    /// the project or an overlapping subnet is a `ZunError` conflict.
+    func createNetwork(_ network: Network, pool: SubnetPool) async throws -> Network
+    /// The network a project's containers join when they ask for none: its oldest own network, else a new
+    /// one named `default` (concurrent first users converge on one record).
+    func projectDefaultNetwork(projectID: String, userID: String, pool: SubnetPool) async throws -> Network
+    func network(uuid: String) async throws -> Network?
+    /// Networks with this name that `projectID` may use (its own and shared ones; all when nil).
+    func networks(named name: String, visibleTo projectID: String?) async throws -> [Network]
+    func listNetworks(visibleTo projectID: String?) async throws -> [Network]
+    /// Deletes a network no container uses (else a `ZunError` conflict), with its unbound ports.
+    func deleteNetwork(uuid: String) async throws
+    /// Records that `host` realized the network as the engine network `dockerID`.
+    func recordNetworkRealized(uuid: String, host: String, dockerID: String) async throws
+    /// Hosts that realized the network.
+    func networkHosts(uuid: String) async throws -> [String]
+    func port(uuid: String) async throws -> NetworkPort?
+    /// Writes a port made ahead of a container (`nets: [{port: …}]`), allocating or checking its address.
+    func createPort(_ port: NetworkPort) async throws -> NetworkPort
+    /// Ports of a project (all when nil).
+    func ports(projectID: String?) async throws -> [NetworkPort]
+    func ports(named name: String, projectID: String?) async throws -> [NetworkPort]
+    /// Deletes a port no container holds (else a `ZunError` conflict).
+    func deletePort(uuid: String) async throws
+    /// Adds a network to a container: binds or allocates its port under the network's lock, appends the
+    /// attachment to the record, and writes the action and task, in one transaction.
+    func attachNetwork(
+        containerUUID: String, _ attachment: NetworkAttachment, action: ContainerAction, task: ComputeTask
+    ) async throws -> Container?
+    /// Removes a network from a container's record and deletes (or, when preserved, unbinds) its port.
+    func detachNetwork(containerUUID: String, networkUUID: String) async throws
+}

@@ -1,0 +1,39 @@
+import Foundation
+import ZunCore
+
+/// The durable dispatch of work to compute hosts (docs/architecture.md, "Durable dispatch"): tasks are
+/// written with the container change that asked for them, claimed with a lease and finished by the host.
+public protocol TaskQueue: Sendable {
+    /// Claims the oldest runnable task of `host`: pending, or running with an expired lease, and not behind
+    /// an unfinished earlier task of the same container, among the tasks of `lanes` (every lane when nil).
+    func claimTask(host: String, owner: String, leaseUntil: Date, now: Date, lanes: Set<ComputeTask.Lane>?) async throws -> ComputeTask?
+    /// Marks a task done (nil error) or failed.
+    func finishTask(id: Int64, error: String?, at: Date) async throws
+    /// Keeps a claimed task but lets it be claimed again after `until` (a retry after a transient failure).
+    func deferTask(id: Int64, until: Date) async throws
+    /// Makes every running task of `host` claimable again (the agent that held them is gone), counting the
+    /// interruption on each so that a task that keeps killing its agent can be given up.
+    func releaseTasks(host: String) async throws
+    func tasks(containerUUID: String) async throws -> [ComputeTask]
+    /// Unfinished tasks of every host, oldest first (for the reaper).
+    func unfinishedTasks() async throws -> [ComputeTask]
+    /// Moves a pending (never claimed) task of `fromHost` whose container has no engine container yet to the
+    /// first candidate host that still fits (checked under that host's lock, as for a create), updating the
+    /// container in the same transaction. Returns the new host, or nil when no candidate fits or the task was
+    /// claimed, finished or moved meanwhile.
+    func rescheduleTask(
+        id: Int64, fromHost: String, placement: Placement, _ change: @escaping @Sendable (inout Container, String) -> Void
+    ) async throws -> String?
+    /// Marks an unfinished task of `fromHost` failed; false when it already finished or moved (another
+    /// reaper got there first).
+    func abandonTask(id: Int64, fromHost: String, error: String, at: Date) async throws -> Bool
+    /// Waits until a task for `host` is written (by any process sharing the store) or `timeout` passes.
+    func waitForTasks(host: String, timeout: Duration) async
+}
+
+extension TaskQueue {
+    /// Claims the oldest runnable task of `host` of any lane.
+    public func claimTask(host: String, owner: String, leaseUntil: Date, now: Date) async throws -> ComputeTask? {
+        try await claimTask(host: host, owner: owner, leaseUntil: leaseUntil, now: now, lanes: nil)
+    }
+}

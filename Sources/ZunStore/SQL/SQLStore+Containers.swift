@@ -1,0 +1,232 @@
+import Foundation
+import SQLKit
+import ZunCore
+
+/// `ContainerRecords` on SQL: the container table, whose `data` column holds the whole record next to the
+/// columns lists filter and sort on.
+extension SQLStore {
+    public func createContainer(_ container: Container, action: ContainerAction?, task: ComputeTask?) async throws {
+        try await retryingConstraintRaces { try await self.backend.transaction { db in
+            var container = container
+            try await self.bindResources(&container, db)
+            try await self.insertContainer(container, db)
+            if let action { try await self.insertAction(action, db) }
+            if let task { try await self.insertTask(task, db) }
+        } }
+        if let task { backend.taskCommitted(host: task.host) }
+    }
+
+    public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
+        // Retried when a concurrent create took the same address first (PostgreSQL's unique index).
+        let placed: Container = try await retryingConstraintRaces { try await self.backend.transaction { db in
+            var container = container
+            try await self.bindResources(&container, db)
+            if let host = try await self.firstFittingHost(placement, db) {
+                container.host = host
+                let (action, task) = placement.records(host)
+                try await self.insertContainer(container, db)
+                try await self.insertAction(action, db)
+                try await self.insertTask(task, db)
+                return container
+            }
+            guard placement.recordsFailure else { throw PlacementExhausted() }
+            container.status = .error
+            container.statusReason = placement.noHostReason
+            try await self.insertContainer(container, db)
+            return container
+        } }
+        if let host = placed.host { backend.taskCommitted(host: host) }
+        return placed
+    }
+
+    /// The first candidate that still fits, each checked with its node row locked and its usage re-read in
+    /// this transaction, so a concurrent placement on the same host waits for ours to commit. The lock on a
+    /// candidate that does not fit is released at once (rolled back to a savepoint), so a transaction holds
+    /// at most the one lock it keeps and placements ranking hosts in different orders cannot deadlock.
+    func firstFittingHost(_ placement: Placement, _ db: any SQLDatabase) async throws -> String? {
+        for host in placement.candidates {
+            try await db.run("SAVEPOINT candidate")
+            let nodes = try await db.run("SELECT data FROM compute_node WHERE hostname = \(bind: host)\(unsafeRaw: dialect.forUpdate)")
+            if let row = nodes.first {
+                let service = try await db.run("SELECT * FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: ZunService.computeBinary)")
+                    .first.map(Self.decodeService)
+                if placement.fits(try Self.decodeNode(row), try await Self.usage(onHost: host, db), service) {
+                    try await db.run("RELEASE candidate")
+                    return host
+                }
+            }
+            try await db.run("ROLLBACK TO candidate")
+            try await db.run("RELEASE candidate")
+        }
+        return nil
+    }
+
+    public func container(uuid: String) async throws -> Container? {
+        try await backend.readEach { db in
+            try await db.run("SELECT data FROM container WHERE uuid = \(bind: uuid)").first.map(Self.decodeContainer)
+        }
+    }
+
+    public func containers(named name: String, projectID: String?) async throws -> [Container] {
+        try await backend.readEach { db in
+            var query: SQLQueryString = "SELECT data FROM container WHERE name = \(bind: name)"
+            if let projectID { query += " AND project_id = \(bind: projectID)" }
+            return try await db.run(query + " ORDER BY id").map(Self.decodeContainer)
+        }
+    }
+
+    public func containers(onHost host: String) async throws -> [Container] {
+        try await backend.read { db in
+            try await db.run("SELECT data FROM container WHERE host = \(bind: host) ORDER BY id").map(Self.decodeContainer)
+        }
+    }
+
+    public func listContainers(_ query: ContainerQuery) async throws -> [Container] {
+        guard ContainerQuery.sortColumns.contains(query.sortKey) else {
+            throw StoreError("unsupported sort key \(query.sortKey)")
+        }
+        return try await backend.readEach { db in
+            var clauses: [SQLQueryString] = []
+            for (column, value) in query.filters.sorted(by: { $0.key < $1.key }) {
+                // Only the listed columns reach the SQL text; values are bound.
+                guard ContainerQuery.filterColumns.contains(column) else { throw StoreError("unsupported filter \(column)") }
+                if column == "auto_remove" {
+                    clauses.append("auto_remove = \(bind: value == "true" ? 1 : 0)")
+                } else {
+                    clauses.append("\(unsafeRaw: column) = \(bind: value)")
+                }
+            }
+            if let projectID = query.projectID {
+                clauses.append("project_id = \(bind: projectID)")
+            }
+            let sort = Self.sortExpression(query.sortKey)
+            let direction = query.ascending ? "ASC" : "DESC"
+            if let marker = query.marker {
+                // A marker outside the listed project is unknown, exactly like a uuid that does not exist:
+                // otherwise paging would reveal other projects' containers and where their names sort.
+                let markerRows = if let projectID = query.projectID {
+                    try await db.run("SELECT id FROM container WHERE uuid = \(bind: marker) AND project_id = \(bind: projectID)")
+                } else {
+                    try await db.run("SELECT id FROM container WHERE uuid = \(bind: marker)")
+                }
+                guard !markerRows.isEmpty else { throw ZunError.containerNotFound(marker) }
+                // Keyset paging: after the marker's (sort value, id), compared in SQL so types never leave it.
+                let op = query.ascending ? ">" : "<"
+                let markerValue: SQLQueryString = "(SELECT \(unsafeRaw: sort) FROM container WHERE uuid = \(bind: marker))"
+                clauses.append(
+                    "(\(unsafeRaw: sort) \(unsafeRaw: op) " + markerValue + " OR (\(unsafeRaw: sort) = " + markerValue
+                        + " AND id \(unsafeRaw: op) (SELECT id FROM container WHERE uuid = \(bind: marker))))"
+                )
+            }
+            var sql: SQLQueryString = "SELECT data FROM container"
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " ORDER BY \(unsafeRaw: sort) \(unsafeRaw: direction), id \(unsafeRaw: direction)"
+            if let limit = query.limit { sql += " LIMIT \(literal: limit)" }
+            return try await db.run(sql).map(Self.decodeContainer)
+        }
+    }
+
+    public func updateContainer(
+        uuid: String, actions: [ContainerAction], tasks: [ComputeTask],
+        _ change: @escaping @Sendable (inout Container) throws -> Void
+    ) async throws -> Container? {
+        let updated: Container? = try await backend.transaction { db in
+            guard let row = try await db.run(
+                "SELECT data FROM container WHERE uuid = \(bind: uuid)\(unsafeRaw: self.dialect.forUpdate)"
+            ).first else { return nil }
+            var container = try Self.decodeContainer(row)
+            try change(&container)
+            container.updatedAt = self.clock.now
+            try await self.writeContainer(container, db)
+            for action in actions { try await self.insertAction(action, db) }
+            for task in tasks { try await self.insertTask(task, db) }
+            return container
+        }
+        if updated != nil {
+            for host in Set(tasks.map(\.host)) { backend.taskCommitted(host: host) }
+        }
+        return updated
+    }
+
+    public func destroyContainer(uuid: String) async throws {
+        try await backend.transaction { db in
+            let ports = try await db.run("SELECT uuid FROM port WHERE container_uuid = \(bind: uuid)").compactMap { try $0.string("uuid") }
+            try await self.releasePorts(uuids: ports, db)
+            try await self.unmapVolumes(containerUUID: uuid, db)
+            try await db.run("DELETE FROM container WHERE uuid = \(bind: uuid)")
+        }
+    }
+
+    /// Ports and volume mappings of a new container, written in its create transaction.
+    func bindResources(_ container: inout Container, _ db: any SQLDatabase) async throws {
+        try await bindPorts(&container, db)
+        try await mapVolumes(&container, db)
+    }
+
+    public func hostUsage() async throws -> [String: HostUsage] {
+        try await backend.read { db in
+            var usage: [String: HostUsage] = [:]
+            for row in try await db.run("\(unsafeRaw: Self.usageSelect) GROUP BY host") {
+                guard let host = try row.string("host") else { continue }
+                usage[host] = try Self.decodeUsage(row)
+            }
+            return usage
+        }
+    }
+
+    static let usageSelect = """
+        SELECT host, SUM(cpu) AS cpu, SUM(CAST(memory AS INTEGER)) AS memory, SUM(COALESCE(disk, 0)) AS disk,
+               COUNT(*) AS n
+        FROM container WHERE host IS NOT NULL AND status NOT IN ('Deleted', 'Error')
+        """
+
+    static func usage(onHost host: String, _ db: any SQLDatabase) async throws -> HostUsage {
+        try await db.run("\(unsafeRaw: usageSelect) AND host = \(bind: host) GROUP BY host").first.map(decodeUsage) ?? HostUsage()
+    }
+
+    static func decodeUsage(_ row: any SQLRow) throws -> HostUsage {
+        HostUsage(
+            cpu: try row.double("cpu") ?? 0, memoryMB: try row.int("memory") ?? 0, diskGB: try row.int("disk") ?? 0,
+            containers: try row.int("n") ?? 0
+        )
+    }
+
+    func insertContainer(_ c: Container, _ db: any SQLDatabase) async throws {
+        try await db.run("""
+            INSERT INTO container (uuid, name, project_id, user_id, image, status, task_state, host, memory, cpu, disk,
+                                   auto_remove, created_at, updated_at, data)
+            VALUES (\(bind: c.uuid), \(bind: c.name), \(bind: c.projectID), \(bind: c.userID), \(bind: c.image),
+                    \(bind: c.status.rawValue), \(bind: c.taskState?.rawValue), \(bind: c.host), \(bind: c.memory),
+                    \(bind: c.cpu), \(bind: c.disk), \(bind: c.autoRemove ? 1 : 0), \(bind: c.createdAt.timeIntervalSince1970),
+                    \(bind: c.updatedAt?.timeIntervalSince1970), \(bind: try json(c)))
+            """)
+    }
+
+    func writeContainer(_ c: Container, _ db: any SQLDatabase) async throws {
+        try await db.run("""
+            UPDATE container SET name = \(bind: c.name), project_id = \(bind: c.projectID), user_id = \(bind: c.userID),
+                                 image = \(bind: c.image), status = \(bind: c.status.rawValue),
+                                 task_state = \(bind: c.taskState?.rawValue), host = \(bind: c.host), memory = \(bind: c.memory),
+                                 cpu = \(bind: c.cpu), disk = \(bind: c.disk), auto_remove = \(bind: c.autoRemove ? 1 : 0),
+                                 updated_at = \(bind: c.updatedAt?.timeIntervalSince1970), data = \(bind: try json(c))
+            WHERE uuid = \(bind: c.uuid)
+            """)
+    }
+
+    static func sortExpression(_ key: String) -> String {
+        switch key {
+        case "id", "cpu", "disk", "auto_remove", "created_at", "updated_at": return "COALESCE(\(key), 0)"
+        case "memory": return "CAST(memory AS INTEGER)"
+        default: return "COALESCE(\(key), '')"
+        }
+    }
+
+    static func decodeContainer(_ row: any SQLRow) throws -> Container {
+        guard let text = try row.string("data") else { throw StoreError("container row without data") }
+        return try decodedContainers.value(for: text) { try StoreCoding.decoder.decode(Container.self, from: Data($0.utf8)) }
+    }
+
+    /// Containers decoded from recently read rows (shared by every store of the process: a row's text alone
+    /// decides what it decodes to).
+    static let decodedContainers = DecodedRecordCache<Container>(capacity: 2048)
+}

@@ -1,0 +1,131 @@
+import Foundation
+import SQLKit
+import ZunCore
+
+/// `HostInventory` on SQL: `compute_node` and `zun_service`.
+extension SQLStore {
+    public func saveComputeNode(_ node: ComputeNode) async throws {
+        try await backend.transaction { db in
+            try await db.run(
+                """
+                INSERT INTO compute_node (uuid, hostname, data, updated_at) VALUES (\(bind: node.uuid), \(bind: node.hostname), \(bind: try json(node)), \(bind: self.clock.now.timeIntervalSince1970))
+                ON CONFLICT(hostname) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at
+                """
+            )
+        }
+    }
+
+    public func computeNodes() async throws -> [ComputeNode] {
+        try await backend.read { db in
+            try await db.run("SELECT data, updated_at FROM compute_node ORDER BY id").map(Self.decodeNode)
+        }
+    }
+
+    public func computeNodes(updatedSince since: Double) async throws -> [ComputeNode] {
+        try await backend.read { db in
+            try await db.run("SELECT data, updated_at FROM compute_node WHERE updated_at >= \(bind: since) ORDER BY id").map(Self.decodeNode)
+        }
+    }
+
+    public func computeNode(ident: String) async throws -> ComputeNode? {
+        try await backend.read { db in
+            try await db.run(
+                "SELECT data FROM compute_node WHERE uuid = \(bind: ident) OR hostname = \(bind: ident) ORDER BY id LIMIT 1"
+            ).first.map(Self.decodeNode)
+        }
+    }
+
+    static func decodeNode(_ row: any SQLRow) throws -> ComputeNode {
+        guard let text = try row.string("data") else { throw StoreError("compute node row without data") }
+        var node = try StoreCoding.decoder.decode(ComputeNode.self, from: Data(text.utf8))
+        if row.contains(column: "updated_at"), let stamp = try row.double("updated_at") {
+            node.updatedAt = Date(timeIntervalSince1970: stamp)
+        }
+        return node
+    }
+
+    public func heartbeat(host: String, binary: String, availabilityZone: String, endpoint: String?, at: Date) async throws
+        -> ZunService
+    {
+        try await backend.transaction { db in
+            let seen = at.timeIntervalSince1970
+            // `updated_at` is stamped when the write runs, not when it was asked for: a heartbeat that waited
+            // behind other writes must not carry a stamp older than rows already committed, or the API's
+            // incremental host refresh (rows changed since the newest stamp it saw) would skip it.
+            let stamp = max(seen, self.clock.now.timeIntervalSince1970)
+            try await db.run(
+                """
+                INSERT INTO zun_service (host, "binary", availability_zone, endpoint, report_count, last_seen_up,
+                                         created_at, updated_at)
+                VALUES (\(bind: host), \(bind: binary), \(bind: availabilityZone), \(bind: endpoint), 1, \(bind: seen), \(bind: stamp), \(bind: stamp))
+                ON CONFLICT(host, "binary") DO UPDATE SET report_count = zun_service.report_count + 1,
+                    last_seen_up = excluded.last_seen_up, updated_at = excluded.updated_at,
+                    availability_zone = excluded.availability_zone, endpoint = excluded.endpoint
+                """
+            )
+            guard let row = try await db.run(
+                "SELECT * FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: binary)"
+            ).first else { throw StoreError("service vanished during heartbeat") }
+            return try Self.decodeService(row)
+        }
+    }
+
+    public func services() async throws -> [ZunService] {
+        try await backend.read { db in
+            try await db.run("SELECT * FROM zun_service ORDER BY id").map(Self.decodeService)
+        }
+    }
+
+    public func services(updatedSince since: Double) async throws -> [ZunService] {
+        try await backend.read { db in
+            try await db.run("SELECT * FROM zun_service WHERE updated_at >= \(bind: since) ORDER BY id").map(Self.decodeService)
+        }
+    }
+
+    public func updateService(host: String, binary: String, _ change: @escaping @Sendable (inout ZunService) -> Void) async throws
+        -> ZunService?
+    {
+        try await backend.transaction { db in
+            guard let row = try await db.run(
+                "SELECT * FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: binary)\(unsafeRaw: self.dialect.forUpdate)"
+            ).first else { return nil }
+            var service = try Self.decodeService(row)
+            change(&service)
+            service.updatedAt = self.clock.now
+            try await db.run(
+                """
+                UPDATE zun_service SET disabled = \(bind: service.disabled ? 1 : 0), disabled_reason = \(bind: service.disabledReason), forced_down = \(bind: service.forcedDown ? 1 : 0), updated_at = \(bind: service.updatedAt?.timeIntervalSince1970)
+                WHERE host = \(bind: host) AND "binary" = \(bind: binary)
+                """
+            )
+            return service
+        }
+    }
+
+    public func deleteService(host: String, binary: String) async throws -> Bool {
+        try await backend.transaction { db in
+            let found = try await db.run(
+                "SELECT id FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: binary)"
+            )
+            guard !found.isEmpty else { return false }
+            try await db.run("DELETE FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: binary)")
+            if binary == ZunService.computeBinary { try await db.run("DELETE FROM compute_node WHERE hostname = \(bind: host)") }
+            return true
+        }
+    }
+
+    static func decodeService(_ row: any SQLRow) throws -> ZunService {
+        var service = ZunService(host: try row.string("host") ?? "", binary: try row.string("binary") ?? "")
+        service.id = try row.int("id").map(Int64.init)
+        service.disabled = (try row.int("disabled") ?? 0) != 0
+        service.disabledReason = try row.string("disabled_reason")
+        service.forcedDown = (try row.int("forced_down") ?? 0) != 0
+        service.reportCount = try row.int("report_count") ?? 0
+        service.lastSeenUp = try row.double("last_seen_up").map(Date.init(timeIntervalSince1970:))
+        service.availabilityZone = try row.string("availability_zone")
+        service.endpoint = try row.string("endpoint")
+        service.createdAt = try row.double("created_at").map(Date.init(timeIntervalSince1970:))
+        service.updatedAt = try row.double("updated_at").map(Date.init(timeIntervalSince1970:))
+        return service
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import SQLKit
+import ZunCore
+
+/// `TaskQueue` on SQL: the `task` table; claims lock the row they take (`SKIP LOCKED` on PostgreSQL).
+extension SQLStore {
+    func insertTask(_ t: ComputeTask, _ db: any SQLDatabase) async throws {
+        try await db.run(
+            """
+            INSERT INTO task (host, container_uuid, kind, payload, state, attempts, created_at)
+            VALUES (\(bind: t.host), \(bind: t.containerUUID), \(bind: t.kind.rawValue), \(bind: try json(t.payload)), \(bind: ComputeTask.State.pending.rawValue), 0, \(bind: t.createdAt.timeIntervalSince1970))
+            """
+        )
+        try await backend.taskWritten(host: t.host, in: db)
+    }
+
+    public func claimTask(host: String, owner: String, leaseUntil: Date, now: Date, lanes: Set<ComputeTask.Lane>?) async throws -> ComputeTask? {
+        // The kinds come from the lanes (never from a request); each is still bound, not spliced in.
+        let kinds = lanes.map { $0.flatMap(\.kinds).map(\.rawValue).sorted() }
+        if kinds?.isEmpty == true { return nil }
+        let kindFilter: SQLQueryString = if let kinds { " AND t.kind IN (\(binds: kinds))" } else { "" }
+        return try await backend.transaction { db in
+            let rows = try await db.run("""
+                SELECT * FROM task t
+                WHERE t.host = \(bind: host)
+                  AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < \(bind: now.timeIntervalSince1970)))
+                """ + kindFilter + """
+                  AND NOT EXISTS (SELECT 1 FROM task p WHERE p.container_uuid = t.container_uuid AND p.id < t.id
+                                  AND p.state IN ('pending', 'running'))
+                ORDER BY t.id LIMIT 1\(unsafeRaw: self.dialect.skipLocked)
+                """)
+            guard let row = rows.first else { return nil }
+            var task = try Self.decodeTask(row)
+            guard let id = task.id else { throw StoreError("task row without id") }
+            task.state = .running
+            task.attempts += 1
+            task.leaseOwner = owner
+            task.leaseUntil = leaseUntil
+            try await db.run(
+                "UPDATE task SET state = 'running', attempts = \(bind: task.attempts), lease_owner = \(bind: owner), lease_until = \(bind: leaseUntil.timeIntervalSince1970) WHERE id = \(bind: id)"
+            )
+            return task
+        }
+    }
+
+    public func finishTask(id: Int64, error: String?, at: Date) async throws {
+        try await backend.transaction { db in
+            try await db.run(
+                "UPDATE task SET state = \(bind: (error == nil ? ComputeTask.State.done : .failed).rawValue), finished_at = \(bind: at.timeIntervalSince1970), error = \(bind: error), lease_until = NULL WHERE id = \(bind: id)"
+            )
+        }
+    }
+
+    public func deferTask(id: Int64, until: Date) async throws {
+        try await backend.transaction { db in
+            try await db.run("UPDATE task SET lease_until = \(bind: until.timeIntervalSince1970) WHERE id = \(bind: id) AND state = 'running'")
+        }
+    }
+
+    public func releaseTasks(host: String) async throws {
+        try await backend.transaction { db in
+            try await db.run(
+                """
+                UPDATE task SET state = 'pending', lease_owner = NULL, lease_until = NULL, interruptions = interruptions + 1
+                WHERE host = \(bind: host) AND state = 'running'
+                """
+            )
+        }
+    }
+
+    public func tasks(containerUUID: String) async throws -> [ComputeTask] {
+        try await backend.read { db in
+            try await db.run("SELECT * FROM task WHERE container_uuid = \(bind: containerUUID) ORDER BY id").map(Self.decodeTask)
+        }
+    }
+
+    public func unfinishedTasks() async throws -> [ComputeTask] {
+        try await backend.read { db in
+            try await db.run("SELECT * FROM task WHERE state IN ('pending', 'running') ORDER BY id").map(Self.decodeTask)
+        }
+    }
+
+    public func rescheduleTask(
+        id: Int64, fromHost: String, placement: Placement, _ change: @escaping @Sendable (inout Container, String) -> Void
+    ) async throws -> String? {
+        let moved: String? = try await backend.transaction { db in
+            guard let row = try await db.run("SELECT * FROM task WHERE id = \(bind: id)\(unsafeRaw: self.dialect.forUpdate)").first else {
+                return nil
+            }
+            let task = try Self.decodeTask(row)
+            // A claimed task may be running on a host that only looks dead (a slow heartbeat): moving it would
+            // have two hosts create the container. Only work nobody started moves.
+            guard task.host == fromHost, task.state == .pending else { return nil }
+            let containerRow = try await db.run(
+                "SELECT data FROM container WHERE uuid = \(bind: task.containerUUID)\(unsafeRaw: self.dialect.forUpdate)"
+            ).first
+            let container = try containerRow.map(Self.decodeContainer)
+            guard container?.containerID == nil else { return nil }
+            guard let host = try await self.firstFittingHost(placement, db) else { return nil }
+            var payload = task.payload
+            payload.rescheduledFrom = task.host
+            try await db.run(
+                "UPDATE task SET host = \(bind: host), payload = \(bind: try json(payload)), state = 'pending', lease_owner = NULL, lease_until = NULL WHERE id = \(bind: id)"
+            )
+            if var container {
+                change(&container, host)
+                container.updatedAt = self.clock.now
+                try await self.writeContainer(container, db)
+            }
+            try await self.backend.taskWritten(host: host, in: db)
+            return host
+        }
+        if let moved { backend.taskCommitted(host: moved) }
+        return moved
+    }
+
+    public func abandonTask(id: Int64, fromHost: String, error: String, at: Date) async throws -> Bool {
+        try await backend.transaction { db in
+            let rows = try await db.run(
+                """
+                UPDATE task SET state = 'failed', finished_at = \(bind: at.timeIntervalSince1970), error = \(bind: error), lease_until = NULL
+                WHERE id = \(bind: id) AND host = \(bind: fromHost) AND state IN ('pending', 'running') RETURNING id
+                """
+            )
+            return !rows.isEmpty
+        }
+    }
+
+    public func waitForTasks(host: String, timeout: Duration) async {
+        await backend.waitForTasks(host: host, timeout: timeout)
+    }
+
+    static func decodeTask(_ row: any SQLRow) throws -> ComputeTask {
+        guard let kind = try row.string("kind").flatMap(ComputeTask.Kind.init(rawValue:)),
+              let payloadText = try row.string("payload")
+        else { throw StoreError("malformed task row") }
+        var task = ComputeTask(
+            host: try row.string("host") ?? "", containerUUID: try row.string("container_uuid") ?? "", kind: kind,
+            payload: try StoreCoding.decoder.decode(ComputeTask.Payload.self, from: Data(payloadText.utf8)),
+            createdAt: Date(timeIntervalSince1970: try row.double("created_at") ?? 0)
+        )
+        task.id = try row.int("id").map(Int64.init)
+        task.state = try row.string("state").flatMap(ComputeTask.State.init(rawValue:)) ?? .pending
+        task.attempts = try row.int("attempts") ?? 0
+        task.interruptions = try row.int("interruptions") ?? 0
+        task.leaseOwner = try row.string("lease_owner")
+        task.leaseUntil = try row.double("lease_until").map(Date.init(timeIntervalSince1970:))
+        task.finishedAt = try row.double("finished_at").map(Date.init(timeIntervalSince1970:))
+        task.error = try row.string("error")
+        return task
+    }
+}
