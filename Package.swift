@@ -87,10 +87,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ZunDev",
+            dependencies: [
+                "ZunCore", "ZunStore", "ZunCompute", "ZunAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "zun",
             dependencies: [
-                "ZunCore", "ZunStore", "ZunScheduler", "DockerEngine", "ZunCompute", "ZunAPI",
+                "ZunCore", "ZunStore", "ZunScheduler", "DockerEngine", "ZunCompute", "ZunAPI", "ZunDev",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -137,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ZunAPI", "ZunCore", "ZunStore", "ZunCompute", "DockerEngine", "ZunTestSupport",
+                "ZunAPI", "ZunCore", "ZunStore", "ZunCompute", "ZunDev", "DockerEngine", "ZunTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -167,7 +167,7 @@ struct RemoteNodeCalls: NodeLocalCalls {
         let body = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
         guard response.status == .ok else {
             if let error = try? JSONDecoder().decode(NodeCallProtocol.ErrorBody.self, from: body) {
-                throw ZunError(status: error.status, code: error.code, message: error.message)
+                throw ZunError(ZunError.Kind(httpStatus: error.status), code: error.code, message: error.message)
             }
             throw ZunError.internalError("node endpoint of \(host) answered \(response.status.code)")
         }

@@ -36,7 +36,7 @@ struct LocalNodeCalls: NodeLocalCalls {
     func execute(in container: Container, command: [String]) async throws -> (output: String, exitCode: Int?) {
         do {
             return try await engine(container) { try await docker.exec($0, command: command, timeout: .seconds(5), logger: logger) }
-        } catch let error as ZunError where error.status == 500 && error.message.contains("in time") {
+        } catch let error as ZunError where error.kind == .internalError && error.message.contains("in time") {
             throw ZunError.conflict("Execute command timed out after 5 s.")
         }
     }

@@ -139,8 +139,9 @@ public enum NodeEndpoint {
     }
 
     static func errorResponse(_ error: ZunError) -> Response {
-        let body = NodeCallProtocol.ErrorBody(status: error.status, code: error.code, message: error.message)
-        return (try? jsonResponse(body, status: HTTPResponse.Status(code: error.status))) ?? Response(status: .internalServerError)
+        let status = error.kind.httpStatus
+        let body = NodeCallProtocol.ErrorBody(status: status, code: error.code, message: error.message)
+        return (try? jsonResponse(body, status: HTTPResponse.Status(code: status))) ?? Response(status: .internalServerError)
     }
 
     struct TokenMiddleware: RouterMiddleware {
@@ -151,7 +152,7 @@ public enum NodeEndpoint {
             guard let token = request.headers[HTTPField.Name(NodeCallProtocol.tokenHeader)!],
                   NodeCallProtocol.tokensMatch(token, secret)
             else {
-                return NodeEndpoint.errorResponse(ZunError(status: 401, code: "not-authenticated", message: "Missing or wrong node token."))
+                return NodeEndpoint.errorResponse(ZunError(.unauthenticated, code: "not-authenticated", message: "Missing or wrong node token."))
             }
             return try await next(request, context)
         }

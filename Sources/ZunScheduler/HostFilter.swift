@@ -12,7 +12,7 @@ extension HostFilter {
 /// Maps Zun's filter names to filters so the enabled set can be configuration.
 public enum HostFilterRegistry {
     /// Filters enabled by default. Zun enables only the first three and leaves capacity to Placement;
-    /// we have no Placement, so capacity filters are on too (reference §9.13).
+    /// we have no Placement, so capacity filters are on too (docs/zun-compatibility.md, "Scheduling").
     /// The `same_host` / `different_host` hints are API features, so their filters are on too.
     public static let defaultEnabled = [
         "AvailabilityZoneFilter", "ComputeFilter", "RuntimeFilter", "CPUFilter", "RamFilter", "DiskFilter",

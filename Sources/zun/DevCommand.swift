@@ -7,6 +7,7 @@ import ServiceLifecycle
 import ZunAPI
 import ZunCompute
 import ZunCore
+import ZunDev
 import ZunStore
 
 /// `zun dev`: API, scheduler and one compute agent in one process, on an embedded SQLite file.
@@ -52,27 +53,14 @@ struct DevCommand: AsyncParsableCommand {
         }()
         try await SQLStore.withStore(at: location, logger: logger) { store in
             let agent = ComputeAgent(configuration: .init(hostName: engine.hostName, publishHost: engine.publishHost), store: store, docker: docker, logger: logger)
-            try await agent.register()
-            let dependencies = APIDependencies(store: store, nodes: LocalNodes(agent: agent), configuration: configuration)
-            let app = try ZunAPIRouter.application(
-                dependencies, configuration: .init(address: .hostname(address, port: port), serverName: "zun"), logger: logger
+            let app = try await DevStack.application(
+                store: store, agent: agent, configuration: configuration, address: .hostname(address, port: port), logger: logger
             )
-            // Services stop in reverse order: the API stops accepting first, then the agent finishes its tasks.
             let group = ServiceGroup(configuration: .init(
-                services: agent.services.map { .init(service: $0) } + [.init(service: app)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+                services: DevStack.services(agent: agent, api: app), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
             ))
             logger.info("zun dev is up", metadata: ["listen": "\(listen)", "host": "\(engine.hostName)", "docker": "\(engine.dockerHost)"])
             try await group.run()
         }
-    }
-}
-
-/// In `zun dev` the only compute host is this process's agent.
-struct LocalNodes: NodeLocalCallsResolver {
-    let agent: ComputeAgent
-
-    func calls(forHost host: String) async -> (any NodeLocalCalls)? {
-        host == agent.configuration.hostName ? agent.nodeLocalCalls : nil
     }
 }

@@ -3,7 +3,7 @@ import Testing
 import ZunCore
 import ZunTestSupport
 
-/// Every action refused in every status that Zun's `VALID_STATES` (reference §3.2) does not list, for
+/// Every action refused in every status that Zun's `VALID_STATES` (docs/zun-compatibility.md, "Statuses") does not list, for
 /// the statuses a real container can hold: Created, Running, Paused, Stopped.
 @Suite(.serialized)
 struct ActionStateEngineTests {

@@ -10,16 +10,9 @@ import Testing
 import ZunAPI
 import ZunCompute
 import ZunCore
+import ZunDev
 import ZunStore
 import ZunTestSupport
-
-/// The node-local calls of the one agent under test.
-struct AgentNodes: NodeLocalCallsResolver {
-    let agent: ComputeAgent
-    func calls(forHost host: String) async -> (any NodeLocalCalls)? {
-        host == agent.configuration.hostName ? agent.nodeLocalCalls : nil
-    }
-}
 
 /// `zun dev` in a test: the API in process, a real compute agent and the real engine of ./scripts/test.
 struct EngineHarness: Sendable {
@@ -47,13 +40,11 @@ struct EngineHarness: Sendable {
         let docker = try await TestSupport.docker()
         try await TestSupport.withStore { store, path in
             let agent = makeAgent(store: store, docker: docker, hostName: hostName, engine: engine?(docker))
-            try await agent.register()
-            // Live (real sockets), so websocket sessions can be opened too.
             var settings = APIConfiguration()
             settings.subnetPool = TestSupport.nextSubnetPool()
-            let app = try ZunAPIRouter.application(
-                APIDependencies(store: store, nodes: AgentNodes(agent: agent), configuration: settings),
-                configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestSupport.logger
+            // `zun dev`'s own wiring, live (real sockets) so websocket sessions can be opened too.
+            let app = try await DevStack.application(
+                store: store, agent: agent, configuration: settings, address: .hostname("127.0.0.1", port: 0), logger: TestSupport.logger
             )
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in

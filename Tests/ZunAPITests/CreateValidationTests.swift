@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ZunTestSupport
 
-/// The create schema of reference §2.2, property by property: a valid and an invalid value each.
+/// The create schema (docs/zun-compatibility.md, "Create"), property by property: a valid and an invalid value each.
 struct CreateValidationTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var version: String

@@ -30,7 +30,7 @@ struct APIVersionNegotiationTests {
             try APIVersionNegotiation.negotiate(header: header)
         } throws: { error in
             let error = error as? ZunError
-            return error?.status == 406 && error?.title == title
+            return error?.kind.httpStatus == 406 && error?.title == title
         }
     }
 

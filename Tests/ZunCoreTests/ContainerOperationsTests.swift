@@ -25,7 +25,7 @@ struct ContainerOperationsTests {
             try ContainerOperations.stop.checkState(of: container(.stopped))
             Issue.record("expected a 409")
         } catch let error as ZunError {
-            #expect(error.status == 409)
+            #expect(error.kind == .conflict && error.kind.httpStatus == 409)
             #expect(error.code == "invalid-state-exception")
             #expect(error.message == "Cannot stop container u-1 in Stopped state.")
         } catch {

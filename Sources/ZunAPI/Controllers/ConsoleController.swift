@@ -32,7 +32,7 @@ struct ConsoleController {
     func registerFallback(on router: Router<ZunRequestContext>) {
         router.get(RouterPath(Self.path)) { request, _ -> Response in
             if request.uri.queryParameters["token"] != nil {
-                throw ZunError(status: 401, code: "not-authorized", message: "Invalid, used or expired console token; ask for a new one with attach or execute.")
+                throw ZunError(.unauthenticated, code: "not-authorized", message: "Invalid, used or expired console token; ask for a new one with attach or execute.")
             }
             throw ZunError.invalidValue("Connect to this URL with a websocket client.")
         }

@@ -3,7 +3,7 @@ import Hummingbird
 import ZunCore
 import ZunStore
 
-/// `/v1/networks`: network records (reference §2.11, without Neutron). Creating and deleting need
+/// `/v1/networks`: network records (docs/zun-compatibility.md, "Networks", without Neutron). Creating and deleting need
 /// `role:admin` as in Zun; projects see their own networks and shared ones. A network becomes a Docker
 /// network on a host only when a container there first joins it.
 struct NetworksController {

@@ -1,6 +1,6 @@
 import ZunCore
 
-/// `limit` / `marker` / `sort_key` / `sort_dir` of a list (reference §2.0.4).
+/// `limit` / `marker` / `sort_key` / `sort_dir` of a list (docs/zun-compatibility.md, "Lists and lookups").
 struct Paging {
     var limit: Int
     var marker: String?

@@ -1,7 +1,7 @@
 import Hummingbird
 import ZunCore
 
-/// `GET /` and `GET /v1`: the discovery documents of reference §1.3.
+/// `GET /` and `GET /v1`: the discovery documents (docs/zun-compatibility.md, "API versions")
 struct RootController {
     static let resources = [
         "services", "containers", "images", "networks", "hosts", "capsules", "availability_zones", "quotas",

@@ -3,7 +3,7 @@ import Hummingbird
 import ZunCore
 import ZunStore
 
-/// `/v1/services`: list, enable, disable, force down and delete Zun services (reference §2.13, admin only).
+/// `/v1/services`: list, enable, disable, force down and delete Zun services (docs/zun-compatibility.md, "Services", admin only).
 struct ServicesController {
     let dependencies: APIDependencies
     var store: any HostInventory { dependencies.store }
@@ -111,6 +111,6 @@ struct ServicesController {
     }
 
     static func notFound(_ host: String, _ binary: String) -> ZunError {
-        ZunError(status: 404, code: "zun-service-not-found", message: "Zun service \(binary) on host \(host) could not be found.")
+        ZunError(.notFound, code: "zun-service-not-found", message: "Zun service \(binary) on host \(host) could not be found.")
     }
 }

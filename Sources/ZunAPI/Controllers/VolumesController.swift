@@ -29,7 +29,7 @@ struct VolumesController {
         guard let nameValue = body["name"], let name = try SchemaChecks.string("name", nameValue, nullable: false, minLength: 2, maxLength: 255, pattern: .name)
         else { throw ZunError.schemaValidation("'name' is a required property") }
         if try await !store.volumes(named: name, projectID: context.identity.projectID).isEmpty {
-            throw ZunError(status: 409, code: "volume-already-exists", message: "A volume named \(name) already exists.")
+            throw ZunError(.conflict, code: "volume-already-exists", message: "A volume named \(name) already exists.")
         }
         let size: Int?
         switch body["size"] {

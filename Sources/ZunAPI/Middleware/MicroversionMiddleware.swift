@@ -3,7 +3,7 @@ import Hummingbird
 import ZunCore
 
 /// Negotiates `OpenStack-API-Version` for /v1 requests and puts the version headers on every answer,
-/// errors included (reference §1).
+/// errors included (docs/zun-compatibility.md, "API versions").
 struct MicroversionMiddleware: RouterMiddleware {
     typealias Context = ZunRequestContext
 

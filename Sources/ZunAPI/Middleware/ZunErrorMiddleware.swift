@@ -6,7 +6,7 @@ import NIOHTTP1
 import ZunCore
 
 /// The outermost middleware: gives each request an id and a caller identity, and turns every error into
-/// Zun's `{"errors": [...]}` body (reference §4.1), so no response escapes in another shape.
+/// Zun's `{"errors": [...]}` body, so no response escapes in another shape.
 struct ZunErrorMiddleware: RouterMiddleware {
     typealias Context = ZunRequestContext
 
@@ -57,15 +57,15 @@ enum ZunErrorRenderer {
         let item: Item
         var headers: HTTPFields = [:]
         switch error {
-        case let error as ZunError where error.status < 500:
+        case let error as ZunError where error.kind.httpStatus < 500:
             item = Item(
-                code: error.code.isEmpty ? "container." : "container.\(error.code)", status: error.status,
+                code: error.code.isEmpty ? "container." : "container.\(error.code)", status: error.kind.httpStatus,
                 title: error.title ?? error.message, detail: error.message
             )
             for (name, value) in error.headers {
                 if let field = HTTPField.Name(name) { headers[field] = value }
             }
-        case let error as ZunError where error.status == 503:
+        case let error as ZunError where error.kind == .unavailable:
             item = Item(code: "container.\(error.code)", status: 503, title: error.message, detail: error.message)
         case let error as HTTPError where error.status.code < 500:
             let reason = error.status.reasonPhrase

@@ -44,7 +44,7 @@ enum NewContainer {
 enum ImageVisibility {
     static func check(_ image: String, _ identity: Identity) throws {
         guard identity.isAdmin || ProjectImages.mayRun(image, projectID: identity.projectID) else {
-            throw ZunError(status: 404, code: "image-not-found", message: "Image \(image) could not be found.")
+            throw ZunError(.notFound, code: "image-not-found", message: "Image \(image) could not be found.")
         }
     }
 }

@@ -3,7 +3,7 @@ import ZunCore
 import ZunStore
 
 /// Turns a create's `nets` and `mounts` into the container's network attachments and volume mounts
-/// (Zun's `build_requested_networks` / `build_requested_volumes`, reference §2.2.3–2.2.4), on our own
+/// (Zun's `build_requested_networks` / `build_requested_volumes`, docs/zun-compatibility.md, "Create"), on our own
 /// network and volume records.
 struct RequestedResources {
     let dependencies: APIDependencies
@@ -56,7 +56,7 @@ struct RequestedResources {
         )
     }
 
-    /// Zun's lookup of `{ident}` (reference §2.0.3) for networks, ports and volumes: by uuid when it looks like
+    /// Zun's lookup of `{ident}` (docs/zun-compatibility.md, "Lists and lookups") for networks, ports and volumes: by uuid when it looks like
     /// one, else by name; scoped to the caller's project unless admin; 404 when none, 409 when several.
     static func find<Record>(
         _ kind: String, _ ident: String, _ identity: Identity, projectOf: KeyPath<Record, String>,
@@ -77,14 +77,14 @@ struct RequestedResources {
         return record
     }
 
-    /// A port the caller brought: it must be its project's and not bound to a container (reference §2.2.3).
+    /// A port the caller brought: it must be its project's and not bound to a container (docs/zun-compatibility.md, "Create").
     private func port(_ ident: String, _ identity: Identity) async throws -> NetworkAttachment {
         let port = try await lookupPort(ident, identity)
         guard identity.isAdmin || port.projectID == identity.projectID else {
-            throw ZunError(status: 400, code: "port-not-usable", message: "Port \(port.uuid) is not usable by project \(identity.projectID).")
+            throw ZunError(.invalidInput, code: "port-not-usable", message: "Port \(port.uuid) is not usable by project \(identity.projectID).")
         }
         if let user = port.containerUUID {
-            throw ZunError(status: 400, code: "port-in-use", message: "Port \(port.uuid) is in use by container \(user).")
+            throw ZunError(.invalidInput, code: "port-in-use", message: "Port \(port.uuid) is in use by container \(user).")
         }
         return NetworkAttachment(
             networkUUID: port.networkUUID, portUUID: port.uuid, ipv4: port.ipv4, ipv6: port.ipv6,
@@ -127,7 +127,7 @@ struct RequestedResources {
             switch spec.type {
             case .bind:
                 guard let source = spec.source, Data(base64Encoded: source) != nil else {
-                    throw ZunError(status: 400, code: "base64-exception", message: "Failed to decode the file content of the mount at \(spec.destination) from base64.")
+                    throw ZunError(.invalidInput, code: "base64-exception", message: "Failed to decode the file content of the mount at \(spec.destination) from base64.")
                 }
                 let volume = Volume(
                     uuid: Self.newUUID(), name: "\(containerUUID)-file-\(index)", projectID: identity.projectID, userID: identity.userID,
@@ -145,7 +145,7 @@ struct RequestedResources {
                     let volume = try await volume(spec.source ?? "", identity)
                     guard volume.kind == .volume else { throw ZunError.invalidValue("Volume \(volume.uuid) is an injected file, not a volume.") }
                     if let users = try await store.volumeUsers(uuid: volume.uuid).first {
-                        throw ZunError(status: 400, code: "volume-in-use", message: "Volume \(volume.uuid) is in use by container \(users).")
+                        throw ZunError(.invalidInput, code: "volume-in-use", message: "Volume \(volume.uuid) is in use by container \(users).")
                     }
                     if let volumeHost = volume.host {
                         if let other = host, other != volumeHost {

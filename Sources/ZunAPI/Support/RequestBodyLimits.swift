@@ -30,7 +30,7 @@ extension ZunError {
     /// A request body over its endpoint's limit (413).
     static func bodyTooLarge(limit: Int) -> ZunError {
         ZunError(
-            status: 413, code: "request-entity-too-large", message: "The request body is larger than \(limit) bytes.",
+            .payloadTooLarge, code: "request-entity-too-large", message: "The request body is larger than \(limit) bytes.",
             headers: ["Connection": "close"]
         )
     }

@@ -33,7 +33,7 @@ enum ActionInputs {
         let tar: Data
         if version >= APIVersion(1, 25) {
             guard let decoded = Data(base64Encoded: data) else {
-                throw ZunError(status: 400, code: "base64-exception", message: "Failed to decode the archive data: invalid base64.")
+                throw ZunError(.invalidInput, code: "base64-exception", message: "Failed to decode the archive data: invalid base64.")
             }
             tar = decoded
         } else {

@@ -1,6 +1,6 @@
 import ZunCore
 
-/// A validated `POST /v1/containers` body (reference §2.2), typed and normalised for one microversion.
+/// A validated `POST /v1/containers` body (docs/zun-compatibility.md, "Create"), typed and normalised for one microversion.
 struct CreateContainerRequest: Sendable {
     var name: String?
     var image: String = ""

@@ -18,7 +18,7 @@ enum StrictBool {
 }
 
 /// The parameters of an action: the query string, merged with a JSON object body when there is one
-/// (Zun accepts either, reference §2.0.2).
+/// (Zun accepts either, docs/zun-compatibility.md, "Lists and lookups").
 struct ActionParameters {
     var values: [String: String]
 

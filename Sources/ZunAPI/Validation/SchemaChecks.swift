@@ -1,6 +1,6 @@
 import ZunCore
 
-/// Small JSON-schema checks that speak jsonschema's messages (reference §4.3), so a 400 names the field
+/// Small JSON-schema checks that speak jsonschema's messages (docs/zun-compatibility.md, "Errors"), so a 400 names the field
 /// and the rule it broke.
 struct SchemaChecks {
     /// `Invalid input for field '<field>'.Value: '<value>'. <message>`

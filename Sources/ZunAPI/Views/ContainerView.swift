@@ -1,6 +1,6 @@
 import ZunCore
 
-/// The container view of reference §2.3; admin-only fields are dropped when policy denies them.
+/// The container view (docs/zun-compatibility.md, "The container view"); admin-only fields are dropped when policy denies them.
 enum ContainerView {
     static func render(_ c: Container, hostURL: String, identity: Identity, policy: Policy) -> JSONValue {
         var view: [String: JSONValue] = [
@@ -84,7 +84,7 @@ enum ContainerView {
     }
 }
 
-/// Views of container actions and their events (reference §2.5).
+/// Views of container actions and their events (docs/zun-compatibility.md, "Actions").
 enum ActionView {
     static func render(_ a: ContainerAction) -> [String: JSONValue] {
         [
@@ -110,7 +110,7 @@ enum ActionView {
     }
 }
 
-/// The host view of reference §2.6, with usage counted from the containers placed there.
+/// The host view (docs/zun-compatibility.md, "Hosts"), with usage counted from the containers placed there.
 enum HostView {
     static func render(_ node: ComputeNode, usage: HostUsage?, hostURL: String) -> JSONValue {
         [

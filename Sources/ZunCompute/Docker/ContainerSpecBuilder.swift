@@ -1,7 +1,7 @@
 import DockerEngine
 import ZunCore
 
-/// Builds the Docker create body for a container record (reference §6.4).
+/// Builds the Docker create body for a container record (docs/zun-compatibility.md, "The compute host").
 public struct ContainerSpecBuilder: Sendable {
     /// Host address that exposed ports are published on.
     public var publishHost: String

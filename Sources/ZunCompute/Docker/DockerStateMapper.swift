@@ -3,7 +3,7 @@ import Foundation
 import ZunCore
 
 /// Turns Docker's container state into Zun's status and status detail (Zun's `_populate_container_state`,
-/// reference §3.4). Pure: time comes in as `now`.
+/// docs/zun-compatibility.md, "Statuses"). Pure: time comes in as `now`.
 public enum DockerStateMapper {
     public struct Result: Equatable, Sendable {
         public var status: ContainerStatus

@@ -1,7 +1,7 @@
 import DockerEngine
 import ZunCore
 
-/// Zun's one-shot stats view (reference §2.15, §6.12) from a Docker stats sample.
+/// Zun's one-shot stats view (docs/zun-compatibility.md, "Stats" and "The compute host") from a Docker stats sample.
 enum ZunStatsView {
     static func render(_ s: ContainerStats, name: String) -> JSONValue {
         let mib = 1024.0 * 1024.0

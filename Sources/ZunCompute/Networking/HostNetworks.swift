@@ -5,7 +5,7 @@ import ZunCore
 import ZunStore
 
 /// Realizes network records as bridge networks of this host's engine, lazily, the first time a container
-/// of this host joins one (design.md, change 2).
+/// of this host joins one (docs/architecture.md, "Networks").
 ///
 /// Convergence without a cluster store: every host names its copy `zun-net-<uuid>` and gives it the record's
 /// subnet, so there is nothing to agree on between hosts. On one host, concurrent creators share one

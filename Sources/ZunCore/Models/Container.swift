@@ -2,7 +2,7 @@ import Foundation
 
 /// A container record: what the user asked for and what the compute host made of it.
 ///
-/// Field names follow Zun's `container` table; the API view (reference §2.3) is derived from it.
+/// Field names follow Zun's `container` table; the API view (docs/zun-compatibility.md, "The container view") is derived from it.
 public struct Container: Codable, Sendable, Equatable {
     public var uuid: String
     public var name: String

@@ -25,7 +25,7 @@ public struct ContainerAction: Codable, Sendable, Equatable {
     }
 }
 
-/// One step a compute host ran for an action, e.g. `compute__do_container_create`.
+/// One step a compute host ran for an action: the `event` of its `ContainerOperation`.
 public struct ContainerActionEvent: Codable, Sendable, Equatable {
     public var id: Int64?
     public var actionID: Int64

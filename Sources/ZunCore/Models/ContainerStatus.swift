@@ -14,7 +14,7 @@ public enum ContainerStatus: String, Codable, Sendable, CaseIterable {
     case dead = "Dead"
 }
 
-/// What the compute host is doing to a container right now (`task_state`, reference §3.1).
+/// What the compute host is doing to a container right now (`task_state`, docs/zun-compatibility.md, "Statuses").
 public enum ContainerTaskState: String, Codable, Sendable, CaseIterable {
     case imagePulling = "image_pulling"
     case containerCreating = "container_creating"

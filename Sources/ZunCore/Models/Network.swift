@@ -1,7 +1,7 @@
 import Foundation
 
 /// A container network: a record owned by a project that every compute host realizes on its own Docker
-/// engine, lazily, as a bridge network with this subnet (design.md, change 2). There is no cluster store and
+/// engine, lazily, as a bridge network with this subnet (docs/architecture.md, "Networks"). There is no cluster store and
 /// no cross-host sync: the record is the only shared truth, and each host converges on it.
 public struct Network: Codable, Sendable, Equatable {
     public var uuid: String

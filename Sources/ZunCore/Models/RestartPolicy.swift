@@ -1,4 +1,4 @@
-/// Docker's restart policy as Zun stores it: the count is a string (reference §2.2.2).
+/// Docker's restart policy as Zun stores it: the count is a string (docs/zun-compatibility.md, "Create").
 public struct RestartPolicy: Codable, Sendable, Equatable {
     public var name: String
     public var maximumRetryCount: String

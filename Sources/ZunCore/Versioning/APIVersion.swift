@@ -27,7 +27,7 @@ public struct APIVersion: Comparable, Hashable, Sendable, CustomStringConvertibl
     }
 }
 
-/// Reads the `OpenStack-API-Version` request header the way Zun does (reference §1.1–1.2).
+/// Reads the `OpenStack-API-Version` request header the way Zun does (docs/zun-compatibility.md, "API versions").
 public enum APIVersionNegotiation {
     public static let headerName = "OpenStack-API-Version"
     public static let minimumHeaderName = "OpenStack-API-Minimum-Version"
@@ -79,12 +79,12 @@ public enum APIVersionNegotiation {
     }
 
     private static func notAcceptable(_ message: String) -> ZunError {
-        ZunError(status: 406, code: "", message: message, title: "Not Acceptable")
+        ZunError(.notAcceptable, code: "", message: message, title: "Not Acceptable")
     }
 
     private static func unsupported(_ message: String, requested: APIVersion) -> ZunError {
         ZunError(
-            status: 406, code: "", message: message, headers: responseHeaders(for: requested),
+            .notAcceptable, code: "", message: message, headers: responseHeaders(for: requested),
             title: "Requested microversion is unsupported"
         )
     }

@@ -16,18 +16,18 @@ extension SQLStore {
     private func insertNetwork(_ network: Network, pool: SubnetPool, _ db: any SQLDatabase) async throws -> Network {
         var network = network
         if try await !db.run("SELECT 1 FROM network WHERE project_id = \(bind: network.projectID) AND name = \(bind: network.name)").isEmpty {
-            throw ZunError(status: 409, code: "network-already-exists", message: "A network named \(network.name) already exists in project \(network.projectID).")
+            throw ZunError(.conflict, code: "network-already-exists", message: "A network named \(network.name) already exists in project \(network.projectID).")
         }
         let used = try await db.run("SELECT cidr_v4 FROM network WHERE cidr_v4 IS NOT NULL")
             .compactMap { try $0.string("cidr_v4").flatMap(IPv4Subnet.init) }
         if let requested = network.ipv4 {
             guard let subnet = IPv4Subnet(requested.cidr) else { throw ZunError.invalidValue("Invalid IPv4 subnet \(requested.cidr).") }
             if let clash = used.first(where: { $0.overlaps(subnet) }) {
-                throw ZunError(status: 409, code: "subnet-overlaps", message: "Subnet \(subnet) overlaps subnet \(clash) of another network.")
+                throw ZunError(.conflict, code: "subnet-overlaps", message: "Subnet \(subnet) overlaps subnet \(clash) of another network.")
             }
         } else {
             guard let subnet = pool.firstFree(avoiding: used) else {
-                throw ZunError(status: 409, code: "subnet-pool-exhausted", message: "No free subnet is left in the pool \(pool.pool).")
+                throw ZunError(.conflict, code: "subnet-pool-exhausted", message: "No free subnet is left in the pool \(pool.pool).")
             }
             network.subnets.insert(Subnet(cidr: subnet.description, gateway: subnet.firstHost.description, ipVersion: 4), at: 0)
         }
@@ -205,7 +205,7 @@ extension SQLStore {
                 .map(Self.decodePort)
             else { throw ZunError.resourceNotFound("Port", attachment.portUUID) }
             if let user = port.containerUUID, user != container.uuid {
-                throw ZunError(status: 400, code: "port-in-use", message: "Port \(port.uuid) is in use by container \(user).")
+                throw ZunError(.invalidInput, code: "port-in-use", message: "Port \(port.uuid) is in use by container \(user).")
             }
             try await db.run("UPDATE port SET container_uuid = \(bind: container.uuid) WHERE uuid = \(bind: port.uuid)")
             attachment.ipv4 = port.ipv4
@@ -237,7 +237,7 @@ extension SQLStore {
                     throw ZunError.invalidValue("Fixed IP \(requested) is not a usable address of subnet \(subnet) of network \(network.uuid).")
                 }
                 if try await !db.run("SELECT 1 FROM port WHERE network_uuid = \(bind: network.uuid) AND ipv4 = \(bind: requested)").isEmpty {
-                    throw ZunError(status: 409, code: "ip-address-already-allocated", message: "IP address \(requested) is already allocated in network \(network.uuid).")
+                    throw ZunError(.conflict, code: "ip-address-already-allocated", message: "IP address \(requested) is already allocated in network \(network.uuid).")
                 }
             } else if dialect == .sqlite, let hint = addressHints.withLockedValue({ $0[network.uuid] }),
                       subnet.isAssignable(IPv4Address(hint.value &+ 1), excluding: reserved)

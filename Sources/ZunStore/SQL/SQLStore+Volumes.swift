@@ -43,7 +43,7 @@ extension SQLStore {
             _ = try await db.run("SELECT uuid FROM volume WHERE uuid = \(bind: uuid)\(unsafeRaw: self.dialect.forUpdate)")
             let users = try await Self.volumeUsers(uuid, db)
             if !users.isEmpty {
-                throw ZunError(status: 409, code: "volume-in-use", message: "Volume \(uuid) is in use by container(s) \(users.joined(separator: ", ")).")
+                throw ZunError(.conflict, code: "volume-in-use", message: "Volume \(uuid) is in use by container(s) \(users.joined(separator: ", ")).")
             }
             try await db.run("DELETE FROM volume WHERE uuid = \(bind: uuid)")
         }
@@ -85,7 +85,7 @@ extension SQLStore {
                 }
                 let users = try await Self.volumeUsers(mount.volumeUUID, db)
                 if !users.isEmpty {
-                    throw ZunError(status: 400, code: "volume-in-use", message: "Volume \(mount.volumeUUID) is in use by container(s) \(users.joined(separator: ", ")).")
+                    throw ZunError(.invalidInput, code: "volume-in-use", message: "Volume \(mount.volumeUUID) is in use by container(s) \(users.joined(separator: ", ")).")
                 }
             }
             try await db.run(

@@ -1,7 +1,7 @@
 import Testing
 import ZunScheduler
 
-/// One table per filter, from Zun's rules (reference §5.4).
+/// One table per filter, from Zun's rules (docs/zun-compatibility.md, "Scheduling").
 struct AvailabilityZoneFilterTests {
     @Test(arguments: [(nil, "nova", true), ("nova", "nova", true), ("az2", "nova", false)] as [(String?, String, Bool)])
     func passesOnlyTheRequestedZone(_ requested: String?, _ hostZone: String, _ passes: Bool) {

@@ -2,7 +2,7 @@ import Testing
 import ZunCore
 import ZunScheduler
 
-/// CpuSet, Label, PciPassthrough and the affinity hints, from Zun's rules (reference §5.4).
+/// CpuSet, Label, PciPassthrough and the affinity hints, from Zun's rules (docs/zun-compatibility.md, "Scheduling").
 struct CpuSetFilterTests {
     static let pinningHost = HostState(
         hostname: "h", enableCPUPinning: true,

@@ -31,7 +31,7 @@ struct ContainerCRUDController {
     /// with `Location`.
     @Sendable func create(_ request: Request, context: ZunRequestContext) async throws -> Response {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
-            throw ZunError(status: 415, code: "", message: "The server does not support the media type of the request; use application/json.", title: "Unsupported Media Type")
+            throw ZunError(.unsupportedMediaType, code: "", message: "The server does not support the media type of the request; use application/json.", title: "Unsupported Media Type")
         }
         let query = ActionParameters(values: ActionParameters.queryValues(request))
         try query.requireOnly(["run"])
@@ -50,7 +50,7 @@ struct ContainerCRUDController {
         try enforceCreatePolicies(spec, identity)
         try ImageVisibility.check(spec.image, identity)
         if let registry = spec.registry {
-            throw ZunError(status: 404, code: "registry-not-found", message: "Registry \(registry) could not be found.")
+            throw ZunError(.notFound, code: "registry-not-found", message: "Registry \(registry) could not be found.")
         }
         if let host = spec.host, try await store.computeNode(ident: host) == nil {
             throw ZunError.requestedHostNotFound(host)

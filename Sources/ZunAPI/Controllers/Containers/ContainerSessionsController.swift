@@ -70,7 +70,7 @@ struct ContainerSessionsController {
         try await access.nodeCall(ContainerOperations.attach, request, context, allowed: [], parse: { _ in () }) { _, container, _ in
             guard container.interactive else {
                 throw ZunError(
-                    status: 400, code: "no-interactive-flag",
+                    .invalidInput, code: "no-interactive-flag",
                     message: "Cannot attach to a non-interactive container \(container.uuid): create it with interactive=true."
                 )
             }
