@@ -11,29 +11,31 @@ import ZunTestSupport
 struct DeadHostReaperTests {
     /// A container placed on `host` with its create (or other) task, written at the clock's time.
     func place(_ store: SQLStore, on host: String, kind: ComputeTask.Kind = .create, at now: Date) async throws -> Container {
-        var container = Container(
-            uuid: UUID().uuidString.lowercased(), name: "c-\(UUID().uuidString.prefix(6))", projectID: "p1", userID: "u1",
-            image: "busybox", cpu: 1, memory: "64", createdAt: now
-        )
-        container.host = host
+        let container = TestSupport.container("c-\(UUID().uuidString.prefix(6))", host: host, createdAt: now)
         let requestID = "req-" + UUID().uuidString.lowercased()
         let operation = ContainerOperations.operation(for: kind) ?? ContainerOperations.create
         try await store.createContainer(
             container,
-            action: ContainerAction(action: operation.name, containerUUID: container.uuid, requestID: requestID, userID: "u1", projectID: "p1", startTime: now),
+            action: ContainerAction(action: operation.name, containerUUID: container.uuid, requestID: requestID, userID: "u", projectID: "p1", startTime: now),
             task: ComputeTask(host: host, containerUUID: container.uuid, kind: kind, payload: .init(requestID: requestID), createdAt: now)
         )
         return container
     }
 
-    @Test func aTaskOnAHostThatStopsHeartbeatingEndsOnlyAfterTheTimeout() async throws {
+    /// A store with host `h1` heartbeating now, a manual clock and a reaper on both.
+    func withReaper(_ body: @escaping @Sendable (SQLStore, ManualWallClock, DeadHostReaper, APIConfiguration) async throws -> Void) async throws {
         try await TestSupport.withStore { store, _ in
             let clock = ManualWallClock()
             let configuration = APIConfiguration()
             try await TestSupport.seedHost(store, host: "h1", heartbeatAt: clock.now)
-            let container = try await place(store, on: "h1", at: clock.now)
             let reaper = try DeadHostReaper(store: store, configuration: configuration, clock: clock, logger: TestSupport.logger)
+            try await body(store, clock, reaper, configuration)
+        }
+    }
 
+    @Test func aTaskOnAHostThatStopsHeartbeatingEndsOnlyAfterTheTimeout() async throws {
+        try await withReaper { store, clock, reaper, configuration in
+            let container = try await place(store, on: "h1", at: clock.now)
             #expect(try await reaper.reapOnce() == 0)  // the host is up
             clock.advance(by: configuration.serviceDownTime + 1)
             #expect(try await reaper.reapOnce() == 0)  // down, but the task has not waited long enough
@@ -52,14 +54,10 @@ struct DeadHostReaperTests {
     }
 
     @Test func aCreateNobodyStartedMovesToALiveHostOnce() async throws {
-        try await TestSupport.withStore { store, _ in
-            let clock = ManualWallClock()
-            let configuration = APIConfiguration()
-            try await TestSupport.seedHost(store, host: "h1", heartbeatAt: clock.now)
+        try await withReaper { store, clock, reaper, configuration in
             let container = try await place(store, on: "h1", at: clock.now)
             clock.advance(by: configuration.deadHostTaskTimeout + 1)
             try await TestSupport.seedHost(store, host: "h2", heartbeatAt: clock.now)
-            let reaper = try DeadHostReaper(store: store, configuration: configuration, clock: clock, logger: TestSupport.logger)
 
             #expect(try await reaper.reapOnce() == 1)
             #expect(try await store.container(uuid: container.uuid)?.host == "h2")
@@ -69,12 +67,8 @@ struct DeadHostReaperTests {
     }
 
     @Test func aDeleteOnADeadHostRemovesTheRecord() async throws {
-        try await TestSupport.withStore { store, _ in
-            let clock = ManualWallClock()
-            let configuration = APIConfiguration()
-            try await TestSupport.seedHost(store, host: "h1", heartbeatAt: clock.now)
+        try await withReaper { store, clock, reaper, configuration in
             let container = try await place(store, on: "h1", kind: .delete, at: clock.now)
-            let reaper = try DeadHostReaper(store: store, configuration: configuration, clock: clock, logger: TestSupport.logger)
             clock.advance(by: configuration.deadHostTaskTimeout + 1)
 
             #expect(try await reaper.reapOnce() == 1)

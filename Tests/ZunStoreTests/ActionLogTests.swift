@@ -6,16 +6,10 @@ import ZunTestSupport
 
 /// `ActionLog` on both databases: events and actions of a request.
 struct ActionLogTests {
-    func container(_ name: String, project: String = "p1", host: String? = "h1") -> Container {
-        var c = Container(uuid: UUID().uuidString.lowercased(), name: name, projectID: project, userID: "u", image: "busybox", cpu: 1, memory: "256", createdAt: Date())
-        c.host = host
-        return c
-    }
-
     @Test(arguments: TestSupport.Backend.allCases)
     func eventsAreStartedOnceAndFinished(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in
-            let c = container("a")
+            let c = TestSupport.container("a")
             try await store.createContainer(c, action: ContainerAction(action: "create", containerUUID: c.uuid, requestID: "r", userID: "u", projectID: "p1", startTime: Date()), task: nil)
             try await store.startEvent(containerUUID: c.uuid, requestID: "r", event: "compute__do_container_create", at: Date())
             try await store.startEvent(containerUUID: c.uuid, requestID: "r", event: "compute__do_container_create", at: Date())

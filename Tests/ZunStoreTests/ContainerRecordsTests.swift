@@ -6,16 +6,10 @@ import ZunTestSupport
 
 /// `ContainerRecords` on both databases: atomic writes, lists, read-your-writes, placement under locks.
 struct ContainerRecordsTests {
-    func container(_ name: String, project: String = "p1", host: String? = "h1") -> Container {
-        var c = Container(uuid: UUID().uuidString.lowercased(), name: name, projectID: project, userID: "u", image: "busybox", cpu: 1, memory: "256", createdAt: Date())
-        c.host = host
-        return c
-    }
-
     @Test func containerActionAndTaskAreWrittenTogetherAndSurviveReopen() async throws {
         do {
             let (store, path) = try await TestSupport.makeStore()
-            let c = container("a")
+            let c = TestSupport.container("a")
             let action = ContainerAction(action: "create", containerUUID: c.uuid, requestID: "req-1", userID: "u", projectID: "p1", startTime: Date())
             let task = ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "req-1", run: true), createdAt: Date())
             try await store.createContainer(c, action: action, task: task)
@@ -33,8 +27,8 @@ struct ContainerRecordsTests {
     @Test(arguments: TestSupport.Backend.allCases)
     func listFiltersSortsAndPages(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in
-            for name in ["c3", "c1", "c2"] { try await store.createContainer(container(name), action: nil, task: nil) }
-            try await store.createContainer(container("other", project: "p2"), action: nil, task: nil)
+            for name in ["c3", "c1", "c2"] { try await store.createContainer(TestSupport.container(name), action: nil, task: nil) }
+            try await store.createContainer(TestSupport.container("other", project: "p2"), action: nil, task: nil)
             let page1 = try await store.listContainers(ContainerQuery(projectID: "p1", sortKey: "name", limit: 2))
             #expect(page1.map(\.name) == ["c1", "c2"])
             let page2 = try await store.listContainers(ContainerQuery(projectID: "p1", sortKey: "name", limit: 2, marker: page1.last!.uuid))
@@ -51,7 +45,7 @@ struct ContainerRecordsTests {
     @Test(arguments: TestSupport.Backend.allCases)
     func everyReadSeesEveryEarlierCommit(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in
-            let c = container("v0")
+            let c = TestSupport.container("v0")
             try await store.createContainer(c, action: nil, task: nil)
             for version in 1...100 {
                 try await store.updateContainer(uuid: c.uuid) { $0.name = "v\(version)" }

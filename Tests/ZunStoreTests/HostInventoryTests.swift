@@ -6,17 +6,11 @@ import ZunTestSupport
 
 /// `HostInventory` on both databases: usage per host, service records.
 struct HostInventoryTests {
-    func container(_ name: String, project: String = "p1", host: String? = "h1") -> Container {
-        var c = Container(uuid: UUID().uuidString.lowercased(), name: name, projectID: project, userID: "u", image: "busybox", cpu: 1, memory: "256", createdAt: Date())
-        c.host = host
-        return c
-    }
-
     @Test(arguments: TestSupport.Backend.allCases)
     func usageCountsLiveContainersPerHost(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in
-            try await store.createContainer(container("a"), action: nil, task: nil)
-            var failed = container("b")
+            try await store.createContainer(TestSupport.container("a"), action: nil, task: nil)
+            var failed = TestSupport.container("b")
             failed.status = .error
             try await store.createContainer(failed, action: nil, task: nil)
             let usage = try await store.hostUsage()["h1"]

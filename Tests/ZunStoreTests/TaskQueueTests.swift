@@ -6,16 +6,10 @@ import ZunTestSupport
 
 /// `TaskQueue` on both databases: per-container order, leases, release, moving work off a dead host.
 struct TaskQueueTests {
-    func container(_ name: String, project: String = "p1", host: String? = "h1") -> Container {
-        var c = Container(uuid: UUID().uuidString.lowercased(), name: name, projectID: project, userID: "u", image: "busybox", cpu: 1, memory: "256", createdAt: Date())
-        c.host = host
-        return c
-    }
-
     @Test(arguments: TestSupport.Backend.allCases)
     func tasksOfOneContainerRunOneAtATime(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in
-            let c = container("a")
+            let c = TestSupport.container("a")
             try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r1"), createdAt: Date()))
             try await store.updateContainer(uuid: c.uuid, actions: [], tasks: [ComputeTask(host: "h1", containerUUID: c.uuid, kind: .start, payload: .init(requestID: "r2"), createdAt: Date())]) { _ in }
             let first = try await store.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(60), now: Date())
@@ -29,7 +23,7 @@ struct TaskQueueTests {
     @Test(arguments: TestSupport.Backend.allCases)
     func expiredLeasesAndReleasedTasksAreClaimedAgain(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in
-            let c = container("a")
+            let c = TestSupport.container("a")
             try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r1"), createdAt: Date()))
             let now = Date()
             _ = try await store.claimTask(host: "h1", owner: "dead", leaseUntil: now.addingTimeInterval(5), now: now)
@@ -44,7 +38,7 @@ struct TaskQueueTests {
     @Test(arguments: TestSupport.Backend.allCases)
     func aTaskCanMoveToAnotherHost(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in
-            let c = container("a")
+            let c = TestSupport.container("a")
             try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r"), createdAt: Date()))
             try await TestSupport.seedHost(store, host: "h2")
             let task = try #require(try await store.unfinishedTasks().first)
@@ -69,13 +63,13 @@ struct TaskQueueTests {
         try await TestSupport.withStore(backend) { store in
             try await TestSupport.seedHost(store, host: "h2")
             let placement = Placement(candidates: ["h2"], fits: { _, _, _ in true }, records: { _ in fatalError("unused") }, noHostReason: "")
-            let claimed = container("claimed")
+            let claimed = TestSupport.container("claimed")
             try await store.createContainer(claimed, action: nil, task: ComputeTask(host: "h1", containerUUID: claimed.uuid, kind: .create, payload: .init(requestID: "r"), createdAt: Date()))
             let task = try #require(try await store.claimTask(host: "h1", owner: "o", leaseUntil: Date().addingTimeInterval(60), now: Date()))
             #expect(try await store.rescheduleTask(id: task.id!, fromHost: "h1", placement: placement) { c, host in c.host = host } == nil)
             #expect(try await store.container(uuid: claimed.uuid)?.host == "h1")
 
-            var made = container("made")
+            var made = TestSupport.container("made")
             made.containerID = "abc123"
             try await store.createContainer(made, action: nil, task: ComputeTask(host: "h1", containerUUID: made.uuid, kind: .create, payload: .init(requestID: "r2"), createdAt: Date()))
             let pending = try #require(try await store.unfinishedTasks().first { $0.containerUUID == made.uuid })

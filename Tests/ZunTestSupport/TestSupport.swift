@@ -97,6 +97,16 @@ public enum TestSupport {
         return .postgres(host: host, port: port, username: user, password: password, database: name)
     }
 
+    /// A container record of `project` placed on `host`, not yet written.
+    public static func container(_ name: String, project: String = "p1", host: String? = "h1", createdAt: Date = Date()) -> Container {
+        var c = Container(
+            uuid: UUID().uuidString.lowercased(), name: name, projectID: project, userID: "u", image: "busybox", cpu: 1,
+            memory: "256", createdAt: createdAt
+        )
+        c.host = host
+        return c
+    }
+
     /// Records a compute node and a live `zun-compute` service for `host`.
     public static func seedHost(
         _ store: any ZunStore, host: String, cpus: Int = 4, memTotal: Int = 8192, runtimes: [String] = ["runc"],
@@ -109,7 +119,7 @@ public enum TestSupport {
         node.runtimes = runtimes
         node.architecture = "x86_64"
         try await store.saveComputeNode(node)
-        try await store.heartbeat(host: host, binary: "zun-compute", availabilityZone: "nova", endpoint: nil, at: heartbeatAt)
+        try await store.heartbeat(host: host, binary: ZunService.computeBinary, availabilityZone: "nova", endpoint: nil, at: heartbeatAt)
     }
 
     /// The Docker engine the integration tests use. Fails loudly, never skips, when it is not configured.

@@ -7,7 +7,7 @@ import ZunStore
 /// network and volume records.
 struct RequestedResources {
     let dependencies: APIDependencies
-    var store: any ZunStore { dependencies.store }
+    var store: any NetworkRecords & VolumeRecords { dependencies.store }
     var configuration: APIConfiguration { dependencies.configuration }
 
     // MARK: Networks

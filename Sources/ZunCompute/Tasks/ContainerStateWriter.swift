@@ -9,7 +9,7 @@ import ZunStore
 /// ports), a task state, a failure with a reason a human can act on. Shared by the task handlers, the
 /// state sync and start-up recovery.
 struct ContainerStateWriter: Sendable {
-    let store: any ZunStore
+    let store: any ContainerRecords
     let engine: any ContainerEngine
     let clock: any WallClock
     let redaction: NIOLockedValueBox<HostPathRedaction>

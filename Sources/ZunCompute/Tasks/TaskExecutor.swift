@@ -10,7 +10,7 @@ import ZunStore
 /// handler is idempotent, so running it again is safe.
 struct TaskExecutor: Sendable {
     let agent: ComputeAgent
-    var store: any ZunStore { agent.store }
+    var store: any TaskQueue { agent.store }
 
     func run(_ task: ComputeTask) async {
         var logger = agent.logger
@@ -22,7 +22,7 @@ struct TaskExecutor: Sendable {
         guard let id = task.id else { return }
         let context = TaskContext(
             agent: agent, records: ContainerStateWriter(agent: agent),
-            recorder: ActionRecorder(store: store, clock: agent.clock, containerUUID: task.containerUUID, requestID: task.payload.requestID),
+            recorder: ActionRecorder(store: agent.store, clock: agent.clock, containerUUID: task.containerUUID, requestID: task.payload.requestID),
             logger: logger
         )
         do {

@@ -23,7 +23,7 @@ struct TaskContext: Sendable {
     let recorder: ActionRecorder
     let logger: Logger
 
-    var store: any ZunStore { agent.store }
+    var store: any ContainerRecords & NetworkRecords & VolumeRecords { agent.store }
     var engine: any ContainerEngine { agent.engine }
     var clock: any WallClock { agent.clock }
 

@@ -7,7 +7,7 @@ import ZunStore
 /// the operation's policy rule and allowed statuses, and build the action and task records of an operation.
 struct ContainerAccess: Sendable {
     let dependencies: APIDependencies
-    var store: any ZunStore { dependencies.store }
+    var store: any ContainerRecords { dependencies.store }
     var policy: Policy { dependencies.configuration.policy }
     var clock: any WallClock { dependencies.clock }
 

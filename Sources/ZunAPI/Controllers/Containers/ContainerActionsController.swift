@@ -7,7 +7,7 @@ import ZunStore
 /// tracebacks for admins only).
 struct ContainerActionsController {
     let access: ContainerAccess
-    var store: any ZunStore { access.store }
+    var store: any ActionLog { access.dependencies.store }
 
     var routes: RouteCollection<ZunRequestContext> {
         let routes = RouteCollection(context: ZunRequestContext.self)

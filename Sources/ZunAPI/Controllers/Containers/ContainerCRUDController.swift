@@ -9,7 +9,7 @@ import ZunStore
 struct ContainerCRUDController {
     let access: ContainerAccess
     let placement: ContainerPlacement
-    var store: any ZunStore { access.store }
+    var store: any ContainerRecords & HostInventory { access.dependencies.store }
     var policy: Policy { access.policy }
     var configuration: APIConfiguration { access.dependencies.configuration }
 

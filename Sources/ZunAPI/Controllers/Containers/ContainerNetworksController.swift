@@ -7,7 +7,7 @@ import ZunStore
 /// the security group actions kept for API compatibility (1.1–1.14).
 struct ContainerNetworksController {
     let access: ContainerAccess
-    var store: any ZunStore { access.store }
+    var store: any ContainerRecords & NetworkRecords { access.dependencies.store }
     var policy: Policy { access.policy }
     var dependencies: APIDependencies { access.dependencies }
 

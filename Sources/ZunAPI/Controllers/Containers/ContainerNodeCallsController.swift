@@ -7,7 +7,7 @@ import ZunStore
 /// put_archive, commit and resize_container. A host that is down answers 503.
 struct ContainerNodeCallsController {
     let access: ContainerAccess
-    var store: any ZunStore { access.store }
+    var store: any ContainerRecords & ActionLog { access.dependencies.store }
 
     var routes: RouteCollection<ZunRequestContext> {
         let routes = RouteCollection(context: ZunRequestContext.self)

@@ -9,7 +9,7 @@ import ZunStore
 /// shape); `ConsoleController` serves it and proxies to the container's host.
 struct ContainerSessionsController {
     let access: ContainerAccess
-    var store: any ZunStore { access.store }
+    var store: any ConsoleSessionRecords { access.dependencies.store }
     var configuration: APIConfiguration { access.dependencies.configuration }
 
     /// How long a handed-out session token may wait for its connection.
