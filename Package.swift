@@ -3,6 +3,8 @@ import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    // The project's own code builds without warnings, and a new warning fails the build (and CI).
+    .unsafeFlags(["-warnings-as-errors"]),
 ]
 
 let package = Package(
@@ -73,6 +75,7 @@ let package = Package(
             name: "ZunAPI",
             dependencies: [
                 "ZunCore", "ZunStore", "ZunScheduler",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

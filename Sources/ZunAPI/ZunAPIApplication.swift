@@ -29,7 +29,8 @@ public struct APIDependencies: Sendable {
 public enum ZunAPIRouter {
     public static func build(_ dependencies: APIDependencies) throws -> Router<ZunRequestContext> {
         let router = Router(context: ZunRequestContext.self)
-        router.add(middleware: ZunErrorMiddleware())
+        let routes = RouteTable()
+        router.add(middleware: ZunErrorMiddleware(routes: routes))
         RootController().register(on: router)
         let v1 = router.group("v1").add(middleware: MicroversionMiddleware())
         RootController().registerV1(on: v1)
@@ -47,6 +48,7 @@ public enum ZunAPIRouter {
         v1.addRoutes(VolumesController(dependencies: dependencies).routes, atPath: "volumes")
         v1.addRoutes(PortsController(dependencies: dependencies).routes, atPath: "ports")
         ConsoleController(dependencies: dependencies).registerFallback(on: router)
+        routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }
 

@@ -24,6 +24,9 @@ public struct ComputeAgent: Sendable {
         public var idlePollInterval: Duration = .seconds(1)
         /// How long the state sync spends on one container before it carries on without it.
         public var syncContainerTimeout: Duration = .seconds(20)
+        /// How long an image pull may take before the operation that needs it fails (a registry that
+        /// accepts connections and never answers must not hold a task for ever).
+        public var imagePullTimeout: Duration = .seconds(600)
 
         public init(
             hostName: String, availabilityZone: String = "nova", heartbeatInterval: Duration = .seconds(5),

@@ -20,6 +20,8 @@ struct TaskRunnerService: Service {
         let executor = TaskExecutor(agent: agent)
         let limit = agent.configuration.maxConcurrentTasks
         let running = NIOLockedValueBox<[ComputeTask.Lane: Int]>([:])
+        // What is running, for the shutdown log: task id → "kind container".
+        let inFlight = NIOLockedValueBox<[Int64: String]>([:])
         // Holds at most one "a slot freed" signal: a runner that finds every lane full waits for it.
         let freed = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         var slotFreed = freed.stream.makeAsyncIterator()
@@ -45,19 +47,26 @@ struct TaskRunnerService: Service {
                 guard let task else {
                     // A shutdown ends the wait at once. With a lane full, a slot freeing there is noticed at the
                     // next wake-up or idle poll.
-                    try? await cancelWhenGracefulShutdown {
+                    await cancelWhenGracefulShutdown {
                         await agent.store.waitForTasks(host: agent.configuration.hostName, timeout: agent.configuration.idlePollInterval)
                     }
                     continue
                 }
                 let lane = task.kind.lane
                 running.withLockedValue { $0[lane, default: 0] += 1 }
+                inFlight.withLockedValue { $0[task.id ?? 0] = "\(task.kind.rawValue) \(task.containerUUID)" }
                 group.addTask {
                     await executor.run(task)
                     running.withLockedValue { $0[lane, default: 0] -= 1 }
+                    inFlight.withLockedValue { $0[task.id ?? 0] = nil }
                     freed.continuation.yield()
                 }
             }
+            let unfinished = inFlight.withLockedValue { $0.values.sorted() }
+            agent.logger.notice("task runner stopping; letting running tasks finish", metadata: [
+                "running": "\(unfinished.count)", "tasks": "\(unfinished.joined(separator: ", "))",
+            ])
         }
+        agent.logger.notice("task runner stopped")
     }
 }

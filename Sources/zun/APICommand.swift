@@ -18,8 +18,10 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var network: NetworkOptions
     @OptionGroup var http: HTTPOptions
 
-    @Option(help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
-    var websocketBaseURL: String? = env("ZUN_WEBSOCKET_BASE_URL")
+    @Option(name: .customLong("websocket-base-url"), help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
+    var websocketBaseURLOption: String?
+    /// The option, else its environment variable (an Optional option may not have a default value).
+    var websocketBaseURL: String? { websocketBaseURLOption ?? env("ZUN_WEBSOCKET_BASE_URL") }
 
     @OptionGroup var storage: DatabaseOption
 
@@ -59,6 +61,7 @@ struct APICommand: AsyncParsableCommand {
             ))
             logger.info("zun api is up", metadata: ["listen": "\(listen)"])
             try await group.run()
+            logger.notice("zun api stopped")
         }
     }
 }

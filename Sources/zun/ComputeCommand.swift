@@ -23,8 +23,10 @@ struct ComputeCommand: AsyncParsableCommand {
     @Option(help: "Address of the node-local endpoint the API proxies logs to (env ZUN_NODE_LISTEN).")
     var listen: String = env("ZUN_NODE_LISTEN") ?? "127.0.0.1:9520"
 
-    @Option(help: "URL the API uses to reach the node-local endpoint (env ZUN_NODE_ADVERTISE; default http://<listen>).")
-    var advertise: String? = env("ZUN_NODE_ADVERTISE")
+    @Option(name: .customLong("advertise"), help: "URL the API uses to reach the node-local endpoint (env ZUN_NODE_ADVERTISE; default http://<listen>).")
+    var advertiseOption: String?
+    /// The option, else its environment variable (an Optional option may not have a default value).
+    var advertise: String? { advertiseOption ?? env("ZUN_NODE_ADVERTISE") }
 
     @Option(help: "Seconds between heartbeats (env ZUN_HEARTBEAT_INTERVAL).")
     var heartbeatInterval: Double = env("ZUN_HEARTBEAT_INTERVAL").flatMap(Double.init) ?? 3
@@ -62,6 +64,7 @@ struct ComputeCommand: AsyncParsableCommand {
             ))
             logger.info("zun compute is up", metadata: ["docker": "\(engine.dockerHost)", "endpoint": "\(configuration.endpoint ?? "")"])
             try await group.run()
+            logger.notice("zun compute stopped")
         }
     }
 
@@ -83,6 +86,7 @@ struct ComputeCommand: AsyncParsableCommand {
             ))
             logger.notice("zun compute is up with hollow hosts", metadata: ["hosts": "\(hollow)", "prefix": "\(engine.hostName)"])
             try await group.run()
+            logger.notice("zun compute stopped")
         }
     }
 }

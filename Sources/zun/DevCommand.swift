@@ -24,8 +24,10 @@ struct DevCommand: AsyncParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
-    @Option(help: "Database URL instead of the SQLite file in --data-dir (env ZUN_DATABASE).")
-    var database: String? = env("ZUN_DATABASE")
+    @Option(name: .customLong("database"), help: "Database URL instead of the SQLite file in --data-dir (env ZUN_DATABASE).")
+    var databaseOption: String?
+    /// The option, else its environment variable (an Optional option may not have a default value).
+    var database: String? { databaseOption ?? env("ZUN_DATABASE") }
 
     @OptionGroup var common: CommonOptions
 
@@ -33,8 +35,10 @@ struct DevCommand: AsyncParsableCommand {
     @OptionGroup var network: NetworkOptions
     @OptionGroup var http: HTTPOptions
 
-    @Option(help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
-    var websocketBaseURL: String? = env("ZUN_WEBSOCKET_BASE_URL")
+    @Option(name: .customLong("websocket-base-url"), help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
+    var websocketBaseURLOption: String?
+    /// The option, else its environment variable (an Optional option may not have a default value).
+    var websocketBaseURL: String? { websocketBaseURLOption ?? env("ZUN_WEBSOCKET_BASE_URL") }
 
     func run() async throws {
         let logger = common.logger("zun")
@@ -61,6 +65,7 @@ struct DevCommand: AsyncParsableCommand {
             ))
             logger.info("zun dev is up", metadata: ["listen": "\(listen)", "host": "\(engine.hostName)", "docker": "\(engine.dockerHost)"])
             try await group.run()
+            logger.notice("zun dev stopped")
         }
     }
 }

@@ -18,8 +18,10 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Seconds without a heartbeat after which a compute host is down (env ZUN_SERVICE_DOWN_TIME).")
     var serviceDownTime: Double = env("ZUN_SERVICE_DOWN_TIME").flatMap(Double.init) ?? 15
 
-    @Option(help: "File holding the shared secret of agents' node-local endpoints (env ZUN_NODE_SECRET_FILE; or the secret itself in env ZUN_NODE_SECRET). Never on the command line: every local user can read it there.")
-    var nodeSecretFile: String? = env("ZUN_NODE_SECRET_FILE")
+    @Option(name: .customLong("node-secret-file"), help: "File holding the shared secret of agents' node-local endpoints (env ZUN_NODE_SECRET_FILE; or the secret itself in env ZUN_NODE_SECRET). Never on the command line: every local user can read it there.")
+    var nodeSecretFileOption: String?
+    /// The option, else its environment variable (an Optional option may not have a default value).
+    var nodeSecretFile: String? { nodeSecretFileOption ?? env("ZUN_NODE_SECRET_FILE") }
 
     /// The node secret from `--node-secret-file` or `ZUN_NODE_SECRET`; refused when missing or shorter than
     /// `NodeCallProtocol.minimumSecretLength`, so an agent never starts with a guessable (or empty) credential.

@@ -24,9 +24,13 @@ struct EngineHarness: Sendable {
 
     var hostName: String { agent.configuration.hostName }
 
-    static func makeAgent(store: any ZunStore, docker: DockerClient, hostName: String, engine: (any ContainerEngine)? = nil) -> ComputeAgent {
+    static func makeAgent(
+        store: any ZunStore, docker: DockerClient, hostName: String, engine: (any ContainerEngine)? = nil,
+        configure: (inout ComputeAgent.Configuration) -> Void = { _ in }
+    ) -> ComputeAgent {
         var configuration = ComputeAgent.Configuration(hostName: hostName, heartbeatInterval: .seconds(1), syncInterval: .milliseconds(500))
         configuration.syncContainerTimeout = .seconds(5)
+        configure(&configuration)
         return ComputeAgent(configuration: configuration, store: store, docker: docker, engine: engine, logger: TestSupport.logger)
     }
 
@@ -35,11 +39,12 @@ struct EngineHarness: Sendable {
     static func run(
         hostName: String = "it-" + UUID().uuidString.prefix(8).lowercased(), startAgent: Bool = true,
         engine: (@Sendable (DockerClient) -> any ContainerEngine)? = nil,
+        configure: @escaping @Sendable (inout ComputeAgent.Configuration) -> Void = { _ in },
         _ body: @escaping @Sendable (EngineHarness) async throws -> Void
     ) async throws {
         let docker = try await TestSupport.docker()
         try await TestSupport.withStore { store, path in
-            let agent = makeAgent(store: store, docker: docker, hostName: hostName, engine: engine?(docker))
+            let agent = makeAgent(store: store, docker: docker, hostName: hostName, engine: engine?(docker), configure: configure)
             var settings = APIConfiguration()
             settings.subnetPool = TestSupport.nextSubnetPool()
             // `zun dev`'s own wiring, live (real sockets) so websocket sessions can be opened too.

@@ -57,3 +57,38 @@ struct RebuildEngineTests {
         }
     }
 }
+
+/// A rebuild never destroys what it cannot replace.
+@Suite(.serialized)
+struct RebuildPullFailureEngineTests {
+    @Test func aRebuildWhosePullFailsQuicklyOrHangsKeepsTheContainerRunning() async throws {
+        let hanging = try SilentListener()
+        defer { hanging.close() }
+        let refusing = try SilentListener.closedPort()
+        try await EngineHarness.run(configure: { $0.imagePullTimeout = .seconds(3) }) { h in
+            let uuid = try await h.create(#"{"image": "busybox:1.35", "command": \#(RebuildEngineTests.sleeper)}"#)
+            try await h.waitFor(uuid, "Running")
+            let oldID = try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)?.id
+            for image in ["127.0.0.1:\(refusing)/busybox:1", "127.0.0.1:\(hanging.port)/busybox:1"] {
+                let before = try await h.store.actions(containerUUID: uuid).count
+                #expect(try await h.client.call(.post, "/v1/containers/\(uuid)/rebuild?image=\(image)").status == .accepted)
+                let action = try await TestSupport.eventually(timeout: .seconds(60)) {
+                    let actions = try await h.store.actions(containerUUID: uuid)
+                    return actions.count > before && actions[0].action == "rebuild" && actions[0].finishTime != nil ? actions[0] : nil
+                }
+                #expect(action.message == "Error", "\(image)")
+                let events = try await h.store.events(actionID: action.id!)
+                #expect(events.first?.result == "Error" && events.first?.traceback?.contains("Failed to pull image") == true, "\(image)")
+                let view = try await h.waitFor(uuid, "Running")
+                #expect(view["image"] as? String == "busybox:1.35", "\(image)")
+                #expect(try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)?.id == oldID, "\(image): the old engine container stays")
+            }
+            // A rebuild that gets its image replaces the engine container and leaves it running.
+            #expect(try await h.client.call(.post, "/v1/containers/\(uuid)/rebuild?image=busybox:1.35").status == .accepted)
+            try await TestSupport.eventually(timeout: .seconds(60)) {
+                try await h.docker.inspectContainer("zun-\(uuid)", logger: TestSupport.logger)?.id != oldID ? true : nil
+            }
+            try await h.waitFor(uuid, "Running")
+        }
+    }
+}

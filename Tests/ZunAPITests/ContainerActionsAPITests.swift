@@ -73,8 +73,10 @@ struct ContainerActionsAPITests {
             #expect(rebuilt.status == .accepted)
             let record = try await harness.store.container(uuid: uuid)
             #expect(record?.status == .rebuilding)
-            #expect(record?.image == "busybox:1.35")
-            #expect(try await harness.store.tasks(containerUUID: uuid).last?.kind == .rebuild)
+            // The record keeps its image until the host runs the new one.
+            #expect(record?.image == "busybox")
+            let task = try await harness.store.tasks(containerUUID: uuid).last
+            #expect(task?.kind == .rebuild && task?.payload.image == "busybox:1.35")
             // Form encoding: `+` is a space in query values.
             _ = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox", "name": "web2"}"#)
             let listed = try await client.call(.get, "/v1/containers?image=busybox&name=web2+")

@@ -133,7 +133,7 @@ struct CreateContainerTests {
         try await APITestHarness.run { _, client in
             let wrongType = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox"}"#, contentType: "text/plain")
             #expect(wrongType.status == .unsupportedMediaType)
-            #expect(wrongType.error["code"] as? String == "container.")
+            #expect(wrongType.error["code"] as? String == "container.unsupported-media-type")
             let badRun = try await client.call(.post, "/v1/containers?run=perhaps", json: #"{"image": "busybox"}"#)
             #expect(badRun.status == .badRequest)
             let unknown = try await client.call(.post, "/v1/containers?fast=1", json: #"{"image": "busybox"}"#)

@@ -33,7 +33,7 @@ struct VersioningAndErrorsTests {
         try await APITestHarness.run { _, client in
             let reply = try await client.call(.get, "/v1/containers", version: "1.41")
             #expect(reply.status == .notAcceptable)
-            #expect(reply.error["code"] as? String == "container.")
+            #expect(reply.error["code"] as? String == "container.not-acceptable")
             #expect(reply.error["title"] as? String == "Requested microversion is unsupported")
             #expect(reply.error["status"] as? Int == 406)
             #expect(reply.headers[HTTPField.Name("OpenStack-API-Maximum-Version")!] == "container 1.40")
@@ -46,7 +46,7 @@ struct VersioningAndErrorsTests {
         try await APITestHarness.run { _, client in
             let reply = try await client.call(.get, "/v1/nothing-here")
             #expect(reply.status == .notFound)
-            #expect(reply.error["code"] as? String == "container.")
+            #expect(reply.error["code"] as? String == "container.not-found")
             #expect(reply.headers[.contentType] == "application/json")
         }
     }

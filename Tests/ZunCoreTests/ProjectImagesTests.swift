@@ -46,3 +46,21 @@ struct ProjectImagesTests {
         #expect(!ProjectImages.isValidTag(String(repeating: "t", count: 129)))
     }
 }
+
+struct DockerReferenceTests {
+    @Test(arguments: [
+        "busybox", "busybox:1.35", "library/busybox:latest", "127.0.0.1:5000/busybox:1", "registry.example.com/a/b-c__d.e:v1_2",
+        "busybox@sha256:" + String(repeating: "a", count: 64), "localhost/x:y", "zun-p1/commit:latest",
+    ])
+    func dockerAcceptsThese(_ reference: String) {
+        #expect(ProjectImages.isValidReference(reference))
+    }
+
+    @Test(arguments: [
+        "Bad Image!!", "Busybox", "busybox:", "busybox::1", "busybox:-1", "/busybox", "busybox/", "a//b", "busybox@sha256:abc",
+        "busybox:" + String(repeating: "t", count: 129), "bad_-name", "example.com:99999/x",
+    ])
+    func dockerRefusesThese(_ reference: String) {
+        #expect(!ProjectImages.isValidReference(reference))
+    }
+}

@@ -150,6 +150,7 @@ public enum TestSupport {
     }
 
     /// Polls `check` until it returns a value or `timeout` passes.
+    @discardableResult
     public static func eventually<T>(
         timeout: Duration = .seconds(30), interval: Duration = .milliseconds(100), _ check: () async throws -> T?
     ) async throws -> T {

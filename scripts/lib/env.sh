@@ -139,3 +139,54 @@ stop_postgres() {
   [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
   "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
 }
+
+# quiet_build LOG COMMAND... : runs a build with its whole output in LOG and one progress line on the
+# terminal; on failure prints the errors and where the log is.
+quiet_build() {
+  local build_log=$1 pid status=0 line
+  shift
+  "$@" >"$build_log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    line=$(grep -a -o '^\[[0-9]*/[0-9]*\] .*' "$build_log" 2>/dev/null | tail -1 | cut -c1-100 || true)
+    [ -t 2 ] && [ -n "$line" ] && printf '\r\033[K   %s' "$line" >&2
+    sleep 1
+  done
+  wait "$pid" || status=$?
+  [ -t 2 ] && printf '\r\033[K' >&2
+  if [ "$status" -ne 0 ]; then
+    grep -a 'error:' "$build_log" | head -20 >&2 || true
+    die "build failed; the whole output is in $build_log"
+  fi
+}
+
+# bridge_names SOCKET : the Linux bridges of the engine's bridge networks (br-<id> unless named).
+bridge_names() {
+  local sock=$1 id name
+  for id in $(DOCKER_HOST="unix://$sock" docker network ls --filter driver=bridge -q 2>/dev/null); do
+    name=$(DOCKER_HOST="unix://$sock" docker network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' "$id" 2>/dev/null || true)
+    echo "${name:-br-${id:0:12}}"
+  done
+}
+
+# stop_private_engine DIR BRIDGE : stops the private dockerd in DIR and removes the bridges it leaves
+# behind (its networks' and BRIDGE), so several runs on one machine do not pile up bridges with the same
+# subnets. The engine recreates them from its data root when it starts again.
+stop_private_engine() {
+  local dir=$1 bridge=$2 bridges=() name
+  if engine_answers "$dir/docker.sock"; then mapfile -t bridges < <(bridge_names "$dir/docker.sock"); fi
+  stop_dockerd "$dir"
+  for _ in $(seq 1 40); do
+    [ -f "$dir/docker.pid" ] && kill -0 "$(cat "$dir/docker.pid")" 2>/dev/null || break
+    sleep 0.25
+  done
+  for name in "${bridges[@]}" "$bridge"; do
+    [ "$name" = none ] || [ "$name" = docker0 ] && continue
+    ip link show "$name" >/dev/null 2>&1 && ip link del "$name" 2>/dev/null || true
+  done
+}
+
+# port_in_use PORT : true when something listens on 127.0.0.1:PORT.
+port_in_use() {
+  python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
+}

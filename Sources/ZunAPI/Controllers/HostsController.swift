@@ -55,6 +55,6 @@ struct HostsController {
     }
 
     private func requireVersion(_ context: ZunRequestContext) throws {
-        if context.apiVersion < APIVersion(1, 4) { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        try APIVersionNegotiation.require("hosts", from: APIVersion(1, 4), requested: context.apiVersion)
     }
 }

@@ -79,7 +79,7 @@ struct NetworksController {
 
     /// 1.27+ like Zun's. A network some container uses is refused with 409.
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        guard context.apiVersion >= APIVersion(1, 27) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        try APIVersionNegotiation.require("network delete", from: APIVersion(1, 27), requested: context.apiVersion)
         try policy.enforce(.networkDelete, context.identity)
         let network = try await lookup(request, context)
         try await store.deleteNetwork(uuid: network.uuid)

@@ -14,7 +14,7 @@ struct MicroversionMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = ZunErrorRenderer.render(error, logger: context.logger)
+            response = ZunErrorRenderer.render(error, requestID: context.requestID, logger: context.logger)
         }
         for (name, value) in APIVersionNegotiation.responseHeaders(for: context.apiVersion) {
             if let field = HTTPField.Name(name) { response.headers[field] = value }

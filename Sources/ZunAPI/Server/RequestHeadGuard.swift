@@ -120,7 +120,7 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func startDeadline(_ context: ChannelHandlerContext) {
-        deadline = context.eventLoop.scheduleTask(in: limits.headTimeout) { [weak self] in
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: limits.headTimeout) { [weak self] in
             guard let self, let context = self.context, case .head = self.mode else { return }
             self.refuse(context, .requestTimeout)
         }
@@ -137,14 +137,17 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
         default: "The request head has more than \(limits.maxHeaderCount) header lines, a line longer than \(limits.maxHeaderLine) bytes, or more than \(limits.maxHeadBytes) bytes."
         }
         // Zun's error body, in the shape every other error of the API has.
-        let item = ZunErrorRenderer.Item(code: "container.", status: status.code, title: status.reasonPhrase, detail: message)
+        let item = ZunErrorRenderer.Item(
+            request_id: "req-" + UUID().uuidString.lowercased(), code: ZunErrorRenderer.code("", status: status), status: status.code,
+            title: status.reasonPhrase, detail: message
+        )
         let body = (try? JSONResponse.encoder.encode(ZunErrorRenderer.Body(errors: [item]))) ?? Data()
         var out = context.channel.allocator.buffer(capacity: 256 + body.count)
         out.writeString(
             "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         )
         out.writeBytes(body)
-        context.writeAndFlush(NIOAny(out)).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(NIOAny(out)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 }
 

@@ -52,7 +52,11 @@ enum ActionInputs {
         guard let value, value != "None", !value.isEmpty else { return nil }
         if let number = Int(value), (1...64).contains(number) { return String(number) }
         let name = value.uppercased().hasPrefix("SIG") ? String(value.uppercased().dropFirst(3)) : value.uppercased()
-        guard signalNames.contains(name) else { throw ZunError.invalidValue("Bad signal: \(value)") }
+        guard signalNames.contains(name) else {
+            throw ZunError.schemaValidation(
+                "Invalid input for query parameters 'signal'. Value: '\(value)'. It is not a signal name (SIGKILL, KILL) or number (1-64)."
+            )
+        }
         return "SIG" + name
     }
 

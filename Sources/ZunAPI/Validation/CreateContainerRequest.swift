@@ -73,7 +73,7 @@ struct CreateContainerValidator {
         guard let image = object["image"] else { throw ZunError.schemaValidation("'image' is a required property") }
 
         var r = CreateContainerRequest()
-        r.image = try SchemaChecks.string("image", image, nullable: false, minLength: 2, maxLength: 255, pattern: .image)!
+        r.image = try SchemaChecks.dockerImage(image)
         for (field, value) in object.sorted(by: { $0.key < $1.key }) where field != "image" {
             try validate(field, value, into: &r)
         }

@@ -3,9 +3,19 @@ import ZunCore
 /// Small JSON-schema checks that speak jsonschema's messages (docs/zun-compatibility.md, "Errors"), so a 400 names the field
 /// and the rule it broke.
 struct SchemaChecks {
-    /// `Invalid input for field '<field>'.Value: '<value>'. <message>`
+    /// `Invalid input for field '<field>'. Value: '<value>'. <message>`
     static func fieldError(_ field: String, _ value: JSONValue, _ message: String) -> ZunError {
-        ZunError.schemaValidation("Invalid input for field '\(field)'.Value: '\(plain(value))'. \(message)")
+        ZunError.schemaValidation("Invalid input for field '\(field)'. Value: '\(plain(value))'. \(message)")
+    }
+
+    /// Zun's `image` rule, then Docker's reference grammar: a string `docker pull` would refuse is a 400 now,
+    /// not an `Error` container later.
+    static func dockerImage(_ value: JSONValue) throws -> String {
+        let image = try string("image", value, nullable: false, minLength: 2, maxLength: 255, pattern: .image) ?? ""
+        guard ProjectImages.isValidReference(image) else {
+            throw fieldError("image", value, "It is not a Docker image reference ([registry/]name[:tag][@digest], name in lowercase).")
+        }
+        return image
     }
 
     static func plain(_ value: JSONValue) -> String {

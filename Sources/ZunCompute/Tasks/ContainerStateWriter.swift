@@ -31,8 +31,8 @@ struct ContainerStateWriter: Sendable {
 
     /// Marks the container `Error` with a reason a human can act on, and clears its task state. The tenant
     /// reads the reason without host paths; the log has it whole.
-    func markError(_ uuid: String, reason: String) async throws {
-        logger.warning("container failed", metadata: [LogKey.containerUUID: "\(uuid)", "reason": "\(reason)"])
+    func markError(_ uuid: String, reason: String, logger: Logger? = nil) async throws {
+        (logger ?? self.logger).warning("container failed", metadata: [LogKey.containerUUID: "\(uuid)", "reason": "\(reason)"])
         let shown = redaction.withLockedValue { $0 }.redact(reason)
         try await store.updateContainer(uuid: uuid) {
             $0.status = .error

@@ -34,7 +34,8 @@ struct TaskContext: Sendable {
 
     /// Records an operation failure: the container goes to `Error` with the failure's reason, the action fails.
     func fail(_ uuid: String, _ error: any Error) async throws {
-        try await records.markError(uuid, reason: TaskFailure.reason(error))
+        // The task's logger carries its id, kind, container and request.
+        try await records.markError(uuid, reason: TaskFailure.reason(error), logger: logger)
         try await recorder.finish(failed: true)
     }
 }

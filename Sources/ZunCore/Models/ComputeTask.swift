@@ -72,6 +72,8 @@ public struct ComputeTask: Codable, Sendable, Equatable {
         public var signal: String?
         /// The network of a `network_attach` / `network_detach`.
         public var network: String?
+        /// The image a `rebuild` asked for; written to the record only once the new engine container runs it.
+        public var image: String?
 
         public init(requestID: String, run: Bool? = nil, timeout: Int? = nil, force: Bool? = nil) {
             self.requestID = requestID

@@ -56,6 +56,32 @@ public enum ProjectImages {
         return components.allSatisfy(isValidPathComponent)
     }
 
+    /// Whether `reference` follows Docker's grammar: `[domain[:port]/]path[:tag][@algorithm:hex]`, with
+    /// lowercase path components (what `docker pull` would accept).
+    public static func isValidReference(_ reference: String) -> Bool {
+        var rest = Substring(reference)
+        if let at = rest.firstIndex(of: "@") {
+            guard isValidDigest(rest[rest.index(after: at)...]) else { return false }
+            rest = rest[..<at]
+        }
+        let lastSlash = rest.lastIndex(of: "/") ?? rest.startIndex
+        if let colon = rest[lastSlash...].lastIndex(of: ":") {
+            guard isValidTag(String(rest[rest.index(after: colon)...])) else { return false }
+            rest = rest[..<colon]
+        }
+        return isValidRepository(String(rest))
+    }
+
+    /// `algorithm:hex`: `[A-Za-z][A-Za-z0-9]*([+._-][A-Za-z][A-Za-z0-9]*)*` and at least 32 hex digits.
+    static func isValidDigest(_ digest: Substring) -> Bool {
+        let parts = digest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1].count >= 32, parts[1].allSatisfy(\.isHexDigit) else { return false }
+        return parts[0].split(omittingEmptySubsequences: false, whereSeparator: { "+._-".contains($0) }).allSatisfy { word in
+            guard let first = word.first, first.isASCII, first.isLetter else { return false }
+            return word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        }
+    }
+
     /// `[\w][\w.-]{0,127}`
     public static func isValidTag(_ tag: String) -> Bool {
         guard let first = tag.first, tag.count <= 128, isWord(first) else { return false }

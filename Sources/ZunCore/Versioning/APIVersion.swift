@@ -78,6 +78,15 @@ public enum APIVersionNegotiation {
         return error
     }
 
+    /// Throws a 406 naming `action` and the versions that have it unless `requested` is among them.
+    public static func require(_ action: String, from first: APIVersion = .minimum, to last: APIVersion = .maximum, requested: APIVersion) throws {
+        guard requested < first || requested > last else { return }
+        let range = last == .maximum ? "from API version \(first) on" : "in API versions \(first) to \(last)"
+        var error = unsupported("\(action) is available \(range); this request asked for \(requested).", requested: requested)
+        error.title = "Not Acceptable"
+        throw error
+    }
+
     private static func notAcceptable(_ message: String) -> ZunError {
         ZunError(.notAcceptable, code: "", message: message, title: "Not Acceptable")
     }

@@ -126,6 +126,7 @@ extension SQLStore {
         }
     }
 
+    @discardableResult
     public func updateContainer(
         uuid: String, actions: [ContainerAction], tasks: [ComputeTask],
         _ change: @escaping @Sendable (inout Container) throws -> Void

@@ -44,6 +44,7 @@ extension SQLStore {
         return node
     }
 
+    @discardableResult
     public func heartbeat(host: String, binary: String, availabilityZone: String, endpoint: String?, at: Date) async throws
         -> ZunService
     {
@@ -82,6 +83,7 @@ extension SQLStore {
         }
     }
 
+    @discardableResult
     public func updateService(host: String, binary: String, _ change: @escaping @Sendable (inout ZunService) -> Void) async throws
         -> ZunService?
     {

@@ -147,7 +147,7 @@ struct ContainerCRUDController {
 
     /// `POST …/rename?name=` (1.1–1.13; PATCH `name` replaces it).
     @Sendable func rename(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        if context.apiVersion > APIVersion(1, 13) { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        try APIVersionNegotiation.require("rename", to: APIVersion(1, 13), requested: context.apiVersion)
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["name"])
         guard let name = params.values["name"] else { throw ZunError.schemaValidation("'name' is a required property") }

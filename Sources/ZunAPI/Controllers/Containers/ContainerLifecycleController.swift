@@ -42,15 +42,15 @@ struct ContainerLifecycleController {
         }
         let image = params.values["image"]
         if let image {
-            _ = try SchemaChecks.string("image", .string(image), nullable: false, minLength: 2, maxLength: 255, pattern: .image)
+            _ = try SchemaChecks.dockerImage(.string(image))
             try ImageVisibility.check(image, context.identity)
         }
         let operation = ContainerOperations.rebuild
         let container = try await access.authorize(operation, request, context)
-        let payload = ComputeTask.Payload(requestID: context.requestID, run: container.status == .running)
-        try await access.dispatch(operation, container, context, payload: payload) { c in
-            if let image { c.image = image }
-        }
+        var payload = ComputeTask.Payload(requestID: context.requestID, run: container.status == .running)
+        // The record keeps its image until the host has the new one running: a pull that fails changes nothing.
+        payload.image = image
+        try await access.dispatch(operation, container, context, payload: payload)
         return JSONResponse.empty(.accepted)
     }
 }

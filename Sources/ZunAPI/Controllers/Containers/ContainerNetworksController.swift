@@ -26,7 +26,7 @@ struct ContainerNetworksController {
     }
 
     @Sendable func networkAttach(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        guard context.apiVersion >= APIVersion(1, 8) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        try APIVersionNegotiation.require("network_attach", from: APIVersion(1, 8), requested: context.apiVersion)
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["network", "port", "fixed_ip"])
         let container = try await access.authorize(ContainerOperations.networkAttach, request, context)
@@ -64,7 +64,7 @@ struct ContainerNetworksController {
     }
 
     @Sendable func networkDetach(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        guard context.apiVersion >= APIVersion(1, 6) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        try APIVersionNegotiation.require("network_detach", from: APIVersion(1, 6), requested: context.apiVersion)
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["network", "port"])
         let container = try await access.authorize(ContainerOperations.networkDetach, request, context)
@@ -101,8 +101,8 @@ struct ContainerNetworksController {
     /// `add_security_group` / `remove_security_group` (1.1–1.14): security groups are kept for API
     /// compatibility; the isolation they would give comes from networks here (one bridge per network).
     @Sendable func changeSecurityGroup(_ request: Request, context: ZunRequestContext, add: Bool) async throws -> Response {
-        guard context.apiVersion <= APIVersion(1, 14) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
         let operation = add ? ContainerOperations.addSecurityGroup : ContainerOperations.removeSecurityGroup
+        try APIVersionNegotiation.require(operation.name, to: APIVersion(1, 14), requested: context.apiVersion)
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["name"])
         guard let name = params.values["name"], !name.isEmpty, name.count <= 255 else {
@@ -126,7 +126,7 @@ struct ContainerNetworksController {
 
     /// One entry per network (1.18+, with a `fixed_ips` list) or per address (1.13–1.17).
     @Sendable func networkList(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        guard context.apiVersion >= APIVersion(1, 13) else { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        try APIVersionNegotiation.require("network_list", from: APIVersion(1, 13), requested: context.apiVersion)
         let container = try await access.authorize(ContainerOperations.networkList, request, context)
         var entries: [JSONValue] = []
         for attachment in container.networks ?? [] {

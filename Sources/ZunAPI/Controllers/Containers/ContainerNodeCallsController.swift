@@ -102,7 +102,7 @@ struct ContainerNodeCallsController {
     /// `POST …/resize_container` (1.19+): new cpu and/or memory applied by the host; 202 with the view as it
     /// was before the change, and no quota check, as in Zun.
     @Sendable func resizeContainer(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        if context.apiVersion < APIVersion(1, 19) { throw APIVersionNegotiation.notSupported(context.apiVersion) }
+        try APIVersionNegotiation.require("resize_container", from: APIVersion(1, 19), requested: context.apiVersion)
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["cpu", "memory", "name", "auto_heal"])
         var fields: [String: JSONValue] = [:]

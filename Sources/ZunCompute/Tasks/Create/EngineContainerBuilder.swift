@@ -11,9 +11,10 @@ struct EngineContainerBuilder: Sendable {
     var engine: any ContainerEngine { context.engine }
     var logger: Logger { context.logger }
 
-    /// Makes the engine container for `container` and returns its inspection.
-    func build(_ container: Container) async throws -> ContainerInspect {
-        let image = try await ensureImage(container)
+    /// Makes the engine container for `container` and returns its inspection; `image` when the caller
+    /// already has it (`ensureImage`).
+    func build(_ container: Container, image: ImageInspect? = nil) async throws -> ContainerInspect {
+        let image = if let image { image } else { try await ensureImage(container) }
         let filled = try await fillFromImage(container, image)
         try await ContainerHooks.prepare(filled, in: context)
         return try await ContainerHooks.complete(filled, try await createIfMissing(filled), in: context)
@@ -54,12 +55,11 @@ struct EngineContainerBuilder: Sendable {
     }
 
     private func pull(_ reference: ImageReference) async throws {
+        let timeout = context.agent.configuration.imagePullTimeout
         do {
-            if let digest = reference.digest {
-                try await engine.pullImage(repository: reference.repository, tag: digest, logger: logger)
-            } else {
-                try await engine.pullImage(repository: reference.repository, tag: reference.effectiveTag, logger: logger)
-            }
+            try await engine.pullImage(
+                repository: reference.repository, tag: reference.digest ?? reference.effectiveTag, timeout: timeout, logger: logger
+            )
         } catch let error as DockerError {
             throw ImageError(message: "Failed to pull image \(reference): \(error.message)")
         }
