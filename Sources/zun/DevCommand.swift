@@ -34,6 +34,7 @@ struct DevCommand: AsyncParsableCommand {
     @OptionGroup var scheduler: SchedulerOptions
     @OptionGroup var network: NetworkOptions
     @OptionGroup var http: HTTPOptions
+    @OptionGroup var policyOptions: PolicyOptions
 
     @Option(name: .customLong("websocket-base-url"), help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURLOption: String?
@@ -45,7 +46,7 @@ struct DevCommand: AsyncParsableCommand {
         let (address, port) = try parseListen(listen)
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let location = try storeLocation(database ?? (dataDir as NSString).appendingPathComponent("zun.sqlite"))
-        let docker = try await engine.connect(logger: logger)
+        // Configuration first: a bad flag or policy file stops the start before anything connects.
         let configuration = try {
             var configuration = APIConfiguration()
             configuration.serviceDownTime = common.serviceDownTime
@@ -53,8 +54,10 @@ struct DevCommand: AsyncParsableCommand {
             try scheduler.apply(to: &configuration)
             try network.apply(to: &configuration)
             try http.apply(to: &configuration)
+            try policyOptions.apply(to: &configuration)
             return configuration
         }()
+        let docker = try await engine.connect(logger: logger)
         try await SQLStore.withStore(at: location, logger: logger) { store in
             let agent = ComputeAgent(configuration: .init(hostName: engine.hostName, publishHost: engine.publishHost), store: store, docker: docker, logger: logger)
             let app = try await DevStack.application(

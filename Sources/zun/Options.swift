@@ -154,3 +154,27 @@ struct HTTPOptions: ParsableArguments {
         configuration.requestHeadLimits.headTimeout = .milliseconds(Int64(requestHeadTimeout * 1000))
     }
 }
+
+/// The policy file of the API roles (oslo.policy's `policy_file`).
+struct PolicyOptions: ParsableArguments {
+    @Option(
+        name: .customLong("policy-file"),
+        help: "YAML or JSON file of policy rules overriding Zun's defaults, as oslo.policy's policy.yaml (env ZUN_POLICY_FILE). An unknown rule or a bad check string stops the start."
+    )
+    var policyFileOption: String?
+    /// The option, else its environment variable (an Optional option may not have a default value).
+    var policyFile: String? { policyFileOption ?? env("ZUN_POLICY_FILE") }
+
+    func policy() throws -> Policy {
+        guard let policyFile else { return Policy() }
+        do {
+            return try Policy(file: policyFile)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func apply(to configuration: inout APIConfiguration) throws {
+        configuration.policy = try policy()
+    }
+}
