@@ -1,6 +1,7 @@
 import Foundation
 import ZunCore
 import ZunScheduler
+import ZunStore
 
 /// Options of the API role, named after Zun's where the meaning matches.
 public struct APIConfiguration: Sendable {
@@ -21,6 +22,15 @@ public struct APIConfiguration: Sendable {
     /// Sampled (log2(N) feasible candidates, the default) or exhaustive host ranking.
     public var schedulerMode: FilterScheduler.Mode = .defaultSampled
     public var policy = Policy()
+    /// Per-project limits when neither the project nor the `default` quota class sets one (Zun's `[quota]`).
+    public var quotaDefaults: [QuotaResource: Int] = Dictionary(uniqueKeysWithValues: QuotaResource.allCases.map { ($0, $0.zunDefault) })
+    /// false: no quota is checked (Zun's `NoopQuotaDriver`).
+    public var quotasEnforced = true
+
+    /// The check of `delta` against `project`'s quota, or nil when quotas are off.
+    public func quotaCheck(project: String, delta: QuotaUsage) -> QuotaCheck? {
+        quotasEnforced ? QuotaCheck(projectID: project, delta: delta, configured: quotaDefaults) : nil
+    }
     /// A task whose host has been down this long ends: rescheduled once if the host never started it,
     /// otherwise the container goes to `Error` naming the dead host.
     public var deadHostTaskTimeout: TimeInterval = 60

@@ -47,6 +47,9 @@ public enum ZunAPIRouter {
         v1.addRoutes(NetworksController(dependencies: dependencies).routes, atPath: "networks")
         v1.addRoutes(VolumesController(dependencies: dependencies).routes, atPath: "volumes")
         v1.addRoutes(PortsController(dependencies: dependencies).routes, atPath: "ports")
+        let quotas = QuotasController(dependencies: dependencies)
+        v1.addRoutes(quotas.quotaRoutes, atPath: "quotas")
+        v1.addRoutes(quotas.classRoutes, atPath: "quota_classes")
         ConsoleController(dependencies: dependencies).registerFallback(on: router)
         routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router

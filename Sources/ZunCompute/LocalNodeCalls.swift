@@ -35,7 +35,11 @@ struct LocalNodeCalls: NodeLocalCalls {
 
     func execute(in container: Container, command: [String]) async throws -> (output: String, exitCode: Int?) {
         do {
-            return try await engine(container) { try await docker.exec($0, command: command, timeout: .seconds(5), logger: logger) }
+            // The command is the caller's: one the engine cannot start (an executable the image does not have) is
+            // a 400, not the engine's 500.
+            return try await engine(
+                container, refused: "Invalid input for query parameters 'command': the container cannot run it now (its executable is missing, or the container is stopping)."
+            ) { try await docker.exec($0, command: command, timeout: .seconds(5), logger: logger) }
         } catch let error as ZunError where error.kind == .internalError && error.message.contains("in time") {
             throw ZunError.conflict("Execute command timed out after 5 s.")
         }

@@ -8,7 +8,7 @@ import ZunCore
 /// Every method commits before it returns, so callers acknowledge only what is durable. One implementation,
 /// `SQLStore`, runs on SQLite (embedded, `zun dev`) or PostgreSQL (`zun api` / `zun compute`).
 public typealias ZunStore = ContainerRecords & ActionLog & HostInventory & TaskQueue & NetworkRecords & VolumeRecords
-    & ConsoleSessionRecords
+    & ConsoleSessionRecords & QuotaRecords
 
 /// Where a new container may go, best host first, and how to check a host still fits under its lock.
 public struct Placement: Sendable {
@@ -22,11 +22,15 @@ public struct Placement: Sendable {
     /// When no candidate fits: save the container in `Error` (true) or throw `PlacementExhausted` and
     /// write nothing, so the caller can choose again (false).
     public var recordsFailure: Bool
+    /// The project quota the new container must fit, checked first inside the same transaction (nil: none).
+    public var quota: QuotaCheck?
 
     public init(
         candidates: [String], fits: @escaping @Sendable (ComputeNode, HostUsage, ZunService?) -> Bool,
-        records: @escaping @Sendable (String) -> (ContainerAction, ComputeTask), noHostReason: String, recordsFailure: Bool = true
+        records: @escaping @Sendable (String) -> (ContainerAction, ComputeTask), noHostReason: String, recordsFailure: Bool = true,
+        quota: QuotaCheck? = nil
     ) {
+        self.quota = quota
         self.candidates = candidates
         self.fits = fits
         self.records = records

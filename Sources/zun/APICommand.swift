@@ -18,6 +18,7 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var network: NetworkOptions
     @OptionGroup var http: HTTPOptions
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var quotaOptions: QuotaOptions
 
     @Option(name: .customLong("websocket-base-url"), help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURLOption: String?
@@ -46,6 +47,7 @@ struct APICommand: AsyncParsableCommand {
         try network.apply(to: &configuration)
         try http.apply(to: &configuration)
         try policyOptions.apply(to: &configuration)
+        try quotaOptions.apply(to: &configuration)
         configuration.deadHostTaskTimeout = deadHostTimeout
         configuration.rescheduleOnDeadHost = !noReschedule
         let secret = try common.nodeSecret()

@@ -35,6 +35,7 @@ struct DevCommand: AsyncParsableCommand {
     @OptionGroup var network: NetworkOptions
     @OptionGroup var http: HTTPOptions
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var quotaOptions: QuotaOptions
 
     @Option(name: .customLong("websocket-base-url"), help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURLOption: String?
@@ -55,6 +56,7 @@ struct DevCommand: AsyncParsableCommand {
             try network.apply(to: &configuration)
             try http.apply(to: &configuration)
             try policyOptions.apply(to: &configuration)
+            try quotaOptions.apply(to: &configuration)
             return configuration
         }()
         let docker = try await engine.connect(logger: logger)

@@ -178,3 +178,27 @@ struct PolicyOptions: ParsableArguments {
         configuration.policy = try policy()
     }
 }
+
+/// Project quotas of the API roles (Zun's `[quota]`): defaults when neither the project nor the `default`
+/// quota class sets a limit; -1 is unlimited.
+struct QuotaOptions: ParsableArguments {
+    @Option(help: "Containers per project (env ZUN_QUOTA_CONTAINERS).")
+    var quotaContainers: Int = env("ZUN_QUOTA_CONTAINERS").flatMap { Int($0) } ?? QuotaResource.containers.zunDefault
+    @Option(help: "vCPUs per project (env ZUN_QUOTA_CPU).")
+    var quotaCpu: Int = env("ZUN_QUOTA_CPU").flatMap { Int($0) } ?? QuotaResource.cpu.zunDefault
+    @Option(help: "Memory in MB per project (env ZUN_QUOTA_MEMORY).")
+    var quotaMemory: Int = env("ZUN_QUOTA_MEMORY").flatMap { Int($0) } ?? QuotaResource.memory.zunDefault
+    @Option(help: "Disk in GB per project (env ZUN_QUOTA_DISK).")
+    var quotaDisk: Int = env("ZUN_QUOTA_DISK").flatMap { Int($0) } ?? QuotaResource.disk.zunDefault
+    @Flag(help: "Check no quota (Zun's NoopQuotaDriver).")
+    var noQuotas = false
+
+    func apply(to configuration: inout APIConfiguration) throws {
+        let values: [QuotaResource: Int] = [.containers: quotaContainers, .cpu: quotaCpu, .memory: quotaMemory, .disk: quotaDisk]
+        for (resource, value) in values where value < -1 {
+            throw ValidationError("--quota-\(resource.rawValue) must be -1 (unlimited) or more")
+        }
+        configuration.quotaDefaults = values
+        configuration.quotasEnforced = !noQuotas
+    }
+}

@@ -48,6 +48,10 @@ struct ContainerActionsEngineTests {
             #expect(exec.object["exit_code"] as? Int == 3)
             #expect(exec.object["exec_id"] is NSNull)
             #expect(try await h.client.call(.post, "/v1/containers/act/execute").status == .badRequest)
+            // A command the container cannot start is the caller's mistake, never a 500 (found by the fuzz test): the
+            // engine reports it as a failed command (exit code 126/127) or refuses it (400).
+            let missing = try await h.client.call(.post, "/v1/containers/act/execute?command=%24%28reboot%29%3B%20%60id%60")
+            #expect(missing.status == .badRequest || (missing.status == .ok && (missing.object["exit_code"] as? Int ?? 0) >= 126), "\(missing.json ?? "")")
             let interactive = try await h.client.call(.post, "/v1/containers/act/execute?command=ls&interactive=true")
             #expect(interactive.status == .ok && (interactive.object["exec_id"] as? String)?.count == 64)
             var latencies: [Duration] = []

@@ -25,6 +25,8 @@ struct HollowFleetTests {
             // whose heartbeat waited behind this burst of writes (on a loaded CI machine) from looking down.
             var configuration = APIConfiguration()
             configuration.serviceDownTime = 120
+            // One project fills the fleet: this test is about host capacity, not project quotas.
+            configuration.quotasEnforced = false
             let dependencies = APIDependencies(store: store, nodes: InProcessNodes(agents), configuration: configuration)
             let replicas = try (0..<2).map { _ in Application(router: try ZunAPIRouter.build(dependencies), logger: TestSupport.logger) }
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,5 +1,6 @@
 import Foundation
 import ZunCore
+import ZunStore
 
 /// The record of a container a create asked for, with Zun's defaults applied: a generated name when none
 /// was given, the configured cpu and memory, the docker image driver, the caller as owner.
@@ -55,6 +56,15 @@ struct ContainerUpdate {
     let access: ContainerAccess
 
     func apply(_ spec: CreateContainerRequest, to container: Container) async throws -> Container {
+        let delta = QuotaUsage(
+            cpu: (spec.cpu ?? container.cpu) - container.cpu, memory: (spec.memory ?? container.memoryMB) - container.memoryMB
+        )
+        if delta.cpu > 0 || delta.memory > 0,
+           let check = access.dependencies.configuration.quotaCheck(project: container.projectID, delta: delta)
+        {
+            // Checked against the effective values, as a create is.
+            try await access.dependencies.store.checkQuota(check)
+        }
         if spec.cpu != nil || spec.memory != nil {
             try await access.nodeCalls(for: container).update(of: container, cpu: spec.cpu, memoryMB: spec.memory)
         }

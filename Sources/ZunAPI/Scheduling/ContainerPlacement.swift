@@ -119,7 +119,7 @@ struct ContainerPlacement: Sendable {
             records: { host in
                 (
                     ContainerAction(
-                        action: "create", containerUUID: container.uuid, requestID: requestID, userID: container.userID,
+                        action: ContainerOperations.create.name, containerUUID: container.uuid, requestID: requestID, userID: container.userID,
                         projectID: container.projectID, startTime: now
                     ),
                     ComputeTask(host: host, containerUUID: container.uuid, kind: .create, payload: .init(requestID: requestID, run: run), createdAt: now)
@@ -127,7 +127,8 @@ struct ContainerPlacement: Sendable {
             },
             noHostReason: noValidHostReason,
             // The first try on the cached view is retried on a fresh one rather than failed.
-            recordsFailure: lastTry
+            recordsFailure: lastTry,
+            quota: configuration.quotaCheck(project: container.projectID, delta: .of(container))
         )
     }
 }

@@ -85,6 +85,15 @@ extension PolicyRule {
     public static let volumeGetAll = PolicyRule("volume:get_all", .adminOrOwner)
     public static let volumeGetAllAllProjects = PolicyRule("volume:get_all_all_projects", .adminAPI)
 
+    // MARK: Quotas
+
+    public static let quotaUpdate = PolicyRule("quota:update", .adminAPI)
+    public static let quotaDelete = PolicyRule("quota:delete", .adminAPI)
+    public static let quotaGet = PolicyRule("quota:get", .adminOrOwner)
+    public static let quotaGetDefault = PolicyRule("quota:get_default", .adminOrOwner)
+    public static let quotaClassUpdate = PolicyRule("quota_class:update", .adminAPI)
+    public static let quotaClassGet = PolicyRule("quota_class:get", .adminAPI)
+
     // MARK: Hosts and services
 
     public static let hostGetAll = PolicyRule("host:get_all", .adminAPI)
@@ -105,6 +114,7 @@ extension PolicyRule {
             networkCreate, networkDelete, networkAttachExternal, networkGet, networkGetAll, networkGetAllAllProjects,
             portCreate, portDelete, portGet, portGetAll, portGetAllAllProjects,
             volumeCreate, volumeDelete, volumeGet, volumeGetAll, volumeGetAllAllProjects,
+            quotaUpdate, quotaDelete, quotaGet, quotaGetDefault, quotaClassUpdate, quotaClassGet,
             hostGetAll, hostGet, serviceGetAll, serviceDelete, serviceDisable, serviceEnable, serviceForceDown,
         ]
         var seen = Set<String>()

@@ -191,5 +191,24 @@ enum Migrations {
         [
             "ALTER TABLE task ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0",
         ],
+        // 7: quotas: per-project limits and quota classes (the class `default` supplies project defaults).
+        [
+            """
+            CREATE TABLE quota (
+                project_id TEXT NOT NULL,
+                resource TEXT NOT NULL,
+                hard_limit INTEGER NOT NULL,
+                PRIMARY KEY (project_id, resource)
+            )
+            """,
+            """
+            CREATE TABLE quota_class (
+                class_name TEXT NOT NULL,
+                resource TEXT NOT NULL,
+                hard_limit INTEGER NOT NULL,
+                PRIMARY KEY (class_name, resource)
+            )
+            """,
+        ],
     ]
 }

@@ -19,6 +19,8 @@ extension SQLStore {
     public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
         // Retried when a concurrent create took the same address first (PostgreSQL's unique index).
         let placed: Container = try await retryingConstraintRaces { try await self.backend.transaction { db in
+            // Over quota: 403, and nothing is written.
+            if let quota = placement.quota { try await self.checkQuota(quota, db) }
             var container = container
             try await self.bindResources(&container, db)
             if let host = try await self.firstFittingHost(placement, db) {

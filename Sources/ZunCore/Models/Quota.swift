@@ -1,0 +1,81 @@
+/// A per-project limit, as Zun's quota API names it (docs/zun-compatibility.md, "Quotas").
+public enum QuotaResource: String, Sendable, CaseIterable, Codable {
+    case containers, cpu, memory, disk
+
+    /// Zun's `[quota]` defaults: 40 containers, 20 vCPUs, 51200 MB, 100 GB.
+    public var zunDefault: Int {
+        switch self {
+        case .containers: 40
+        case .cpu: 20
+        case .memory: 51200
+        case .disk: 100
+        }
+    }
+}
+
+/// What a project holds, or what a request adds to it.
+public struct QuotaUsage: Sendable, Equatable {
+    public var containers: Int
+    public var cpu: Double
+    public var memory: Int
+    public var disk: Int
+
+    public init(containers: Int = 0, cpu: Double = 0, memory: Int = 0, disk: Int = 0) {
+        self.containers = containers
+        self.cpu = cpu
+        self.memory = memory
+        self.disk = disk
+    }
+
+    public subscript(resource: QuotaResource) -> Double {
+        switch resource {
+        case .containers: Double(containers)
+        case .cpu: cpu
+        case .memory: Double(memory)
+        case .disk: Double(disk)
+        }
+    }
+
+    /// The usage a new container adds: its effective cpu, memory and disk (defaults applied first, unlike
+    /// upstream's check, which ignores what the request omitted).
+    public static func of(_ container: Container) -> QuotaUsage {
+        QuotaUsage(containers: 1, cpu: container.cpu, memory: container.memoryMB, disk: container.disk ?? 0)
+    }
+}
+
+/// The limits in force for a project, and Zun's check of a change against them.
+public struct QuotaLimits: Sendable, Equatable {
+    /// Resource → limit; -1 means unlimited.
+    public var limits: [QuotaResource: Int]
+
+    public init(_ limits: [QuotaResource: Int]) { self.limits = limits }
+
+    /// Project overrides over the `default` class over the configured defaults.
+    public static func effective(project: [String: Int], defaultClass: [String: Int], configured: [QuotaResource: Int]) -> QuotaLimits {
+        var limits: [QuotaResource: Int] = [:]
+        for resource in QuotaResource.allCases {
+            limits[resource] = project[resource.rawValue] ?? defaultClass[resource.rawValue] ?? configured[resource] ?? resource.zunDefault
+        }
+        return QuotaLimits(limits)
+    }
+
+    public subscript(resource: QuotaResource) -> Int { limits[resource] ?? resource.zunDefault }
+
+    /// Zun's check: a resource is over when its limit is not -1 and usage plus delta exceeds it. Throws 403
+    /// `over-quota` naming the resources over, sorted; 400 when the change would make usage negative.
+    public func check(usage: QuotaUsage, delta: QuotaUsage) throws {
+        var over: [String] = []
+        for resource in QuotaResource.allCases {
+            let total = usage[resource] + delta[resource]
+            if total < 0, delta[resource] < 0 {
+                throw ZunError.invalidValue("Change would make usage less than 0 for the following resources: \(resource.rawValue).")
+            }
+            let limit = self[resource]
+            // cpu is compared at 3 decimals, as Zun rounds it.
+            if limit >= 0, (total * 1000).rounded() / 1000 > Double(limit), delta[resource] > 0 { over.append(resource.rawValue) }
+        }
+        guard over.isEmpty else {
+            throw ZunError(.forbidden, code: "over-quota", message: "Quota exceeded for resources: \(over.sorted().joined(separator: ", ")).")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import SQLKit
+import ZunCore
+
+/// `QuotaRecords` on SQL: the `quota` and `quota_class` tables; usage is summed from the container table.
+extension SQLStore {
+    public func quotas(projectID: String) async throws -> [String: Int] {
+        try await backend.read { db in
+            try await Self.limits(db.run("SELECT resource, hard_limit FROM quota WHERE project_id = \(bind: projectID)"))
+        }
+    }
+
+    public func setQuotas(projectID: String, _ limits: [String: Int]) async throws {
+        try await backend.transaction { db in
+            for (resource, limit) in limits.sorted(by: { $0.key < $1.key }) {
+                try await db.run("""
+                    INSERT INTO quota (project_id, resource, hard_limit) VALUES (\(bind: projectID), \(bind: resource), \(bind: limit))
+                    ON CONFLICT (project_id, resource) DO UPDATE SET hard_limit = excluded.hard_limit
+                    """)
+            }
+        }
+    }
+
+    public func deleteQuotas(projectID: String) async throws {
+        try await backend.transaction { db in
+            try await db.run("DELETE FROM quota WHERE project_id = \(bind: projectID)")
+        }
+    }
+
+    public func quotaClass(name: String) async throws -> [String: Int] {
+        try await backend.read { db in
+            try await Self.limits(db.run("SELECT resource, hard_limit FROM quota_class WHERE class_name = \(bind: name)"))
+        }
+    }
+
+    public func setQuotaClass(name: String, _ limits: [String: Int]) async throws {
+        try await backend.transaction { db in
+            for (resource, limit) in limits.sorted(by: { $0.key < $1.key }) {
+                try await db.run("""
+                    INSERT INTO quota_class (class_name, resource, hard_limit) VALUES (\(bind: name), \(bind: resource), \(bind: limit))
+                    ON CONFLICT (class_name, resource) DO UPDATE SET hard_limit = excluded.hard_limit
+                    """)
+            }
+        }
+    }
+
+    public func quotaUsage(projectID: String) async throws -> QuotaUsage {
+        try await backend.read { db in try await Self.usage(projectID: projectID, db) }
+    }
+
+    public func checkQuota(_ check: QuotaCheck) async throws {
+        try await backend.transaction { db in try await self.checkQuota(check, db) }
+    }
+
+    /// Checks a change under the project's quota lock, inside the caller's transaction: creates of one project
+    /// on several API replicas are counted one after the other (SQLite's one writer does this already).
+    func checkQuota(_ check: QuotaCheck, _ db: any SQLDatabase) async throws {
+        if dialect == .postgres {
+            try await db.run("SELECT pg_advisory_xact_lock(\(literal: Self.quotaLockClass), hashtext(\(bind: check.projectID)))")
+        }
+        let project = try Self.limits(await db.run("SELECT resource, hard_limit FROM quota WHERE project_id = \(bind: check.projectID)"))
+        let defaults = try Self.limits(await db.run("SELECT resource, hard_limit FROM quota_class WHERE class_name = 'default'"))
+        let limits = QuotaLimits.effective(project: project, defaultClass: defaults, configured: check.configured)
+        try limits.check(usage: try await Self.usage(projectID: check.projectID, db), delta: check.delta)
+    }
+
+    /// The advisory-lock class of project quotas (distinct from the networks' and the migration's).
+    static let quotaLockClass = 0x71756f  // "quo"
+
+    static func usage(projectID: String, _ db: any SQLDatabase) async throws -> QuotaUsage {
+        let row = try await db.run("""
+            SELECT COUNT(*) AS n, SUM(cpu) AS cpu, SUM(CAST(memory AS INTEGER)) AS memory, SUM(COALESCE(disk, 0)) AS disk
+            FROM container WHERE project_id = \(bind: projectID)
+            """).first
+        return QuotaUsage(
+            containers: try row?.int("n") ?? 0, cpu: try row?.double("cpu") ?? 0, memory: try row?.int("memory") ?? 0,
+            disk: try row?.int("disk") ?? 0
+        )
+    }
+
+    static func limits(_ rows: [any SQLRow]) throws -> [String: Int] {
+        var limits: [String: Int] = [:]
+        for row in rows {
+            guard let resource = try row.string("resource"), let limit = try row.int("hard_limit") else { continue }
+            limits[resource] = limit
+        }
+        return limits
+    }
+}
