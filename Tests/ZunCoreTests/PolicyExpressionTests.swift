@@ -21,7 +21,7 @@ struct PolicyExpressionTests {
         #expect(throws: PolicyExpression.ParseError.self) { try PolicyExpression(parsing: text) }
     }
 
-    let member = PolicyCredentials(userID: "u1", projectID: "p1", roles: ["Member"])
+    let member = Identity(userID: "u1", projectID: "p1", roles: ["Member"])
     let rules: [String: PolicyExpression] = [
         "owner": .generic(credential: "project_id", value: "%(project_id)s"),
         "loop": .rule("loop"),

@@ -97,7 +97,7 @@ public struct Policy: Sendable {
     /// The same by rule name (the `zun policy check` command); a name that is not a rule denies.
     public func allows(named name: String, _ identity: Identity, targetProject: String? = nil) -> Bool {
         guard let expression = expressions[name] else { return false }
-        let credentials = PolicyCredentials(userID: identity.userID, projectID: identity.projectID, roles: identity.roles)
+        let credentials = identity
         let target = ["project_id": targetProject ?? identity.projectID, "user_id": identity.userID]
         let resolve: (String) -> PolicyExpression? = { expressions[$0] }
         // oslo.policy's `is_admin` credential is the outcome of `context_is_admin`.

@@ -146,20 +146,9 @@ public indirect enum PolicyExpression: Sendable, Equatable, CustomStringConverti
     }
 }
 
-/// Who asks, as a policy check sees them.
-public struct PolicyCredentials: Sendable, Equatable {
-    public var userID: String
-    public var projectID: String
-    public var roles: [String]
-
-    public init(userID: String, projectID: String, roles: [String]) {
-        self.userID = userID
-        self.projectID = projectID
-        self.roles = roles
-    }
-
+extension Identity {
     /// A credential's value as a generic check compares it.
-    func value(of credential: String, isAdmin: Bool) -> String? {
+    func policyValue(of credential: String, isAdmin: Bool) -> String? {
         switch credential {
         case "user_id": userID
         case "project_id", "tenant": projectID
@@ -174,7 +163,7 @@ extension PolicyExpression {
     /// `rule:` references are looked up with `resolve`; an unknown reference, credential or target field
     /// denies, and so does a chain of references deeper than 16 (a loop).
     public func allows(
-        _ credentials: PolicyCredentials, target: [String: String], isAdmin: Bool,
+        _ credentials: Identity, target: [String: String], isAdmin: Bool,
         resolve: (String) -> PolicyExpression?, depth: Int = 0
     ) -> Bool {
         guard depth < 16 else { return false }
@@ -186,7 +175,7 @@ extension PolicyExpression {
             guard let referenced = resolve(name) else { return false }
             return referenced.allows(credentials, target: target, isAdmin: isAdmin, resolve: resolve, depth: depth + 1)
         case .generic(let credential, let value):
-            guard let expected = Self.substitute(value, target), let actual = credentials.value(of: credential, isAdmin: isAdmin) else {
+            guard let expected = Self.substitute(value, target), let actual = credentials.policyValue(of: credential, isAdmin: isAdmin) else {
                 return false
             }
             return actual.lowercased() == expected.lowercased() && (credential == "is_admin" || actual == expected)

@@ -11,14 +11,7 @@ extension SQLStore {
     }
 
     public func setQuotas(projectID: String, _ limits: [String: Int]) async throws {
-        try await backend.transaction { db in
-            for (resource, limit) in limits.sorted(by: { $0.key < $1.key }) {
-                try await db.run("""
-                    INSERT INTO quota (project_id, resource, hard_limit) VALUES (\(bind: projectID), \(bind: resource), \(bind: limit))
-                    ON CONFLICT (project_id, resource) DO UPDATE SET hard_limit = excluded.hard_limit
-                    """)
-            }
-        }
+        try await upsert(limits, table: "quota", keyColumn: "project_id", key: projectID)
     }
 
     public func deleteQuotas(projectID: String) async throws {
@@ -34,11 +27,18 @@ extension SQLStore {
     }
 
     public func setQuotaClass(name: String, _ limits: [String: Int]) async throws {
+        try await upsert(limits, table: "quota_class", keyColumn: "class_name", key: name)
+    }
+
+    /// Writes limits of one project or class in one transaction. `table` and `keyColumn` are this file's
+    /// constants, never input.
+    private func upsert(_ limits: [String: Int], table: String, keyColumn: String, key: String) async throws {
         try await backend.transaction { db in
             for (resource, limit) in limits.sorted(by: { $0.key < $1.key }) {
                 try await db.run("""
-                    INSERT INTO quota_class (class_name, resource, hard_limit) VALUES (\(bind: name), \(bind: resource), \(bind: limit))
-                    ON CONFLICT (class_name, resource) DO UPDATE SET hard_limit = excluded.hard_limit
+                    INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: keyColumn), resource, hard_limit)
+                    VALUES (\(bind: key), \(bind: resource), \(bind: limit))
+                    ON CONFLICT (\(unsafeRaw: keyColumn), resource) DO UPDATE SET hard_limit = excluded.hard_limit
                     """)
             }
         }
