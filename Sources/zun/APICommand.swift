@@ -19,6 +19,7 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var quotaOptions: QuotaOptions
+    @OptionGroup var noAuth: NoAuthOptions
 
     @Option(name: .customLong("websocket-base-url"), help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURLOption: String?
@@ -39,6 +40,7 @@ struct APICommand: AsyncParsableCommand {
     func run() async throws {
         let logger = common.logger("zun-api")
         let (address, port) = try parseListen(listen)
+        try noAuth.check(listenHost: address, logger: logger)
         let location = try storage.location()
         var configuration = APIConfiguration()
         configuration.serviceDownTime = common.serviceDownTime

@@ -202,3 +202,25 @@ struct QuotaOptions: ParsableArguments {
         configuration.quotasEnforced = !noQuotas
     }
 }
+
+/// Who may reach an API that trusts identity headers (noauth): only this machine, unless the operator says
+/// otherwise on purpose.
+struct NoAuthOptions: ParsableArguments {
+    @Flag(help: "Serve noauth (identity from X-User-Id/X-Project-Id/X-Roles headers, which any caller can set) on an address other than loopback. Anyone who reaches it is whoever they claim to be.")
+    var insecureNoauth = false
+
+    /// Refuses to start noauth on an address other hosts can reach, unless `--insecure-noauth`.
+    func check(listenHost host: String, logger: Logger) throws {
+        if NoAuthOptions.isLoopback(host) { return }
+        guard insecureNoauth else {
+            throw ValidationError(
+                "refusing to serve noauth on \(host): any caller could claim any identity. Listen on 127.0.0.1 (or ::1), or pass --insecure-noauth if that is really meant."
+            )
+        }
+        logger.warning("serving noauth beyond loopback (--insecure-noauth): callers are who their headers say", metadata: ["listen": "\(host)"])
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

@@ -40,3 +40,15 @@ struct PolicyProcessTests {
         #expect(other.log.contains("denied: container:get_one"), "\(other.log)")
     }
 }
+
+/// An API that trusts identity headers does not listen where other hosts reach it, unless told to on purpose.
+struct NoAuthProcessTests {
+    @Test(arguments: ["api", "dev"])
+    func noauthBeyondLoopbackIsRefusedAtStart(_ role: String) throws {
+        let result = try NodeSecretProcessTests.exitLog(
+            [role, "--listen", "0.0.0.0:0", "--database", "postgres://nobody@127.0.0.1:1/none"],
+            environment: ["ZUN_NODE_SECRET": "a-long-enough-node-secret"]
+        )
+        #expect(result.exited && result.log.contains("refusing to serve noauth on 0.0.0.0"), "\(result.log)")
+    }
+}
