@@ -190,11 +190,20 @@ struct QuotaOptions: ParsableArguments {
     var quotaMemory: Int = env("ZUN_QUOTA_MEMORY").flatMap { Int($0) } ?? QuotaResource.memory.zunDefault
     @Option(help: "Disk in GB per project (env ZUN_QUOTA_DISK).")
     var quotaDisk: Int = env("ZUN_QUOTA_DISK").flatMap { Int($0) } ?? QuotaResource.disk.zunDefault
+    @Option(help: "Networks per project (env ZUN_QUOTA_NETWORKS).")
+    var quotaNetworks: Int = env("ZUN_QUOTA_NETWORKS").flatMap { Int($0) } ?? QuotaResource.networks.zunDefault
+    @Option(help: "Volumes per project (env ZUN_QUOTA_VOLUMES).")
+    var quotaVolumes: Int = env("ZUN_QUOTA_VOLUMES").flatMap { Int($0) } ?? QuotaResource.volumes.zunDefault
+    @Option(help: "Ports per project (env ZUN_QUOTA_PORTS).")
+    var quotaPorts: Int = env("ZUN_QUOTA_PORTS").flatMap { Int($0) } ?? QuotaResource.ports.zunDefault
     @Flag(help: "Check no quota (Zun's NoopQuotaDriver).")
     var noQuotas = false
 
     func apply(to configuration: inout APIConfiguration) throws {
-        let values: [QuotaResource: Int] = [.containers: quotaContainers, .cpu: quotaCpu, .memory: quotaMemory, .disk: quotaDisk]
+        let values: [QuotaResource: Int] = [
+            .containers: quotaContainers, .cpu: quotaCpu, .memory: quotaMemory, .disk: quotaDisk, .networks: quotaNetworks,
+            .volumes: quotaVolumes, .ports: quotaPorts,
+        ]
         for (resource, value) in values where value < -1 {
             throw ValidationError("--quota-\(resource.rawValue) must be -1 (unlimited) or more")
         }

@@ -10,7 +10,9 @@ struct QuotasAPITests {
         try await APITestHarness.run { _, client in
             let defaults = try await client.call(.get, "/v1/quotas/p1", identity: member)
             #expect(defaults.status == .ok)
-            #expect(defaults.object as NSDictionary == ["containers": 40, "cpu": 20, "memory": 51200, "disk": 100] as NSDictionary)
+            #expect(defaults.object as NSDictionary == [
+                "containers": 40, "cpu": 20, "memory": 51200, "disk": 100, "networks": 100, "volumes": 10, "ports": 500,
+            ] as NSDictionary)
             #expect(try await client.call(.get, "/v1/quotas/p2", identity: member).status == .forbidden)
             #expect(try await client.call(.put, "/v1/quotas/p1", json: #"{"containers": 1}"#, identity: member).status == .forbidden)
 
@@ -28,6 +30,22 @@ struct QuotasAPITests {
             let deleted = try await client.call(.delete, "/v1/quotas/p1")
             #expect(deleted.status == .ok && deleted.json is NSNull)
             #expect(try await client.call(.get, "/v1/quotas/p1", identity: member).object["containers"] as? Int == 40)
+        }
+    }
+
+    @Test func volumesPortsAndNetworksHaveQuotasToo() async throws {
+        try await APITestHarness.run { _, client in
+            _ = try await client.call(.put, "/v1/quotas/p1", json: #"{"volumes": 1, "ports": 1, "networks": 1}"#)
+            #expect(try await client.call(.post, "/v1/volumes", json: #"{"name": "v1", "size": 1}"#, identity: member).status == .created)
+            let second = try await client.call(.post, "/v1/volumes", json: #"{"name": "v2", "size": 1}"#, identity: member)
+            #expect(second.status == .forbidden && second.errorDetail == "Quota exceeded for resources: volumes.")
+            #expect(try await client.call(.post, "/v1/networks", json: #"{"name": "n1", "project_id": "p1"}"#).status == .ok)
+            let network = try await client.call(.post, "/v1/networks", json: #"{"name": "n2", "project_id": "p1"}"#)
+            #expect(network.status == .forbidden && network.errorDetail == "Quota exceeded for resources: networks.")
+            #expect(try await client.call(.post, "/v1/ports", json: #"{"network": "n1"}"#, identity: member).status == .created)
+            #expect(try await client.call(.post, "/v1/ports", json: #"{"network": "n1"}"#, identity: member).status == .forbidden)
+            let usages = try await client.call(.get, "/v1/quotas/p1?usages=1", identity: member)
+            #expect((usages.object["volumes"] as? [String: Any])?["in_use"] as? Int == 1)
         }
     }
 

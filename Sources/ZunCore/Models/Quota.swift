@@ -1,14 +1,20 @@
 /// A per-project limit, as Zun's quota API names it (docs/zun-compatibility.md, "Quotas").
 public enum QuotaResource: String, Sendable, CaseIterable, Codable {
     case containers, cpu, memory, disk
+    /// Ours: Zun leaves these to Neutron and Cinder.
+    case networks, volumes, ports
 
-    /// Zun's `[quota]` defaults: 40 containers, 20 vCPUs, 51200 MB, 100 GB.
+    /// Zun's `[quota]` defaults: 40 containers, 20 vCPUs, 51200 MB, 100 GB; for networks, volumes and ports
+    /// the defaults of Neutron (100 networks, 500 ports) and Cinder (10 volumes).
     public var zunDefault: Int {
         switch self {
         case .containers: 40
         case .cpu: 20
         case .memory: 51200
         case .disk: 100
+        case .networks: 100
+        case .volumes: 10
+        case .ports: 500
         }
     }
 }
@@ -19,12 +25,20 @@ public struct QuotaUsage: Sendable, Equatable {
     public var cpu: Double
     public var memory: Int
     public var disk: Int
+    public var networks: Int
+    public var volumes: Int
+    public var ports: Int
 
-    public init(containers: Int = 0, cpu: Double = 0, memory: Int = 0, disk: Int = 0) {
+    public init(
+        containers: Int = 0, cpu: Double = 0, memory: Int = 0, disk: Int = 0, networks: Int = 0, volumes: Int = 0, ports: Int = 0
+    ) {
         self.containers = containers
         self.cpu = cpu
         self.memory = memory
         self.disk = disk
+        self.networks = networks
+        self.volumes = volumes
+        self.ports = ports
     }
 
     public subscript(resource: QuotaResource) -> Double {
@@ -33,6 +47,9 @@ public struct QuotaUsage: Sendable, Equatable {
         case .cpu: cpu
         case .memory: Double(memory)
         case .disk: Double(disk)
+        case .networks: Double(networks)
+        case .volumes: Double(volumes)
+        case .ports: Double(ports)
         }
     }
 

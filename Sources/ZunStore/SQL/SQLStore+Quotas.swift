@@ -72,9 +72,15 @@ extension SQLStore {
             SELECT COUNT(*) AS n, SUM(cpu) AS cpu, SUM(CAST(memory AS INTEGER)) AS memory, SUM(COALESCE(disk, 0)) AS disk
             FROM container WHERE project_id = \(bind: projectID)
             """).first
+        let owned = try await db.run("""
+            SELECT (SELECT COUNT(*) FROM network WHERE project_id = \(bind: projectID)) AS networks,
+                   (SELECT COUNT(*) FROM volume WHERE project_id = \(bind: projectID)) AS volumes,
+                   (SELECT COUNT(*) FROM port WHERE project_id = \(bind: projectID)) AS ports
+            """).first
         return QuotaUsage(
             containers: try row?.int("n") ?? 0, cpu: try row?.double("cpu") ?? 0, memory: try row?.int("memory") ?? 0,
-            disk: try row?.int("disk") ?? 0
+            disk: try row?.int("disk") ?? 0, networks: try owned?.int("networks") ?? 0, volumes: try owned?.int("volumes") ?? 0,
+            ports: try owned?.int("ports") ?? 0
         )
     }
 
