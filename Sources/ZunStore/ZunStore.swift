@@ -22,7 +22,7 @@ public struct Placement: Sendable {
     /// When no candidate fits: save the container in `Error` (true) or throw `PlacementExhausted` and
     /// write nothing, so the caller can choose again (false).
     public var recordsFailure: Bool
-    /// The project quota the new container must fit, checked first inside the same transaction (nil: none).
+    /// The project quota the new container must fit, checked last inside the same transaction (nil: none).
     public var quota: QuotaCheck?
 
     public init(

@@ -19,8 +19,6 @@ extension SQLStore {
     public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
         // Retried when a concurrent create took the same address first (PostgreSQL's unique index).
         let placed: Container = try await retryingConstraintRaces { try await self.backend.transaction { db in
-            // Over quota: 403, and nothing is written.
-            if let quota = placement.quota { try await self.checkQuota(quota, db) }
             var container = container
             try await self.bindResources(&container, db)
             if let host = try await self.firstFittingHost(placement, db) {
@@ -29,12 +27,15 @@ extension SQLStore {
                 try await self.insertContainer(container, db)
                 try await self.insertAction(action, db)
                 try await self.insertTask(task, db)
+                // Over quota: 403, and the whole transaction rolls back.
+                if let quota = placement.quota { try await self.checkQuota(afterWriting: quota, db) }
                 return container
             }
             guard placement.recordsFailure else { throw PlacementExhausted() }
             container.status = .error
             container.statusReason = placement.noHostReason
             try await self.insertContainer(container, db)
+            if let quota = placement.quota { try await self.checkQuota(afterWriting: quota, db) }
             return container
         } }
         if let host = placed.host { backend.taskCommitted(host: host) }
