@@ -25,6 +25,13 @@ public struct APIDependencies: Sendable {
     }
 }
 
+extension APIDependencies {
+    /// Refuses (403 `over-quota`) a change that would take `project` over its quota; nothing when quotas are off.
+    func checkQuota(project: String, delta: QuotaUsage) async throws {
+        if let check = configuration.quotaCheck(project: project, delta: delta) { try await store.checkQuota(check) }
+    }
+}
+
 /// Builds the HTTP router of the Zun v1 API.
 public enum ZunAPIRouter {
     public static func build(_ dependencies: APIDependencies) throws -> Router<ZunRequestContext> {

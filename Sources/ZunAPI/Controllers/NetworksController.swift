@@ -57,9 +57,7 @@ struct NetworksController {
             if let gateway { _ = try RequestedResources.ipv6(gateway) }
             network.subnets.append(Subnet(cidr: subnet, gateway: gateway, ipVersion: 6))
         }
-        if let check = dependencies.configuration.quotaCheck(project: network.projectID, delta: QuotaUsage(networks: 1)) {
-            try await dependencies.store.checkQuota(check)
-        }
+        try await dependencies.checkQuota(project: network.projectID, delta: QuotaUsage(networks: 1))
         let created = try await store.createNetwork(network, pool: dependencies.configuration.subnetPool)
         return try JSONResponse.make(NetworkView.render(created, hosts: [], hostURL: request.hostURL))
     }

@@ -37,9 +37,7 @@ struct PortsController {
             containerUUID: nil, ipv4: fixed, ipv6: nil, preserveOnDelete: true, createdAt: dependencies.clock.now
         )
         port.name = name
-        if let check = dependencies.configuration.quotaCheck(project: port.projectID, delta: QuotaUsage(ports: 1)) {
-            try await dependencies.store.checkQuota(check)
-        }
+        try await dependencies.checkQuota(project: port.projectID, delta: QuotaUsage(ports: 1))
         let created = try await store.createPort(port)
         return try JSONResponse.make(PortView.render(created), status: .created)
     }

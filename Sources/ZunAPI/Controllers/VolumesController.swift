@@ -42,9 +42,7 @@ struct VolumesController {
             uuid: UUID().uuidString.lowercased(), name: name, projectID: context.identity.projectID, userID: context.identity.userID,
             kind: .volume, size: size, autoRemove: false, createdAt: dependencies.clock.now
         )
-        if let check = dependencies.configuration.quotaCheck(project: volume.projectID, delta: QuotaUsage(volumes: 1)) {
-            try await dependencies.store.checkQuota(check)
-        }
+        try await dependencies.checkQuota(project: volume.projectID, delta: QuotaUsage(volumes: 1))
         try await store.createVolume(volume)
         return try JSONResponse.make(VolumeView.render(volume, users: []), status: .created)
     }

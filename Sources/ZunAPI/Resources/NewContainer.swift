@@ -59,11 +59,9 @@ struct ContainerUpdate {
         let delta = QuotaUsage(
             cpu: (spec.cpu ?? container.cpu) - container.cpu, memory: (spec.memory ?? container.memoryMB) - container.memoryMB
         )
-        if delta.cpu > 0 || delta.memory > 0,
-           let check = access.dependencies.configuration.quotaCheck(project: container.projectID, delta: delta)
-        {
+        if delta.cpu > 0 || delta.memory > 0 {
             // Checked against the effective values, as a create is.
-            try await access.dependencies.store.checkQuota(check)
+            try await access.dependencies.checkQuota(project: container.projectID, delta: delta)
         }
         if spec.cpu != nil || spec.memory != nil {
             try await access.nodeCalls(for: container).update(of: container, cpu: spec.cpu, memoryMB: spec.memory)

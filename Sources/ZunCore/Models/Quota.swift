@@ -53,6 +53,14 @@ public struct QuotaUsage: Sendable, Equatable {
         }
     }
 
+    /// This usage without `other`'s.
+    public func subtracting(_ other: QuotaUsage) -> QuotaUsage {
+        QuotaUsage(
+            containers: containers - other.containers, cpu: cpu - other.cpu, memory: memory - other.memory, disk: disk - other.disk,
+            networks: networks - other.networks, volumes: volumes - other.volumes, ports: ports - other.ports
+        )
+    }
+
     /// The usage a new container adds: its effective cpu, memory and disk (defaults applied first, unlike
     /// upstream's check, which ignores what the request omitted).
     public static func of(_ container: Container) -> QuotaUsage {

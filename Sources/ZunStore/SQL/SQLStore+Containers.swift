@@ -28,14 +28,14 @@ extension SQLStore {
                 try await self.insertAction(action, db)
                 try await self.insertTask(task, db)
                 // Over quota: 403, and the whole transaction rolls back.
-                if let quota = placement.quota { try await self.checkQuota(afterWriting: quota, db) }
+                if let quota = placement.quota { try await self.checkQuota(quota, alreadyWritten: true, db) }
                 return container
             }
             guard placement.recordsFailure else { throw PlacementExhausted() }
             container.status = .error
             container.statusReason = placement.noHostReason
             try await self.insertContainer(container, db)
-            if let quota = placement.quota { try await self.checkQuota(afterWriting: quota, db) }
+            if let quota = placement.quota { try await self.checkQuota(quota, alreadyWritten: true, db) }
             return container
         } }
         if let host = placed.host { backend.taskCommitted(host: host) }

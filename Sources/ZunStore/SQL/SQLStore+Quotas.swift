@@ -49,38 +49,26 @@ extension SQLStore {
     }
 
     public func checkQuota(_ check: QuotaCheck) async throws {
-        try await backend.transaction { db in try await self.checkQuota(check, db) }
+        try await backend.transaction { db in try await self.checkQuota(check, alreadyWritten: false, db) }
     }
 
-    /// Checks a change under the project's quota lock, inside the caller's transaction: creates of one project
-    /// on several API replicas are counted one after the other (SQLite's one writer does this already).
-    func checkQuota(_ check: QuotaCheck, _ db: any SQLDatabase) async throws {
+    /// Checks a change under the project's quota lock, inside the caller's transaction (SQLite's one writer
+    /// serialises this already).
+    ///
+    /// A create calls it as the last step of its transaction, with the container already written
+    /// (`alreadyWritten`): the lock is then held only from the count to the commit, not for the whole create,
+    /// so creates of one project on several API replicas still run side by side. The count, taken under the
+    /// lock, sees every create committed before it plus this one (PostgreSQL's READ COMMITTED takes a new
+    /// snapshot per statement).
+    func checkQuota(_ check: QuotaCheck, alreadyWritten: Bool, _ db: any SQLDatabase) async throws {
         if dialect == .postgres {
             try await db.run("SELECT pg_advisory_xact_lock(\(literal: Self.quotaLockClass), hashtext(\(bind: check.projectID)))")
         }
         let project = try Self.limits(await db.run("SELECT resource, hard_limit FROM quota WHERE project_id = \(bind: check.projectID)"))
         let defaults = try Self.limits(await db.run("SELECT resource, hard_limit FROM quota_class WHERE class_name = 'default'"))
         let limits = QuotaLimits.effective(project: project, defaultClass: defaults, configured: check.configured)
-        try limits.check(usage: try await Self.usage(projectID: check.projectID, db), delta: check.delta)
-    }
-
-    /// Checks a change that this transaction already wrote, as its last step: the project's quota lock is then
-    /// held only from the count to the commit, not for the whole create, so creates of one project on several
-    /// API replicas still run side by side. The count, taken under the lock, sees every create committed before
-    /// it plus this one (PostgreSQL's READ COMMITTED takes a new snapshot per statement).
-    func checkQuota(afterWriting check: QuotaCheck, _ db: any SQLDatabase) async throws {
-        if dialect == .postgres {
-            try await db.run("SELECT pg_advisory_xact_lock(\(literal: Self.quotaLockClass), hashtext(\(bind: check.projectID)))")
-        }
-        let project = try Self.limits(await db.run("SELECT resource, hard_limit FROM quota WHERE project_id = \(bind: check.projectID)"))
-        let defaults = try Self.limits(await db.run("SELECT resource, hard_limit FROM quota_class WHERE class_name = 'default'"))
-        let limits = QuotaLimits.effective(project: project, defaultClass: defaults, configured: check.configured)
-        var before = try await Self.usage(projectID: check.projectID, db)
-        before.containers -= check.delta.containers
-        before.cpu -= check.delta.cpu
-        before.memory -= check.delta.memory
-        before.disk -= check.delta.disk
-        try limits.check(usage: before, delta: check.delta)
+        let counted = try await Self.usage(projectID: check.projectID, db)
+        try limits.check(usage: alreadyWritten ? counted.subtracting(check.delta) : counted, delta: check.delta)
     }
 
     /// The advisory-lock class of project quotas (distinct from the networks' and the migration's).
