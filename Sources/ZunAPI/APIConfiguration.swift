@@ -22,6 +22,8 @@ public struct APIConfiguration: Sendable {
     /// Sampled (log2(N) feasible candidates, the default) or exhaustive host ranking.
     public var schedulerMode: FilterScheduler.Mode = .defaultSampled
     public var policy = Policy()
+    /// Who the caller is: noauth headers, Keystone tokens or a token file (docs/authentication.md).
+    public var authentication: Authentication = .noauth
     /// Per-project limits when neither the project nor the `default` quota class sets one (Zun's `[quota]`).
     public var quotaDefaults: [QuotaResource: Int] = Dictionary(uniqueKeysWithValues: QuotaResource.allCases.map { ($0, $0.zunDefault) })
     /// false: no quota is checked (Zun's `NoopQuotaDriver`).

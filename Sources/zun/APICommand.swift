@@ -19,7 +19,7 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var quotaOptions: QuotaOptions
-    @OptionGroup var noAuth: NoAuthOptions
+    @OptionGroup var auth: AuthOptions
 
     @Option(name: .customLong("websocket-base-url"), help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURLOption: String?
@@ -40,7 +40,6 @@ struct APICommand: AsyncParsableCommand {
     func run() async throws {
         let logger = common.logger("zun-api")
         let (address, port) = try parseListen(listen)
-        try noAuth.check(listenHost: address, logger: logger)
         let location = try storage.location()
         var configuration = APIConfiguration()
         configuration.serviceDownTime = common.serviceDownTime
@@ -50,6 +49,7 @@ struct APICommand: AsyncParsableCommand {
         try http.apply(to: &configuration)
         try policyOptions.apply(to: &configuration)
         try quotaOptions.apply(to: &configuration)
+        configuration.authentication = try await auth.authentication(listenHost: address, logger: logger)
         configuration.deadHostTaskTimeout = deadHostTimeout
         configuration.rescheduleOnDeadHost = !noReschedule
         let secret = try common.nodeSecret()

@@ -36,7 +36,7 @@ struct DevCommand: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var quotaOptions: QuotaOptions
-    @OptionGroup var noAuth: NoAuthOptions
+    @OptionGroup var auth: AuthOptions
 
     @Option(name: .customLong("websocket-base-url"), help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURLOption: String?
@@ -46,10 +46,10 @@ struct DevCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = common.logger("zun")
         let (address, port) = try parseListen(listen)
-        try noAuth.check(listenHost: address, logger: logger)
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let location = try storeLocation(database ?? (dataDir as NSString).appendingPathComponent("zun.sqlite"))
         // Configuration first: a bad flag or policy file stops the start before anything connects.
+        let authentication = try await auth.authentication(listenHost: address, logger: logger)
         let configuration = try {
             var configuration = APIConfiguration()
             configuration.serviceDownTime = common.serviceDownTime
@@ -59,6 +59,7 @@ struct DevCommand: AsyncParsableCommand {
             try http.apply(to: &configuration)
             try policyOptions.apply(to: &configuration)
             try quotaOptions.apply(to: &configuration)
+            configuration.authentication = authentication
             return configuration
         }()
         let docker = try await engine.connect(logger: logger)

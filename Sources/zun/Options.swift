@@ -212,18 +212,93 @@ struct QuotaOptions: ParsableArguments {
     }
 }
 
-/// Who may reach an API that trusts identity headers (noauth): only this machine, unless the operator says
-/// otherwise on purpose.
-struct NoAuthOptions: ParsableArguments {
+/// How the API authenticates callers (docs/authentication.md): `noauth` headers (loopback only unless
+/// `--insecure-noauth`), Keystone tokens, or a token file.
+struct AuthOptions: ParsableArguments {
+    @Option(help: "noauth, keystone or token-file (env ZUN_AUTH_STRATEGY).")
+    var authStrategy: String = env("ZUN_AUTH_STRATEGY") ?? "noauth"
+
     @Flag(help: "Serve noauth (identity from X-User-Id/X-Project-Id/X-Roles headers, which any caller can set) on an address other than loopback. Anyone who reaches it is whoever they claim to be.")
     var insecureNoauth = false
 
+    @Option(name: .customLong("keystone-url"), help: "Keystone's identity v3 endpoint, e.g. http://keystone:5000/v3 (env ZUN_KEYSTONE_URL).")
+    var keystoneURLOption: String?
+    @Option(name: .customLong("keystone-www-authenticate-uri"), help: "The public Keystone endpoint that 401 answers name (env ZUN_KEYSTONE_WWW_AUTHENTICATE_URI; default: --keystone-url).")
+    var keystoneWWWAuthenticateOption: String?
+    @Option(help: "The service user that validates tokens (env ZUN_KEYSTONE_SERVICE_USER).")
+    var keystoneServiceUser: String = env("ZUN_KEYSTONE_SERVICE_USER") ?? "zun"
+    @Option(help: "Its project (env ZUN_KEYSTONE_SERVICE_PROJECT).")
+    var keystoneServiceProject: String = env("ZUN_KEYSTONE_SERVICE_PROJECT") ?? "service"
+    @Option(help: "The domain of the service user and its project (env ZUN_KEYSTONE_SERVICE_DOMAIN).")
+    var keystoneServiceDomain: String = env("ZUN_KEYSTONE_SERVICE_DOMAIN") ?? "Default"
+    @Option(name: .customLong("keystone-service-password-file"), help: "File holding the service user's password (env ZUN_KEYSTONE_SERVICE_PASSWORD_FILE; or the password itself in env ZUN_KEYSTONE_SERVICE_PASSWORD). Never on the command line: every local user can read it there.")
+    var keystoneServicePasswordFileOption: String?
+    @Option(help: "Seconds a token validation is trusted before Keystone is asked again; a revoked token works at most this long (env ZUN_KEYSTONE_CACHE_TTL; keystonemiddleware's token_cache_time).")
+    var keystoneCacheTTL: Double = env("ZUN_KEYSTONE_CACHE_TTL").flatMap(Double.init) ?? 300
+
+    @Option(name: .customLong("token-file"), help: "token-file: the YAML file of token digests and identities, re-read when it changes (env ZUN_TOKEN_FILE). `zun token new` adds tokens.")
+    var tokenFileOption: String?
+
+    /// The strategy, checked before anything starts: a Keystone that refuses the service credential, a missing
+    /// token file or noauth on a reachable address stop the start.
+    func authentication(listenHost host: String, logger: Logger) async throws -> Authentication {
+        switch authStrategy {
+        case "noauth":
+            try checkNoAuth(listenHost: host, logger: logger)
+            return .noauth
+        case "keystone":
+            guard let url = keystoneURLOption ?? env("ZUN_KEYSTONE_URL") else {
+                throw ValidationError("--auth-strategy keystone needs --keystone-url (env ZUN_KEYSTONE_URL)")
+            }
+            guard keystoneCacheTTL >= 0 && keystoneCacheTTL <= 86_400 else {
+                throw ValidationError("--keystone-cache-ttl must be 0 to 86400 seconds")
+            }
+            let configuration = KeystoneConfiguration(
+                authURL: url, wwwAuthenticateURI: keystoneWWWAuthenticateOption ?? env("ZUN_KEYSTONE_WWW_AUTHENTICATE_URI"),
+                serviceUser: keystoneServiceUser, serviceUserDomain: keystoneServiceDomain, serviceProject: keystoneServiceProject,
+                serviceProjectDomain: keystoneServiceDomain, servicePassword: try servicePassword(), cacheTTL: keystoneCacheTTL
+            )
+            let validator = KeystoneTokenValidator(configuration: configuration, logger: logger)
+            do {
+                try await validator.checkServiceCredential()
+            } catch {
+                throw ValidationError("Keystone at \(configuration.authURL) refused the service credential of \(keystoneServiceUser) or cannot be reached; see the log")
+            }
+            logger.info("authenticating callers with keystone", metadata: ["keystone": "\(configuration.authURL)", "cache_ttl": "\(keystoneCacheTTL)"])
+            return .keystone(validator)
+        case "token-file":
+            guard let path = tokenFileOption ?? env("ZUN_TOKEN_FILE") else {
+                throw ValidationError("--auth-strategy token-file needs --token-file (env ZUN_TOKEN_FILE)")
+            }
+            do {
+                let file = try TokenFile(path: path, logger: logger)
+                logger.info("authenticating callers with a token file", metadata: ["path": "\(path)", "tokens": "\(file.count)"])
+                return .tokenFile(file)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        default:
+            throw ValidationError("--auth-strategy must be noauth, keystone or token-file, not \(authStrategy)")
+        }
+    }
+
+    private func servicePassword() throws -> String {
+        if let path = keystoneServicePasswordFileOption ?? env("ZUN_KEYSTONE_SERVICE_PASSWORD_FILE") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("cannot read the Keystone service password file \(path)")
+            }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let password = env("ZUN_KEYSTONE_SERVICE_PASSWORD"), !password.isEmpty { return password }
+        throw ValidationError("--auth-strategy keystone needs the service password: --keystone-service-password-file or env ZUN_KEYSTONE_SERVICE_PASSWORD")
+    }
+
     /// Refuses to start noauth on an address other hosts can reach, unless `--insecure-noauth`.
-    func check(listenHost host: String, logger: Logger) throws {
-        if NoAuthOptions.isLoopback(host) { return }
+    func checkNoAuth(listenHost host: String, logger: Logger) throws {
+        if AuthOptions.isLoopback(host) { return }
         guard insecureNoauth else {
             throw ValidationError(
-                "refusing to serve noauth on \(host): any caller could claim any identity. Listen on 127.0.0.1 (or ::1), or pass --insecure-noauth if that is really meant."
+                "refusing to serve noauth on \(host): any caller could claim any identity. Listen on 127.0.0.1 (or ::1), use --auth-strategy keystone or token-file, or pass --insecure-noauth if that is really meant."
             )
         }
         logger.warning("serving noauth beyond loopback (--insecure-noauth): callers are who their headers say", metadata: ["listen": "\(host)"])

@@ -26,9 +26,11 @@ extension TestClientProtocol {
     /// Sends a request with a microversion and (optionally) a caller identity.
     public func call(
         _ method: HTTPRequest.Method, _ uri: String, version: String? = "1.40", json: String? = nil,
-        identity: (user: String, project: String, roles: String)? = nil, contentType: String? = "application/json"
+        identity: (user: String, project: String, roles: String)? = nil, token: String? = nil,
+        contentType: String? = "application/json"
     ) async throws -> Reply {
         var headers: HTTPFields = [:]
+        if let token { headers[HTTPField.Name("X-Auth-Token")!] = token }
         if let version { headers[HTTPField.Name("OpenStack-API-Version")!] = "container \(version)" }
         if let identity {
             headers[HTTPField.Name("X-User-Id")!] = identity.user

@@ -16,7 +16,7 @@ struct HostsController {
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
         try requireVersion(context)
-        try policy.enforce(.hostGetAll, context.identity)
+        try policy.enforce(.hostGetAll, context.caller)
         let params = try await ActionParameters.read(request, context: context)
         let sortKeys: Set<String> = ["hostname", "uuid", "cpus", "mem_total", "disk_total", "id"]
         let paging = try Paging(params, maxLimit: dependencies.configuration.maxLimit, defaultSortKey: "hostname", sortKeys: sortKeys)
@@ -47,7 +47,7 @@ struct HostsController {
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
         try requireVersion(context)
-        try policy.enforce(.hostGet, context.identity)
+        try policy.enforce(.hostGet, context.caller)
         let ident = try context.parameters.require("ident")
         guard let node = try await dependencies.store.computeNode(ident: ident) else { throw ZunError.computeNodeNotFound(ident) }
         let usage = try await dependencies.store.hostUsage()

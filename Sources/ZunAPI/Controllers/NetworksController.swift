@@ -21,7 +21,7 @@ struct NetworksController {
     }
 
     @Sendable func create(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce(.networkCreate, context.identity)
+        try policy.enforce(.networkCreate, context.caller)
         let body = try await JSONBody.object(request, context)
         let allowed: Set<String> = ["name", "neutron_net_id", "shared", "project_id", "subnet", "gateway", "ipv6_subnet", "ipv6_gateway"]
         for key in body.keys where !allowed.contains(key) {
@@ -31,8 +31,8 @@ struct NetworksController {
         else { throw ZunError.schemaValidation("'name' is a required property") }
         var network = Network(
             uuid: UUID().uuidString.lowercased(), name: name,
-            projectID: try body["project_id"].flatMap { try SchemaChecks.string("project_id", $0, minLength: 1, maxLength: 255) } ?? context.identity.projectID,
-            userID: context.identity.userID,
+            projectID: try body["project_id"].flatMap { try SchemaChecks.string("project_id", $0, minLength: 1, maxLength: 255) } ?? (try context.caller.projectID),
+            userID: try context.caller.userID,
             shared: try body["shared"].flatMap { try SchemaChecks.looseBool("shared", $0) } ?? false,
             createdAt: dependencies.clock.now
         )
@@ -63,7 +63,7 @@ struct NetworksController {
     }
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce(.networkGetAll, context.identity)
+        try policy.enforce(.networkGetAll, context.caller)
         let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: .networkGetAllAllProjects)
         let networks = try await store.listNetworks(visibleTo: scope)
         return try JSONResponse.make(JSONValue.object([
@@ -73,7 +73,7 @@ struct NetworksController {
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let network = try await lookup(request, context)
-        try policy.enforce(.networkGet, context.identity, targetProject: network.shared ? context.identity.projectID : network.projectID)
+        try policy.enforce(.networkGet, context.caller, targetProject: network.shared ? context.caller.projectID : network.projectID)
         let hosts = try await store.networkHosts(uuid: network.uuid)
         return try JSONResponse.make(NetworkView.render(network, hosts: hosts, hostURL: request.hostURL))
     }
@@ -81,7 +81,7 @@ struct NetworksController {
     /// 1.27+ like Zun's. A network some container uses is refused with 409.
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
         try APIVersionNegotiation.require("network delete", from: APIVersion(1, 27), requested: context.apiVersion)
-        try policy.enforce(.networkDelete, context.identity)
+        try policy.enforce(.networkDelete, context.caller)
         let network = try await lookup(request, context)
         try await store.deleteNetwork(uuid: network.uuid)
         dependencies.defaultNetworks.forget(networkUUID: network.uuid)
@@ -90,7 +90,7 @@ struct NetworksController {
 
     private func lookup(_ request: Request, _ context: ZunRequestContext) async throws -> Network {
         let ident = try context.parameters.require("ident")
-        return try await RequestedResources(dependencies: dependencies).network(ident, context.identity)
+        return try await RequestedResources(dependencies: dependencies).network(ident, context.caller)
     }
 }
 

@@ -22,18 +22,18 @@ struct PortsController {
     }
 
     @Sendable func create(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce(.portCreate, context.identity)
+        try policy.enforce(.portCreate, context.caller)
         let body = try await JSONBody.object(request, context)
         for key in body.keys where !["network", "fixed_ip", "name"].contains(key) {
             throw ZunError.schemaValidation("Additional properties are not allowed ('\(key)' was unexpected)")
         }
         guard let networkValue = body["network"], let ident = try SchemaChecks.string("network", networkValue, nullable: false, minLength: 1, maxLength: 255)
         else { throw ZunError.schemaValidation("'network' is a required property") }
-        let network = try await resources.network(ident, context.identity)
+        let network = try await resources.network(ident, context.caller)
         let name = try body["name"].flatMap { try SchemaChecks.string("name", $0, minLength: 2, maxLength: 255, pattern: .name) }
         let fixed = try body["fixed_ip"].flatMap { try SchemaChecks.string("fixed_ip", $0) }.map(RequestedResources.ipv4)
         var port = NetworkPort(
-            uuid: UUID().uuidString.lowercased(), networkUUID: network.uuid, projectID: context.identity.projectID,
+            uuid: UUID().uuidString.lowercased(), networkUUID: network.uuid, projectID: try context.caller.projectID,
             containerUUID: nil, ipv4: fixed, ipv6: nil, preserveOnDelete: true, createdAt: dependencies.clock.now
         )
         port.name = name
@@ -43,22 +43,22 @@ struct PortsController {
     }
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce(.portGetAll, context.identity)
+        try policy.enforce(.portGetAll, context.caller)
         let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: .portGetAllAllProjects)
         let ports = try await store.ports(projectID: scope)
         return try JSONResponse.make(JSONValue.object(["ports": .array(ports.map(PortView.render))]))
     }
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        let port = try await resources.lookupPort(try context.parameters.require("ident"), context.identity)
-        try policy.enforce(.portGet, context.identity, targetProject: port.projectID)
+        let port = try await resources.lookupPort(try context.parameters.require("ident"), context.caller)
+        try policy.enforce(.portGet, context.caller, targetProject: port.projectID)
         return try JSONResponse.make(PortView.render(port))
     }
 
     /// A port a container holds is refused with 409.
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        let port = try await resources.lookupPort(try context.parameters.require("ident"), context.identity)
-        try policy.enforce(.portDelete, context.identity, targetProject: port.projectID)
+        let port = try await resources.lookupPort(try context.parameters.require("ident"), context.caller)
+        try policy.enforce(.portDelete, context.caller, targetProject: port.projectID)
         try await store.deletePort(uuid: port.uuid)
         return JSONResponse.empty(.noContent)
     }

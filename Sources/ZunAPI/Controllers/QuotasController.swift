@@ -28,7 +28,7 @@ struct QuotasController {
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let project = try context.parameters.require("project_id")
-        try policy.enforce(.quotaGet, context.identity, targetProject: project)
+        try policy.enforce(.quotaGet, context.caller, targetProject: project)
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["usages"])
         let limits = try await effective(project)
@@ -45,21 +45,21 @@ struct QuotasController {
 
     @Sendable func update(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let project = try context.parameters.require("project_id")
-        try policy.enforce(.quotaUpdate, context.identity, targetProject: project)
+        try policy.enforce(.quotaUpdate, context.caller, targetProject: project)
         try await store.setQuotas(projectID: project, try await Self.limits(request, context))
         return try JSONResponse.make(Self.view(try await effective(project)))
     }
 
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let project = try context.parameters.require("project_id")
-        try policy.enforce(.quotaDelete, context.identity, targetProject: project)
+        try policy.enforce(.quotaDelete, context.caller, targetProject: project)
         try await store.deleteQuotas(projectID: project)
         return try JSONResponse.make(JSONValue.null)
     }
 
     @Sendable func defaults(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let project = try context.parameters.require("project_id")
-        try policy.enforce(.quotaGetDefault, context.identity, targetProject: project)
+        try policy.enforce(.quotaGetDefault, context.caller, targetProject: project)
         let limits = QuotaLimits.effective(
             project: [:], defaultClass: try await store.quotaClass(name: "default"), configured: dependencies.configuration.quotaDefaults
         )
@@ -68,13 +68,13 @@ struct QuotasController {
 
     @Sendable func showClass(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
-        try policy.enforce(.quotaClassGet, context.identity)
+        try policy.enforce(.quotaClassGet, context.caller)
         return try JSONResponse.make(Self.view(try await classLimits(name)))
     }
 
     @Sendable func updateClass(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
-        try policy.enforce(.quotaClassUpdate, context.identity)
+        try policy.enforce(.quotaClassUpdate, context.caller)
         try await store.setQuotaClass(name: name, try await Self.limits(request, context))
         return try JSONResponse.make(Self.view(try await classLimits(name)))
     }

@@ -43,7 +43,7 @@ struct ServicesController {
     }
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce(.serviceGetAll, context.identity)
+        try policy.enforce(.serviceGetAll, context.caller)
         let now = dependencies.clock.now
         let services = try await store.services().map { service -> JSONValue in
             let up = service.isUp(now: now, downAfter: dependencies.configuration.serviceDownTime)
@@ -68,7 +68,7 @@ struct ServicesController {
     }
 
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce(.serviceDelete, context.identity)
+        try policy.enforce(.serviceDelete, context.caller)
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["host", "binary"])
         let (host, binary) = try Self.target(params)
@@ -82,7 +82,7 @@ struct ServicesController {
         makeChange: (ActionParameters) throws -> @Sendable (inout ZunService) -> Void,
         view: (ZunService) -> JSONValue
     ) async throws -> Response {
-        try policy.enforce(rule, context.identity)
+        try policy.enforce(rule, context.caller)
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(allowed)
         let (host, binary) = try Self.target(params)

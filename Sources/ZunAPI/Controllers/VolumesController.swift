@@ -21,14 +21,14 @@ struct VolumesController {
     }
 
     @Sendable func create(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce(.volumeCreate, context.identity)
+        try policy.enforce(.volumeCreate, context.caller)
         let body = try await JSONBody.object(request, context)
         for key in body.keys where !["name", "size"].contains(key) {
             throw ZunError.schemaValidation("Additional properties are not allowed ('\(key)' was unexpected)")
         }
         guard let nameValue = body["name"], let name = try SchemaChecks.string("name", nameValue, nullable: false, minLength: 2, maxLength: 255, pattern: .name)
         else { throw ZunError.schemaValidation("'name' is a required property") }
-        if try await !store.volumes(named: name, projectID: context.identity.projectID).isEmpty {
+        if try await !store.volumes(named: name, projectID: context.caller.projectID).isEmpty {
             throw ZunError(.conflict, code: "volume-already-exists", message: "A volume named \(name) already exists.")
         }
         let size: Int?
@@ -39,7 +39,7 @@ struct VolumesController {
         case let other?: throw SchemaChecks.fieldError("size", other, "\(other.pythonRepr) is not an integer between 1 and \(RequestBounds.volumeSizeGB)")
         }
         let volume = Volume(
-            uuid: UUID().uuidString.lowercased(), name: name, projectID: context.identity.projectID, userID: context.identity.userID,
+            uuid: UUID().uuidString.lowercased(), name: name, projectID: try context.caller.projectID, userID: try context.caller.userID,
             kind: .volume, size: size, autoRemove: false, createdAt: dependencies.clock.now
         )
         try await dependencies.checkQuota(project: volume.projectID, delta: QuotaUsage(volumes: 1))
@@ -48,7 +48,7 @@ struct VolumesController {
     }
 
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        try policy.enforce(.volumeGetAll, context.identity)
+        try policy.enforce(.volumeGetAll, context.caller)
         let scope = try await ActionParameters.listScope(request, context, policy: policy, allProjectsRule: .volumeGetAllAllProjects)
         let volumes = try await store.listVolumes(projectID: scope)
         return try JSONResponse.make(JSONValue.object(["volumes": .array(volumes.map { VolumeView.render($0, users: nil) })]))
@@ -56,13 +56,13 @@ struct VolumesController {
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let volume = try await lookup(request, context)
-        try policy.enforce(.volumeGet, context.identity, targetProject: volume.projectID)
+        try policy.enforce(.volumeGet, context.caller, targetProject: volume.projectID)
         return try JSONResponse.make(VolumeView.render(volume, users: try await store.volumeUsers(uuid: volume.uuid)))
     }
 
     @Sendable func delete(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let volume = try await lookup(request, context)
-        try policy.enforce(.volumeDelete, context.identity, targetProject: volume.projectID)
+        try policy.enforce(.volumeDelete, context.caller, targetProject: volume.projectID)
         // The record goes now; the host's Docker volume is removed by its agent's orphan sweep.
         try await store.deleteVolume(uuid: volume.uuid)
         return JSONResponse.empty(.noContent)
@@ -70,7 +70,7 @@ struct VolumesController {
 
     private func lookup(_ request: Request, _ context: ZunRequestContext) async throws -> Volume {
         let ident = try context.parameters.require("ident")
-        return try await RequestedResources(dependencies: dependencies).volume(ident, context.identity)
+        return try await RequestedResources(dependencies: dependencies).volume(ident, context.caller)
     }
 }
 

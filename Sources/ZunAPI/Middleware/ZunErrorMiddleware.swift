@@ -6,7 +6,7 @@ import NIOConcurrencyHelpers
 import NIOHTTP1
 import ZunCore
 
-/// The outermost middleware: gives each request an id and a caller identity, and turns every error into
+/// The outermost middleware: gives each request an id, and turns every error into
 /// Zun's `{"errors": [...]}` body, so no response escapes in another shape.
 struct ZunErrorMiddleware: RouterMiddleware {
     typealias Context = ZunRequestContext
@@ -17,7 +17,6 @@ struct ZunErrorMiddleware: RouterMiddleware {
         var context = context
         context.requestID = "req-" + UUID().uuidString.lowercased()
         context.logger[metadataKey: LogKey.requestID] = "\(context.requestID)"
-        context.identity = Self.identity(from: request.headers)
         var response: Response
         do {
             response = try await next(request, context)
@@ -39,18 +38,6 @@ struct ZunErrorMiddleware: RouterMiddleware {
         }
         response.headers[.openStackRequestID] = context.requestID
         return response
-    }
-
-    /// noauth: identity from `X-User-Id` / `X-Project-Id` / `X-Roles`; none of them means the dev admin.
-    static func identity(from headers: HTTPFields) -> Identity {
-        let user = headers[.xUserID]
-        let project = headers[.xProjectID]
-        let roles = headers[.xRoles]
-        if user == nil && project == nil && roles == nil { return .devAdmin }
-        return Identity(
-            userID: user ?? "", projectID: project ?? "",
-            roles: (roles ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        )
     }
 }
 

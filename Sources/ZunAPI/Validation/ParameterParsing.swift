@@ -102,8 +102,8 @@ extension ActionParameters {
     ) async throws -> String? {
         let params = try await read(request, context: context)
         try params.requireOnly(["all_projects"])
-        guard try params.bool("all_projects") else { return context.identity.projectID }
-        try policy.enforce(allProjectsRule, context.identity)
+        guard try params.bool("all_projects") else { return try context.caller.projectID }
+        try policy.enforce(allProjectsRule, context.caller)
         return nil
     }
 }

@@ -72,6 +72,11 @@ extension ZunError {
     }
 
     /// Policy denied the caller.
+    /// No credential, or one that does not check out (Zun's 401 from keystonemiddleware).
+    public static func unauthenticated(_ message: String = "The request you have made requires authentication.") -> ZunError {
+        ZunError(.unauthenticated, code: "unauthorized", message: message, title: "Unauthorized")
+    }
+
     public static func policyNotAuthorized(_ rule: String) -> ZunError {
         ZunError(.forbidden, code: "policy-not-authorized", message: "Policy doesn't allow \(rule) to be performed.")
     }

@@ -3,11 +3,14 @@ public struct Identity: Sendable, Equatable {
     public var userID: String
     public var projectID: String
     public var roles: [String]
+    /// The domain of the project (Keystone tokens carry it; noauth callers have none).
+    public var domainID: String?
 
-    public init(userID: String, projectID: String, roles: [String]) {
+    public init(userID: String, projectID: String, roles: [String], domainID: String? = nil) {
         self.userID = userID
         self.projectID = projectID
         self.roles = roles
+        self.domainID = domainID
     }
 
     /// Zun's `context_is_admin`: `role:admin`.

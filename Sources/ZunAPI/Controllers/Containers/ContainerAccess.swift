@@ -15,7 +15,8 @@ struct ContainerAccess: Sendable {
     /// container is, to the caller, a container that does not exist (404).
     func lookup(_ request: Request, _ context: ZunRequestContext) async throws -> Container {
         let ident = try context.parameters.require("ident")
-        let scope = context.identity.isAdmin ? nil : context.identity.projectID
+        let caller = try context.caller
+        let scope = caller.isAdmin ? nil : caller.projectID
         if Self.looksLikeUUID(ident) {
             guard let container = try await store.container(uuid: ident.lowercased()),
                   scope == nil || container.projectID == scope
@@ -37,16 +38,17 @@ struct ContainerAccess: Sendable {
     /// Finds the container and checks that the caller may run `operation` on it in its current status.
     func authorize(_ operation: ContainerOperation, _ request: Request, _ context: ZunRequestContext) async throws -> Container {
         let container = try await lookup(request, context)
-        try policy.enforce(operation.policy, context.identity, targetProject: container.projectID)
+        try policy.enforce(operation.policy, context.caller, targetProject: container.projectID)
         try operation.checkState(of: container)
         return container
     }
 
     /// The action record of `operation`, made by this request.
-    func action(_ operation: ContainerOperation, _ c: Container, _ context: ZunRequestContext, _ now: Date) -> ContainerAction {
-        ContainerAction(
-            action: operation.name, containerUUID: c.uuid, requestID: context.requestID, userID: context.identity.userID,
-            projectID: context.identity.projectID, startTime: now
+    func action(_ operation: ContainerOperation, _ c: Container, _ context: ZunRequestContext, _ now: Date) throws -> ContainerAction {
+        let caller = try context.caller
+        return ContainerAction(
+            action: operation.name, containerUUID: c.uuid, requestID: context.requestID, userID: caller.userID,
+            projectID: caller.projectID, startTime: now
         )
     }
 
@@ -104,7 +106,7 @@ struct ContainerAccess: Sendable {
     }
 
     /// The container as the caller may see it.
-    func view(_ container: Container, _ request: Request, _ context: ZunRequestContext) -> JSONValue {
-        ContainerView.render(container, hostURL: request.hostURL, identity: context.identity, policy: policy)
+    func view(_ container: Container, _ request: Request, _ context: ZunRequestContext) throws -> JSONValue {
+        ContainerView.render(container, hostURL: request.hostURL, identity: try context.caller, policy: policy)
     }
 }

@@ -30,7 +30,7 @@ struct ContainerActionsController {
         guard let action = try await store.action(containerUUID: container.uuid, requestID: requestID), let id = action.id else {
             throw ZunError.resourceNotFound("Action", requestID)
         }
-        let showTraceback = access.policy.allows(.containerActionEvents, context.identity)
+        let showTraceback = access.policy.allows(.containerActionEvents, try context.caller)
         var view = ActionView.render(action)
         view["events"] = .array(try await store.events(actionID: id).map { ActionView.render($0, showTraceback: showTraceback) })
         return try JSONResponse.make(JSONValue.object(view))

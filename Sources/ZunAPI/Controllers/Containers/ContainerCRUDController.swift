@@ -36,7 +36,7 @@ struct ContainerCRUDController {
         let query = ActionParameters(values: ActionParameters.queryValues(request))
         try query.requireOnly(["run"])
         let run = try query.bool("run")
-        let identity = context.identity
+        let identity = try context.caller
         try policy.enforce(ContainerOperations.create.policy, identity, targetProject: identity.projectID)
 
         let buffer = try await request.collectBody(upTo: RequestBodyLimits.json)
@@ -95,7 +95,7 @@ struct ContainerCRUDController {
     @Sendable func list(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(ContainerQuery.filterColumns.union(["all_projects", "limit", "marker", "sort_key", "sort_dir", "expand", "resource_url"]))
-        let identity = context.identity
+        let identity = try context.caller
         try policy.enforce(.containerGetAll, identity, targetProject: identity.projectID)
         let allProjects = try params.bool("all_projects")
         if allProjects { try policy.enforce(.containerGetAllAllProjects, identity) }
@@ -114,14 +114,14 @@ struct ContainerCRUDController {
         ))
         let host = request.hostURL
         return try JSONResponse.make(JSONValue.object([
-            "containers": .array(containers.map { access.view($0, request, context) }),
+            "containers": .array(try containers.map { try access.view($0, request, context) }),
             "next": paging.next(lastUUID: containers.last?.uuid, count: containers.count, url: "\(host)/v1/containers"),
         ]))
     }
 
     @Sendable func show(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let container = try await access.lookup(request, context)
-        try policy.enforce(.containerGetOne, context.identity, targetProject: container.projectID)
+        try policy.enforce(.containerGetOne, context.caller, targetProject: container.projectID)
         return try JSONResponse.make(access.view(container, request, context))
     }
 
@@ -168,9 +168,9 @@ struct ContainerCRUDController {
         try params.requireOnly(["force", "stop", "all_projects"])
         let force = try params.bool("force")
         let stop = try params.bool("stop")
-        if try params.bool("all_projects") { try policy.enforce(.containerDeleteAllProjects, context.identity) }
+        if try params.bool("all_projects") { try policy.enforce(.containerDeleteAllProjects, context.caller) }
         let container = try await access.lookup(request, context)
-        let identity = context.identity
+        let identity = try context.caller
         try policy.enforce(ContainerOperations.delete.policy, identity, targetProject: container.projectID)
 
         if stop {
@@ -194,11 +194,11 @@ struct ContainerCRUDController {
         if stop && container.status == .running {
             let stopOperation = ContainerOperations.stop
             try policy.enforce(stopOperation.policy, identity, targetProject: container.projectID)
-            actions.append(access.action(stopOperation, container, context, now))
+            actions.append(try access.action(stopOperation, container, context, now))
             tasks.append(access.task(stopOperation, host, container, .init(requestID: context.requestID, timeout: 10), now))
         }
         let deleteOperation = ContainerOperations.delete
-        actions.append(access.action(deleteOperation, container, context, now))
+        actions.append(try access.action(deleteOperation, container, context, now))
         tasks.append(access.task(deleteOperation, host, container, .init(requestID: context.requestID, force: force), now))
         try await store.updateContainer(uuid: container.uuid, actions: actions, tasks: tasks) { $0.status = .deleting }
         return JSONResponse.empty(.noContent)

@@ -43,7 +43,7 @@ struct ContainerLifecycleController {
         let image = params.values["image"]
         if let image {
             _ = try SchemaChecks.dockerImage(.string(image))
-            try ImageVisibility.check(image, context.identity)
+            try ImageVisibility.check(image, context.caller)
         }
         let operation = ContainerOperations.rebuild
         let container = try await access.authorize(operation, request, context)

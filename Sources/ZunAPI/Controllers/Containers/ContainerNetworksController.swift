@@ -43,11 +43,11 @@ struct ContainerNetworksController {
         var attachment: NetworkAttachment
         if nets["network"] == nil, nets["port"] == nil {
             // No network and no port: the project's default network, as on create.
-            attachment = try await resources.networks(nil, context.identity)[0]
+            attachment = try await resources.networks(nil, context.caller)[0]
             attachment.ipv4 = nets["v4-fixed-ip"]
             attachment.ipv6 = nets["v6-fixed-ip"]
         } else {
-            attachment = try await resources.networks([nets], context.identity)[0]
+            attachment = try await resources.networks([nets], context.caller)[0]
         }
         if container.networks?.contains(where: { $0.networkUUID == attachment.networkUUID }) == true {
             throw ZunError.invalidValue("Container \(container.uuid) is already connected to network \(attachment.networkUUID).")
@@ -71,7 +71,7 @@ struct ContainerNetworksController {
         let networkUUID: String
         switch (params.values["network"], params.values["port"]) {
         case (let network?, nil):
-            networkUUID = try await RequestedResources(dependencies: dependencies).network(network, context.identity).uuid
+            networkUUID = try await RequestedResources(dependencies: dependencies).network(network, context.caller).uuid
         case (nil, let port?):
             guard let attachment = container.networks?.first(where: { $0.portUUID == port.lowercased() }) else {
                 throw ZunError.invalidValue("Port \(port) is not attached to container \(container.uuid).")
@@ -116,7 +116,7 @@ struct ContainerNetworksController {
             throw ZunError.invalidValue("Security group \(name) is not added to container \(container.uuid).")
         }
         let now = access.clock.now
-        var record = access.action(operation, container, context, now)
+        var record = try access.action(operation, container, context, now)
         record.finishTime = now
         try await store.updateContainer(uuid: container.uuid, actions: [record], tasks: []) { latest in
             if add { latest.securityGroups.append(name) } else { latest.securityGroups.removeAll { $0 == name } }

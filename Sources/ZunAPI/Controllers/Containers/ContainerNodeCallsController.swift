@@ -80,7 +80,7 @@ struct ContainerNodeCallsController {
     @Sendable func commit(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let params = try await ActionParameters.read(request, context: context)
         try params.requireOnly(["repository", "tag"])
-        let repository = try CommitTarget.repository(params, identity: context.identity)
+        let repository = try CommitTarget.repository(params, identity: context.caller)
         let tag = try CommitTarget.tag(params)
         let operation = ContainerOperations.commit
         let container = try await access.authorize(operation, request, context)

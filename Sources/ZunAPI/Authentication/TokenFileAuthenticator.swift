@@ -1,0 +1,14 @@
+import Hummingbird
+import HummingbirdAuth
+import ZunCore
+
+/// `token-file`: the caller is the identity the token file grants the `X-Auth-Token`.
+struct TokenFileAuthenticator: AuthenticatorMiddleware {
+    typealias Context = ZunRequestContext
+    let file: TokenFile
+
+    func authenticate(request: Request, context: Context) async throws -> Identity? {
+        guard let token = request.headers[.xAuthToken], !token.isEmpty, token.utf8.count <= 8192 else { return nil }
+        return file.identity(forToken: token)
+    }
+}

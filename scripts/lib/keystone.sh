@@ -1,0 +1,69 @@
+# A real Keystone for the tests, on 127.0.0.1: keystone from PyPI in its own virtualenv, SQLite database,
+# fernet tokens, served by gunicorn. start_keystone prints nothing secret; the fixture users share one
+# random password, in $dir/password (mode 0600), which the tests read through ZUN_TEST_KEYSTONE_PASSWORD.
+
+ZUN_KEYSTONE_VERSION=30.0.0
+ZUN_GUNICORN_VERSION=27.0.1
+
+# keystone_venv : prints the virtualenv holding keystone, creating it when missing (cached across runs).
+keystone_venv() {
+  local venv=${ZUN_KEYSTONE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/zun-keystone-$ZUN_KEYSTONE_VERSION}
+  if ! "$venv/bin/python" -c 'import keystone, gunicorn' >/dev/null 2>&1; then
+    log "installing keystone $ZUN_KEYSTONE_VERSION into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "keystone==$ZUN_KEYSTONE_VERSION" "gunicorn==$ZUN_GUNICORN_VERSION" >&2
+  fi
+  echo "$venv"
+}
+
+# start_keystone DIR PORT : Keystone on http://127.0.0.1:PORT/v3 with the fixtures of scripts/lib/keystone-fixtures.py.
+start_keystone() {
+  local dir=$1 port=$2 venv
+  venv=$(keystone_venv)
+  mkdir -p "$dir/fernet-keys" "$dir/credential-keys"
+  chmod 700 "$dir"
+  (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(24))' >"$dir/password")
+  cat >"$dir/keystone.conf" <<CONF
+[DEFAULT]
+log_file = $dir/keystone.log
+[database]
+connection = sqlite:///$dir/keystone.db
+[token]
+provider = fernet
+expiration = 3600
+[fernet_tokens]
+key_repository = $dir/fernet-keys
+[fernet_receipts]
+key_repository = $dir/fernet-keys
+[credential]
+key_repository = $dir/credential-keys
+CONF
+  log "starting keystone on 127.0.0.1:$port"
+  local manage=("$venv/bin/keystone-manage" --config-file "$dir/keystone.conf")
+  {
+    "${manage[@]}" db_sync
+    "${manage[@]}" fernet_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
+    "${manage[@]}" credential_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
+    OS_BOOTSTRAP_PASSWORD=$(cat "$dir/password") "${manage[@]}" bootstrap \
+      --bootstrap-admin-url "http://127.0.0.1:$port/v3" --bootstrap-public-url "http://127.0.0.1:$port/v3" \
+      --bootstrap-internal-url "http://127.0.0.1:$port/v3" --bootstrap-region-id RegionOne
+  } >"$dir/manage.log" 2>&1 || { tail -20 "$dir/manage.log" >&2; die "keystone-manage failed; see $dir/manage.log"; }
+  # keystone's WSGI entry parses sys.argv with oslo.config, so it gets a module of its own that hides
+  # gunicorn's arguments from it.
+  printf 'import sys\nsys.argv = sys.argv[:1]\nfrom keystone.server import wsgi\napplication = wsgi.initialize_public_application()\n' >"$dir/keystone_wsgi.py"
+  OS_KEYSTONE_CONFIG_FILES="$dir/keystone.conf" "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 \
+    --pythonpath "$dir" --pid "$dir/gunicorn.pid" keystone_wsgi:application >"$dir/gunicorn.log" 2>&1 &
+  for _ in $(seq 1 120); do
+    curl -sf --max-time 2 "http://127.0.0.1:$port/v3" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  curl -sf --max-time 2 "http://127.0.0.1:$port/v3" >/dev/null 2>&1 || { tail -20 "$dir/gunicorn.log" >&2; die "keystone did not come up; see $dir/gunicorn.log"; }
+  ZUN_KEYSTONE_PASSWORD=$(cat "$dir/password") "$venv/bin/python" scripts/lib/keystone-fixtures.py "http://127.0.0.1:$port/v3" \
+    || die "creating keystone's test projects and users failed"
+}
+
+# stop_keystone DIR
+stop_keystone() {
+  local dir=$1
+  [ -f "$dir/gunicorn.pid" ] && kill "$(cat "$dir/gunicorn.pid")" 2>/dev/null || true
+}
