@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import ZunTestSupport
@@ -8,7 +9,7 @@ import ZunTestSupport
 /// headers; nil is the dev admin).
 func liveAPICall(
     _ base: String, _ method: HTTPMethod, _ path: String, json: String? = nil,
-    identity: (user: String, project: String, roles: String)? = nil, timeout: Duration = .seconds(30)
+    identity: (user: String, project: String, roles: String)? = nil, token: String? = nil, timeout: Duration = .seconds(30)
 ) async throws -> Reply {
     var request = HTTPClientRequest(url: base + path)
     request.method = method
@@ -18,6 +19,7 @@ func liveAPICall(
         request.headers.add(name: "X-Project-Id", value: identity.project)
         request.headers.add(name: "X-Roles", value: identity.roles)
     }
+    if let token { request.headers.add(name: "X-Auth-Token", value: token) }
     if let json {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))
@@ -26,5 +28,9 @@ func liveAPICall(
     let body = try await response.body.collect(upTo: 64 << 20)
     let data = Data(body.readableBytesView)
     let parsed = data.isEmpty ? nil : try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-    return Reply(status: .init(code: Int(response.status.code)), headers: [:], json: parsed)
+    var headers = HTTPFields()
+    for header in response.headers {
+        if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+    }
+    return Reply(status: .init(code: Int(response.status.code)), headers: headers, json: parsed)
 }

@@ -49,6 +49,29 @@ struct QuotasAPITests {
         }
     }
 
+    @Test func theVolumesAndPortsACreateMakesCountAgainstTheirQuotas() async throws {
+        try await APITestHarness.run { harness, client in
+            try await TestSupport.seedHost(harness.store, host: "node-1", cpus: 64, memTotal: 65536)
+            _ = try await client.call(.put, "/v1/quotas/p1", json: #"{"volumes": 1, "ports": 2}"#)
+            // One sized mount (a volume) and the default network (a port): within both quotas.
+            let mounts = #""mounts": [{"destination": "/data", "size": 1}]"#
+            let first = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox", "name": "m1", \#(mounts)}"#, identity: member)
+            #expect(first.status == .accepted, "\(first.json ?? "")")
+            // A second sized mount would be the project's second volume.
+            let second = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox", "name": "m2", \#(mounts)}"#, identity: member)
+            #expect(second.status == .forbidden && second.errorDetail == "Quota exceeded for resources: volumes.", "\(second.json ?? "")")
+            // Without a mount it fits: its port is the second.
+            #expect(try await client.call(.post, "/v1/containers", json: #"{"image": "busybox", "name": "m3"}"#, identity: member).status == .accepted)
+            let third = try await client.call(.post, "/v1/containers", json: #"{"image": "busybox", "name": "m4"}"#, identity: member)
+            #expect(third.status == .forbidden && third.errorDetail == "Quota exceeded for resources: ports.", "\(third.json ?? "")")
+            // Refused creates wrote nothing: two containers, one volume, two ports.
+            #expect(try await harness.store.listContainers(.init(projectID: "p1")).count == 2)
+            let usages = try await client.call(.get, "/v1/quotas/p1?usages=1", identity: member)
+            #expect((usages.object["volumes"] as? [String: Any])?["in_use"] as? Int == 1)
+            #expect((usages.object["ports"] as? [String: Any])?["in_use"] as? Int == 2)
+        }
+    }
+
     @Test func theDefaultClassSetsEveryProjectsDefaults() async throws {
         try await APITestHarness.run { _, client in
             #expect(try await client.call(.get, "/v1/quota_classes/default", identity: member).status == .forbidden)

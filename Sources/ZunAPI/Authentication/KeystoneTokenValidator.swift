@@ -26,7 +26,7 @@ public final class KeystoneTokenValidator: Sendable {
         self.clock = clock
         self.logger = logger
         self.cache = NIOLockedValueBox(TokenValidationCache(limit: configuration.cacheLimit))
-        self.serviceToken = ServiceTokenSource(configuration: configuration, clock: clock)
+        self.serviceToken = ServiceTokenSource(configuration: configuration, clock: clock, logger: logger)
     }
 
     /// Signs in with the service credential now, so a wrong password or an unreachable Keystone stops the
@@ -133,18 +133,20 @@ public final class KeystoneTokenValidator: Sendable {
 actor ServiceTokenSource {
     private let configuration: KeystoneConfiguration
     private let clock: any WallClock
+    private let logger: Logger
     private var current: (token: String, expires: Date)?
     private var pending: Task<(token: String, expires: Date), any Error>?
 
-    init(configuration: KeystoneConfiguration, clock: any WallClock) {
+    init(configuration: KeystoneConfiguration, clock: any WallClock, logger: Logger) {
         self.configuration = configuration
         self.clock = clock
+        self.logger = logger
     }
 
     func token(refresh: Bool) async throws -> String {
         if !refresh, let current, current.expires.timeIntervalSince(clock.now) > 60 { return current.token }
         if let pending { return try await pending.value.token }
-        let task = Task { [configuration] in try await Self.signIn(configuration) }
+        let task = Task { [configuration, logger] in try await Self.signIn(configuration, logger: logger) }
         pending = task
         defer { pending = nil }
         let fresh = try await task.value
@@ -152,7 +154,7 @@ actor ServiceTokenSource {
         return fresh.token
     }
 
-    private static func signIn(_ configuration: KeystoneConfiguration) async throws -> (token: String, expires: Date) {
+    private static func signIn(_ configuration: KeystoneConfiguration, logger: Logger) async throws -> (token: String, expires: Date) {
         let body: [String: Any] = [
             "auth": [
                 "identity": [
@@ -171,7 +173,6 @@ actor ServiceTokenSource {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
-        let logger = Logger(label: "zun.keystone")
         let (status, answer, headers) = try await KeystoneCall.executeWithHeaders(request, timeout: configuration.requestTimeout, logger: logger)
         guard status == .created, let token = headers.first(name: "X-Subject-Token"), !token.isEmpty else {
             logger.error(

@@ -62,9 +62,14 @@ public struct QuotaUsage: Sendable, Equatable {
     }
 
     /// The usage a new container adds: its effective cpu, memory and disk (defaults applied first, unlike
-    /// upstream's check, which ignores what the request omitted).
+    /// upstream's check, which ignores what the request omitted), and the volumes (sized mounts) and ports
+    /// (networks joined without an existing port) its create transaction writes with it.
     public static func of(_ container: Container) -> QuotaUsage {
-        QuotaUsage(containers: 1, cpu: container.cpu, memory: container.memoryMB, disk: container.disk ?? 0)
+        QuotaUsage(
+            containers: 1, cpu: container.cpu, memory: container.memoryMB, disk: container.disk ?? 0,
+            volumes: container.mounts?.filter { $0.newVolume != nil }.count ?? 0,
+            ports: container.networks?.filter { !$0.existingPort }.count ?? 0
+        )
     }
 }
 

@@ -105,6 +105,32 @@ extension PolicyRule {
     public static let serviceForceDown = PolicyRule("zun-service:force_down", .adminAPI)
 
     /// Every rule the service knows: the constants above and each container operation's rule.
+    // MARK: Images, capsules, registries, availability zones
+    // Zun's defaults, in force for any policy file that names them; their endpoints arrive with their issues.
+
+    public static let imagePull = PolicyRule("image:pull", .adminAPI)
+    public static let imageGetAll = PolicyRule("image:get_all", .adminAPI)
+    public static let imageGetOne = PolicyRule("image:get_one", .adminAPI)
+    public static let imageSearch = PolicyRule("image:search", .adminOrOwner)
+    public static let imageDelete = PolicyRule("image:delete", .adminAPI)
+
+    public static let capsuleCreate = PolicyRule("capsule:create", .adminOrOwner)
+    public static let capsuleDelete = PolicyRule("capsule:delete", .adminOrOwner)
+    public static let capsuleDeleteAllProjects = PolicyRule("capsule:delete_all_projects", .adminAPI)
+    public static let capsuleGet = PolicyRule("capsule:get", .adminOrOwner)
+    public static let capsuleGetOneAllProjects = PolicyRule("capsule:get_one_all_projects", .adminAPI)
+    public static let capsuleGetAll = PolicyRule("capsule:get_all", .adminOrOwner)
+    public static let capsuleGetAllAllProjects = PolicyRule("capsule:get_all_all_projects", .adminAPI)
+
+    public static let registryCreate = PolicyRule("registry:create", .adminOrOwner)
+    public static let registryDelete = PolicyRule("registry:delete", .adminOrOwner)
+    public static let registryGetOne = PolicyRule("registry:get_one", .adminOrOwner)
+    public static let registryGetAll = PolicyRule("registry:get_all", .adminOrOwner)
+    public static let registryGetAllAllProjects = PolicyRule("registry:get_all_all_projects", .adminAPI)
+    public static let registryUpdate = PolicyRule("registry:update", .adminOrOwner)
+
+    public static let availabilityZonesGetAll = PolicyRule("availability_zones:get_all", .adminOrOwner)
+
     public static let all: [PolicyRule] = {
         let fixed: [PolicyRule] = [
             containerGetAll, containerGetOne, containerGetAllAllProjects, containerGetOneAllProjects,
@@ -116,6 +142,11 @@ extension PolicyRule {
             volumeCreate, volumeDelete, volumeGet, volumeGetAll, volumeGetAllAllProjects,
             quotaUpdate, quotaDelete, quotaGet, quotaGetDefault, quotaClassUpdate, quotaClassGet,
             hostGetAll, hostGet, serviceGetAll, serviceDelete, serviceDisable, serviceEnable, serviceForceDown,
+            imagePull, imageGetAll, imageGetOne, imageSearch, imageDelete,
+            capsuleCreate, capsuleDelete, capsuleDeleteAllProjects, capsuleGet, capsuleGetOneAllProjects, capsuleGetAll,
+            capsuleGetAllAllProjects,
+            registryCreate, registryDelete, registryGetOne, registryGetAll, registryGetAllAllProjects, registryUpdate,
+            availabilityZonesGetAll,
         ]
         var seen = Set<String>()
         return (fixed + ContainerOperations.all.map(\.policy)).filter { seen.insert($0.name).inserted }

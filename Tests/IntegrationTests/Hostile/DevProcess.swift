@@ -45,9 +45,9 @@ final class DevProcess: @unchecked Sendable {
     /// One HTTP call as `identity` (the noauth headers); nil identity is the dev admin.
     func call(
         _ method: HTTPMethod, _ path: String, json: String? = nil, identity: (user: String, project: String, roles: String)? = nil,
-        timeout: Duration = .seconds(30)
+        token: String? = nil, timeout: Duration = .seconds(30)
     ) async throws -> Reply {
-        try await liveAPICall(url, method, path, json: json, identity: identity, timeout: timeout)
+        try await liveAPICall(url, method, path, json: json, identity: identity, token: token, timeout: timeout)
     }
 
     /// Waits until the container's status is `status` with no task on it; returns its view.

@@ -53,6 +53,9 @@ struct ContainerNetworksController {
             throw ZunError.invalidValue("Container \(container.uuid) is already connected to network \(attachment.networkUUID).")
         }
         guard let host = container.host else { throw ZunError.invalidValue("Cannot operate an uncreated container.") }
+        if !attachment.existingPort {
+            try await dependencies.checkQuota(project: container.projectID, delta: QuotaUsage(ports: 1))
+        }
         let now = access.clock.now
         var payload = ComputeTask.Payload(requestID: context.requestID)
         payload.network = attachment.networkUUID
