@@ -39,10 +39,10 @@ public enum ZunAPIRouter {
         let routes = RouteTable()
         router.add(middleware: ZunErrorMiddleware(routes: routes))
         RootController().register(on: router)
-        let versioned = router.group("v1").add(middleware: MicroversionMiddleware())
-        // The version documents are public, as in Zun; everything else needs a caller.
-        RootController().registerV1(on: versioned)
-        let v1 = dependencies.configuration.authentication.protect(versioned.group())
+        // The version documents are public, as in Zun; everything else needs a caller, checked before the
+        // microversion (Zun's pipeline runs keystonemiddleware first: no credential is a 401 whatever the version).
+        RootController().registerV1(on: router.group("v1").add(middleware: MicroversionMiddleware()))
+        let v1 = dependencies.configuration.authentication.protect(router.group("v1")).add(middleware: MicroversionMiddleware())
         let placement = try ContainerPlacement(store: dependencies.store, configuration: dependencies.configuration)
         let access = ContainerAccess(dependencies: dependencies)
         v1.addRoutes(ContainerCRUDController(access: access, placement: placement).routes, atPath: "containers")

@@ -23,7 +23,18 @@ struct ReadsBench: AsyncParsableCommand {
     @Option(help: "Requests sent first and not counted (connections, caches).")
     var warmup = 200
 
+    @Option(help: "File holding an X-Auth-Token to send (a Keystone or token-file token; none for noauth).")
+    var tokenFile: String?
+
     func run() async throws {
+        let token = try tokenFile.map { path -> String in
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read \(path)") }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try await measure(token: token)
+    }
+
+    func measure(token: String?) async throws {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -31,6 +42,7 @@ struct ReadsBench: AsyncParsableCommand {
         @Sendable func get() async throws -> Duration {
             var request = HTTPClientRequest(url: target)
             request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
+            if let token { request.headers.add(name: "X-Auth-Token", value: token) }
             let started = ContinuousClock.now
             let response = try await client.execute(request, timeout: .seconds(30))
             _ = try await response.body.collect(upTo: 64 << 20)

@@ -1,8 +1,11 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Testing
 import ZunAPI
 import ZunCore
+import ZunStore
 import ZunTestSupport
 
 /// `--auth-strategy token-file` through the router: tokens from `zun token new`'s file, identity headers
@@ -41,12 +44,38 @@ struct TokenFileAuthTests {
                 #expect(reply.headers[HTTPField.Name("WWW-Authenticate")!] == "Token realm=\"zun\"")
                 #expect(reply.error["code"] as? String == "container.unauthorized")
             }
+            // Authentication comes before the microversion, as in Zun's pipeline.
+            #expect(try await client.call(.get, "/v1/containers", version: "9.99").status == .unauthorized)
             // noauth's identity headers claim nothing here.
             let claimed = try await client.call(.get, "/v1/containers?all_projects=true", identity: (user: "root", project: "admin", roles: "admin"))
             #expect(claimed.status == .unauthorized)
             // The version documents stay public, as in Zun.
             #expect(try await client.call(.get, "/", version: nil).status == .ok)
             #expect(try await client.call(.get, "/v1/", version: nil).status == .ok)
+        }
+    }
+
+    /// Every route of the router, its parameters filled in, answers 401 without a token (the version documents
+    /// excepted), and nothing is written.
+    @Test func everyEndpointButTheVersionDocumentsNeedsAToken() async throws {
+        let fixture = try Fixture()
+        try await TestSupport.withStore { store, _ in
+            let router = try ZunAPIRouter.build(APIDependencies(store: store, nodes: NoNodes(), configuration: fixture.configuration))
+            let routes = router.routes.map { (path: $0.path.description, method: $0.method) }
+            #expect(routes.count > 50, "the router lists \(routes.count) routes")
+            try await Application(router: router, logger: TestSupport.logger).test(.router) { client in
+                for route in routes {
+                    let path = route.path.split(separator: "/").map { $0.hasPrefix("{") || $0.hasPrefix(":") ? "x" : String($0) }.joined(separator: "/")
+                    let uri = "/" + path
+                    let reply = try await client.call(route.method, uri, json: route.method == .get ? nil : "{}")
+                    if uri == "/" || uri == "/v1" {
+                        #expect(reply.status == .ok, "\(route.method) \(route.path)")
+                    } else if !route.path.contains("websocket") {
+                        #expect(reply.status == .unauthorized, "\(route.method) \(route.path): \(reply.status)")
+                    }
+                }
+            }
+            #expect(try await store.listContainers(.init()).isEmpty)
         }
     }
 

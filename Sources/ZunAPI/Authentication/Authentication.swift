@@ -19,6 +19,13 @@ public enum Authentication: Sendable {
         }
     }
 
+    /// The request's `X-Auth-Token`, if it has a plausible one (Keystone's fernet tokens are under 300 bytes;
+    /// anything over 8 KiB is not a token and is never sent on to Keystone).
+    static func token(of request: Request) -> String? {
+        guard let token = request.headers[.xAuthToken], !token.isEmpty, token.utf8.count <= 8192 else { return nil }
+        return token
+    }
+
     /// Adds the authenticator and the 401 gate to `group`: every route added to it afterwards needs a caller.
     func protect(_ group: RouterGroup<ZunRequestContext>) -> RouterGroup<ZunRequestContext> {
         switch self {

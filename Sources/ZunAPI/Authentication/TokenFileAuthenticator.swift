@@ -8,7 +8,7 @@ struct TokenFileAuthenticator: AuthenticatorMiddleware {
     let file: TokenFile
 
     func authenticate(request: Request, context: Context) async throws -> Identity? {
-        guard let token = request.headers[.xAuthToken], !token.isEmpty, token.utf8.count <= 8192 else { return nil }
+        guard let token = Authentication.token(of: request) else { return nil }
         return file.identity(forToken: token)
     }
 }
