@@ -38,11 +38,7 @@ extension ComputeAgent {
                 logger.notice("a stranded container has no engine container", metadata: metadata)
                 let reason = container.status == .creating || container.containerID == nil
                     ? "Container failed to create correctly" : "No such container: \(container.containerID ?? container.dockerName) in docker"
-                try await store.updateContainer(uuid: container.uuid) {
-                    $0.status = .error
-                    $0.statusReason = reason
-                    $0.taskState = nil
-                }
+                try await records.report(.failed(reason: reason), on: container.uuid)
             }
         }
         return settled

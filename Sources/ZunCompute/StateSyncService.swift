@@ -78,9 +78,7 @@ struct StateSyncService: Service {
         } else if try await writer.inspect(container, logger: logger) != nil {
             return  // made after the engine list was read
         } else if container.autoRemove {
-            try await agent.store.updateContainer(uuid: container.uuid) {
-                if $0.taskState == nil { $0.status = .deleted }
-            }
+            try await writer.report(.removedWhileIdle, on: container.uuid)
         } else if container.autoHeal, container.containerID != nil,
                   [.created, .running, .stopped, .error].contains(container.status)
         {
@@ -95,12 +93,7 @@ struct StateSyncService: Service {
             ) { $0.status = .rebuilding }
         } else if let id = container.containerID, container.status != .error {
             logger.info("container vanished from the engine", metadata: [LogKey.containerUUID: "\(container.uuid)"])
-            try await agent.store.updateContainer(uuid: container.uuid) {
-                guard $0.taskState == nil else { return }
-                $0.status = .error
-                $0.statusReason = "No such container: \(id) in docker"
-                $0.statusDetail = nil
-            }
+            try await writer.report(.vanished(reason: "No such container: \(id) in docker"), on: container.uuid)
         }
     }
 }

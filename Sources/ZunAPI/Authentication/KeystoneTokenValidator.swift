@@ -19,6 +19,11 @@ public final class KeystoneTokenValidator: Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let cache: NIOLockedValueBox<TokenValidationCache>
+    /// Validations under way, by digest: concurrent requests with the same uncached token wait for one call
+    /// to Keystone instead of each making their own (200 clients arriving at once with one token made 200
+    /// calls, and Keystone answered them past the deadline).
+    private let inFlight = NIOLockedValueBox<[String: Task<Validation, any Error>]>([:])
+    private let validationCalls = NIOLockedValueBox(0)
     private let serviceToken: ServiceTokenSource
 
     public init(configuration: KeystoneConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger) {
@@ -44,7 +49,7 @@ public final class KeystoneTokenValidator: Sendable {
             if case .valid(let identity) = verdict { return identity }
             return nil
         }
-        let validation = try await validate(token)
+        let validation = try await validateOnce(token, digest: digest)
         let ttlEnd = now.addingTimeInterval(configuration.cacheTTL)
         switch validation {
         case .valid(let identity, let expires):
@@ -60,15 +65,31 @@ public final class KeystoneTokenValidator: Sendable {
     /// How many validations the cache holds.
     public var cachedValidations: Int { cache.withLockedValue { $0.count } }
 
-    enum Validation {
+    /// How many times a caller's token was sent to Keystone (cache misses after coalescing).
+    public var keystoneValidations: Int { validationCalls.withLockedValue { $0 } }
+
+    enum Validation: Sendable {
         case valid(Identity, expires: Date)
         case refused(String)
+    }
+
+    /// One call to Keystone per digest at a time; the callers that arrive meanwhile share its answer.
+    private func validateOnce(_ token: String, digest: String) async throws -> Validation {
+        let (task, owner) = inFlight.withLockedValue { running -> (Task<Validation, any Error>, Bool) in
+            if let task = running[digest] { return (task, false) }
+            let task = Task { try await self.validate(token) }
+            running[digest] = task
+            return (task, true)
+        }
+        defer { if owner { inFlight.withLockedValue { $0[digest] = nil } } }
+        return try await task.value
     }
 
     private func validate(_ token: String) async throws -> Validation {
         // Keystone answers 401 when the service token itself has expired or was revoked: sign in again, once.
         for attempt in 0..<2 {
             let service = try await serviceToken.token(refresh: attempt > 0)
+            validationCalls.withLockedValue { $0 += 1 }
             var request = HTTPClientRequest(url: configuration.authURL + "/auth/tokens")
             request.method = .GET
             request.headers.add(name: "X-Auth-Token", value: service)

@@ -9,6 +9,9 @@ public enum DockerStateMapper {
         public var status: ContainerStatus
         public var detail: String?
         public var reason: String?
+        /// The engine made the container but never started it: the status then follows the record's
+        /// (`ContainerStatus.neverStarted(current:)`).
+        public var neverStarted = false
     }
 
     public static func map(_ state: ContainerInspect.State?, current: ContainerStatus, now: Date) -> Result {
@@ -43,11 +46,8 @@ public enum DockerStateMapper {
         let started = parse(state.startedAt)
         let finished = parse(state.finishedAt)
         if started == nil {
-            if current == .creating { return Result(status: .created, detail: "Created") }
-            if [.created, .restarting, .error, .rebuilding].contains(current) {
-                return Result(status: current, detail: current == .created ? "Created" : nil)
-            }
-            return Result(status: .created, detail: "Created")
+            let status = ContainerStatus.neverStarted(current: current)
+            return Result(status: status, detail: status == .created ? "Created" : nil, neverStarted: true)
         }
         if finished == nil {
             return Result(status: .unknown, detail: nil, reason: "unexpected container state")

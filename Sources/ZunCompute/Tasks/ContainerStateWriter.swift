@@ -23,31 +23,30 @@ struct ContainerStateWriter: Sendable {
         logger = agent.logger
     }
 
+    /// Sends one report about a container of this host (docs/node-protocol.md): the record after it, or nil
+    /// when the record is gone or the report was stale.
+    @discardableResult
+    func report(_ report: ContainerReport, on uuid: String) async throws -> Container? {
+        try await store.report(report, on: uuid, at: clock.now)
+    }
+
     /// Sets or clears `task_state`.
     @discardableResult
     func setTaskState(_ uuid: String, _ state: ContainerTaskState?) async throws -> Container? {
-        try await store.updateContainer(uuid: uuid) { $0.taskState = state }
+        try await report(.taskState(state), on: uuid)
     }
 
     /// Marks the container `Error` with a reason a human can act on, and clears its task state. The tenant
     /// reads the reason without host paths; the log has it whole.
     func markError(_ uuid: String, reason: String, logger: Logger? = nil) async throws {
         (logger ?? self.logger).warning("container failed", metadata: [LogKey.containerUUID: "\(uuid)", "reason": "\(reason)"])
-        let shown = redaction.withLockedValue { $0 }.redact(reason)
-        try await store.updateContainer(uuid: uuid) {
-            $0.status = .error
-            $0.statusReason = shown
-            $0.taskState = nil
-        }
+        try await report(.failed(reason: redaction.withLockedValue { $0 }.redact(reason)), on: uuid)
     }
 
     /// The engine lost the container: `Deleted` if it was auto-remove, else `Error` with the engine's words.
     func vanished(_ container: Container, _ error: DockerError) async throws {
         if container.autoRemove {
-            try await store.updateContainer(uuid: container.uuid) {
-                $0.status = .deleted
-                $0.taskState = nil
-            }
+            try await report(.removed, on: container.uuid)
         } else {
             try await markError(container.uuid, reason: error.message)
         }
@@ -65,60 +64,23 @@ struct ContainerStateWriter: Sendable {
     ///   that passing state after the action finished.
     @discardableResult
     func refreshFromEngine(_ uuid: String, inspect: ContainerInspect, unchangedSince read: Container? = nil) async throws -> Container? {
-        let now = clock.now
-        do {
-            let redaction = redaction.withLockedValue { $0 }
-            return try await store.updateContainer(uuid: uuid) { container in
-                if let read, container.updatedAt != read.updatedAt || container.taskState != nil { throw RecordChanged() }
-                Self.copy(inspect, into: &container, now: now, clearTaskState: read == nil)
-                container.statusReason = container.statusReason.map(redaction.redact)
-            }
-        } catch is RecordChanged {
-            return nil
-        }
+        // The one status that depends on the record's own (a container never started) is settled where the
+        // report is applied, against the record as it is then.
+        let observation = observe(inspect, current: read?.status ?? .unknown)
+        guard let read else { return try await report(.observed(observation), on: uuid) }
+        return try await report(.observedIfUnchanged(observation, updatedAt: read.updatedAt), on: uuid)
     }
 
-    /// Thrown inside a store update to roll it back when the record moved on since it was read.
-    private struct RecordChanged: Error {}
-
-    private static func copy(_ inspect: ContainerInspect, into container: inout Container, now: Date, clearTaskState: Bool) {
-        let mapped = DockerStateMapper.map(inspect.state, current: container.status, now: now)
-        // A pending delete owns the status until the record goes away.
-        if container.status != .deleting { container.status = mapped.status }
-        container.statusDetail = mapped.detail
-        container.statusReason = mapped.reason
-        container.containerID = inspect.id
-        if container.hostname == nil { container.hostname = inspect.config?.hostname }
-        if let exposed = inspect.config?.exposedPorts {
-            container.ports = exposed.keys.compactMap { Int($0.split(separator: "/").first ?? "") }.sorted()
-        }
-        if let networks = inspect.networkSettings?.networks {
-            container.addresses = Self.addresses(networks, container.networks ?? [])
-        }
-        if mapped.status == .running, container.startedAt == nil { container.startedAt = now }
-        if clearTaskState { container.taskState = nil }
-    }
-
-    /// Zun's `addresses`, read back from the engine: keyed by network uuid for our networks (with the port
-    /// and its preserve flag), by the engine's network name for any other.
-    static func addresses(
-        _ networks: [String: ContainerInspect.NetworkSettings.Network], _ attachments: [NetworkAttachment]
-    ) -> [String: [ContainerAddress]] {
-        let byDockerName = Dictionary(attachments.map { (Network.dockerName($0.networkUUID), $0) }, uniquingKeysWith: { a, _ in a })
-        var addresses: [String: [ContainerAddress]] = [:]
-        for (name, network) in networks {
-            let attachment = byDockerName[name]
-            var list: [ContainerAddress] = []
-            for (ip, version) in [(network.ipAddress, 4), (network.globalIPv6Address, 6)] {
-                guard let ip, !ip.isEmpty else { continue }
-                list.append(ContainerAddress(
-                    addr: ip, version: version, port: attachment?.portUUID, subnetID: nil,
-                    preserveOnDelete: attachment?.preserveOnDelete ?? false
-                ))
-            }
-            if !list.isEmpty { addresses[attachment?.networkUUID ?? name] = list }
-        }
-        return addresses
+    /// The engine's view in the control plane's terms, with host paths stripped from the engine's error.
+    func observe(_ inspect: ContainerInspect, current: ContainerStatus) -> EngineObservation {
+        let mapped = DockerStateMapper.map(inspect.state, current: current, now: clock.now)
+        return EngineObservation(
+            containerID: inspect.id, status: mapped.status, detail: mapped.detail,
+            reason: mapped.reason.map(redaction.withLockedValue { $0 }.redact), neverStarted: mapped.neverStarted,
+            hostname: inspect.config?.hostname,
+            exposedPorts: inspect.config?.exposedPorts.map { $0.keys.compactMap { Int($0.split(separator: "/").first ?? "") }.sorted() },
+            networks: inspect.networkSettings?.networks?.mapValues { EngineAddresses(ipv4: $0.ipAddress, ipv6: $0.globalIPv6Address) }
+        )
     }
 }
 

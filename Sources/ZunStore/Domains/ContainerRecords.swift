@@ -43,3 +43,16 @@ extension ContainerRecords {
         try await updateContainer(uuid: uuid, actions: [], tasks: [], change)
     }
 }
+
+extension ContainerRecords {
+    /// Applies a compute host's report (docs/node-protocol.md) to the container's record at `now`: the new
+    /// record, or nil when the record is gone or the report was stale.
+    @discardableResult
+    public func report(_ report: ContainerReport, on uuid: String, at now: Date) async throws -> Container? {
+        do {
+            return try await updateContainer(uuid: uuid) { try report.apply(to: &$0, now: now) }
+        } catch is ContainerReport.Stale {
+            return nil
+        }
+    }
+}

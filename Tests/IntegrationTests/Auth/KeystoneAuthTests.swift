@@ -97,6 +97,19 @@ import ZunTestSupport
         #expect(try await cached.identity(forToken: alice.token) == nil)
     }
 
+    @Test func concurrentRequestsWithOneNewTokenMakeOneCallToKeystone() async throws {
+        let validator = validator()
+        let alice = try await keystone.token(user: "alice", project: "alpha")
+        let identities = try await withThrowingTaskGroup(of: Identity?.self) { group in
+            for _ in 0..<100 { group.addTask { try await validator.identity(forToken: alice.token) } }
+            return try await group.reduce(into: [Identity?]()) { $0.append($1) }
+        }
+        #expect(identities.count == 100 && identities.allSatisfy { $0?.projectID == alice.projectID })
+        #expect(validator.keystoneValidations == 1)
+        _ = try await validator.identity(forToken: alice.token)
+        #expect(validator.keystoneValidations == 1, "a cached validation asks Keystone nothing")
+    }
+
     @Test func anExpiredTokenIsRefusedEvenWhileCached() async throws {
         let clock = ManualWallClock(Date())
         let validator = validator(cacheTTL: 86_400, clock: clock)

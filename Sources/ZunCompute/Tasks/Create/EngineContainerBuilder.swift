@@ -70,10 +70,10 @@ struct EngineContainerBuilder: Sendable {
         let needsCommand = container.command?.isEmpty ?? true
         let needsEntrypoint = container.entrypoint?.isEmpty ?? true
         guard needsCommand || needsEntrypoint else { return container }
-        let updated = try await context.store.updateContainer(uuid: container.uuid) {
-            if needsCommand, let cmd = image.config?.cmd { $0.command = cmd }
-            if needsEntrypoint, let entrypoint = image.config?.entrypoint { $0.entrypoint = entrypoint }
-        }
+        let updated = try await context.records.report(
+            .filledFromImage(command: needsCommand ? image.config?.cmd : nil, entrypoint: needsEntrypoint ? image.config?.entrypoint : nil),
+            on: container.uuid
+        )
         return updated ?? container
     }
 

@@ -31,11 +31,8 @@ struct EngineOperation: Sendable {
             try await context.recorder.finish(failed: true)
         } catch where TaskFailure.isOperationFailure(error) {
             context.logger.warning("\(operation.name) failed", metadata: [LogKey.error: "\(error)"])
-            try await context.store.updateContainer(uuid: container.uuid) { c in
-                c.taskState = nil
-                // A reboot that failed leaves `Restarting` behind; show what the engine says at the next sync.
-                if c.status == .restarting { c.status = .unknown }
-            }
+            // A reboot that failed leaves `Restarting` behind; the next sync shows what the engine says.
+            try await context.records.report(.operationFailed, on: container.uuid)
             try await context.recorder.finish(failed: true)
         }
     }

@@ -26,12 +26,7 @@ struct RebuildHandler: TaskHandler {
                 let image = try await builder.ensureImage(fresh)
                 try await context.engine.removeContainer(container.containerID ?? container.dockerName, force: true, logger: context.logger)
                 let inspect = try await builder.build(fresh, image: image)
-                try await context.store.updateContainer(uuid: container.uuid) { c in
-                    c.status = .creating  // so the engine's "created" maps to Created
-                    c.statusReason = nil
-                    c.containerID = inspect.id
-                    c.image = fresh.image
-                }
+                try await context.records.report(.rebuilt(containerID: inspect.id, image: fresh.image), on: container.uuid)
                 try await context.records.refreshFromEngine(container.uuid, inspect: inspect)
             }
         } catch let error as ImageError {
