@@ -26,10 +26,10 @@ extension ComputeAgent {
                 // Finish the delete the API acknowledged, forcibly, as Zun does.
                 logger.notice("re-running an unfinished delete", metadata: metadata)
                 let requestID = "req-" + UUID().uuidString.lowercased()
-                _ = try await store.updateContainer(
-                    uuid: container.uuid, actions: [],
+                try await store.report(
+                    .deletingAgain, on: container.uuid, at: clock.now,
                     tasks: [ComputeTask(host: configuration.hostName, containerUUID: container.uuid, kind: .delete, payload: .init(requestID: requestID, force: true), createdAt: clock.now)]
-                ) { $0.status = .deleting }
+                )
             } else if let inspect = try await records.inspect(container, logger: logger) {
                 // The engine knows the container: its state is the truth.
                 logger.notice("settling a stranded container from the engine", metadata: metadata)

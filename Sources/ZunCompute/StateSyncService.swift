@@ -86,11 +86,11 @@ struct StateSyncService: Service {
             logger.notice("auto-healing a vanished container", metadata: [LogKey.containerUUID: "\(container.uuid)"])
             let requestID = "req-" + UUID().uuidString.lowercased()
             let now = agent.clock.now
-            try await agent.store.updateContainer(
-                uuid: container.uuid,
+            try await agent.store.report(
+                .healing, on: container.uuid, at: now,
                 actions: [ContainerAction(action: ContainerOperations.rebuild.name, containerUUID: container.uuid, requestID: requestID, userID: container.userID, projectID: container.projectID, startTime: now)],
                 tasks: [ComputeTask(host: agent.configuration.hostName, containerUUID: container.uuid, kind: .rebuild, payload: .init(requestID: requestID, run: container.status == .running), createdAt: now)]
-            ) { $0.status = .rebuilding }
+            )
         } else if let id = container.containerID, container.status != .error {
             logger.info("container vanished from the engine", metadata: [LogKey.containerUUID: "\(container.uuid)"])
             try await writer.report(.vanished(reason: "No such container: \(id) in docker"), on: container.uuid)

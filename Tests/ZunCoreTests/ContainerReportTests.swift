@@ -75,6 +75,7 @@ struct ContainerReportTests {
             .taskState(.containerStarting), .taskState(nil), .failed(reason: "r"), .removed, .vanished(reason: "v"),
             .removedWhileIdle, .observed(observation(.running)), .observedIfUnchanged(observation(.paused), updatedAt: now),
             .rebuilt(containerID: "id", image: "busybox:1.35"), .filledFromImage(command: ["sh"], entrypoint: nil), .operationFailed,
+            .healing, .deletingAgain,
         ]
         let decoded = try JSONDecoder().decode([ContainerReport].self, from: JSONEncoder().encode(reports))
         #expect(decoded == reports)

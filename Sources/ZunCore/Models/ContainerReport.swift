@@ -69,6 +69,10 @@ public enum ContainerReport: Codable, Sendable, Equatable {
     /// A lifecycle operation failed: task state cleared, and a reboot's `Restarting` becomes `Unknown` until
     /// the next sync says what the engine has.
     case operationFailed
+    /// The sync rebuilds a vanished auto-heal container in place (its rebuild task goes with the report).
+    case healing
+    /// The start-up recovery finishes a delete the API acknowledged (its forced delete task goes with it).
+    case deletingAgain
 
     /// The record moved on since the observation's read: the report is dropped.
     public struct Stale: Error {}
@@ -107,6 +111,10 @@ public enum ContainerReport: Codable, Sendable, Equatable {
         case .operationFailed:
             container.taskState = nil
             if container.status == .restarting { container.status = .unknown }
+        case .healing:
+            container.status = .rebuilding
+        case .deletingAgain:
+            container.status = .deleting
         }
     }
 

@@ -47,10 +47,13 @@ extension ContainerRecords {
 extension ContainerRecords {
     /// Applies a compute host's report (docs/node-protocol.md) to the container's record at `now`: the new
     /// record, or nil when the record is gone or the report was stale.
+    /// `actions` and `tasks` are written in the same transaction (the rebuild of an auto-heal, say).
     @discardableResult
-    public func report(_ report: ContainerReport, on uuid: String, at now: Date) async throws -> Container? {
+    public func report(
+        _ report: ContainerReport, on uuid: String, at now: Date, actions: [ContainerAction] = [], tasks: [ComputeTask] = []
+    ) async throws -> Container? {
         do {
-            return try await updateContainer(uuid: uuid) { try report.apply(to: &$0, now: now) }
+            return try await updateContainer(uuid: uuid, actions: actions, tasks: tasks) { try report.apply(to: &$0, now: now) }
         } catch is ContainerReport.Stale {
             return nil
         }
