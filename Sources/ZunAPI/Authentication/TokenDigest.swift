@@ -20,3 +20,13 @@ enum TokenDigest {
     /// The first characters of the digest, to tell tokens apart in logs without revealing one.
     static func fingerprint(_ token: String) -> String { String(sha256Hex(token).prefix(12)) }
 }
+
+/// Random bearer secrets: a prefix naming what the secret is and 40 base62 characters (238 bits). The prefix
+/// lets secret scanners, and the test run's log check, recognise one.
+public enum SecretToken {
+    public static func generate(prefix: String) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return prefix + String((0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
+    }
+}

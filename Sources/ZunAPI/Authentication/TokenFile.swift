@@ -147,11 +147,7 @@ public final class TokenFile: Sendable {
 
     /// A new random token: `zun_` and 40 base62 characters (238 bits), the prefix letting secret scanners
     /// (and this project's log check) recognise one.
-    public static func generateToken() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        var generator = SystemRandomNumberGenerator()
-        return "zun_" + String((0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
-    }
+    public static func generateToken() -> String { SecretToken.generate(prefix: "zun_") }
 
     /// What the file stores for `token`.
     public static func digest(of token: String) -> String { TokenDigest.sha256Hex(token) }

@@ -210,5 +210,18 @@ enum Migrations {
             )
             """,
         ],
+        // 8: per-node credentials and bootstrap tokens, as SHA-256 digests (docs/node-protocol.md).
+        [
+            """
+            CREATE TABLE node_credential (
+                digest TEXT PRIMARY KEY,
+                host TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                expires_at REAL
+            )
+            """,
+            "CREATE INDEX node_credential_host ON node_credential(host)",
+        ],
     ]
 }
