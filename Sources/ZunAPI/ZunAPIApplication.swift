@@ -59,6 +59,10 @@ public enum ZunAPIRouter {
         let quotas = QuotasController(dependencies: dependencies)
         v1.addRoutes(quotas.quotaRoutes, atPath: "quotas")
         v1.addRoutes(quotas.classRoutes, atPath: "quota_classes")
+        // The node protocol: node credentials only, never tenant tokens (docs/node-protocol.md).
+        let node = NodeProtocolController(dependencies: dependencies)
+        router.group("node/v1").addRoutes(node.publicRoutes)
+        router.group("node/v1").add(middleware: NodeAuthenticationMiddleware(credentials: node.credentials)).addRoutes(node.routes)
         ConsoleController(dependencies: dependencies).registerFallback(on: router)
         routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router

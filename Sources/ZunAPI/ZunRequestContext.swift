@@ -11,6 +11,8 @@ public struct ZunRequestContext: AuthRequestContext, WebSocketRequestContext {
     public var identity: Identity?
     public var apiVersion: APIVersion
     public var requestID: String
+    /// The compute host a node-protocol request acts for, from its node credential (docs/node-protocol.md).
+    public var nodeHost: String?
     /// The interactive session a websocket upgrade opens, set once its token checked out.
     public var consoleSession: ConsoleSession?
     public let webSocket: WebSocketHandlerReference<ZunRequestContext>
@@ -20,6 +22,7 @@ public struct ZunRequestContext: AuthRequestContext, WebSocketRequestContext {
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.identity = nil
+        self.nodeHost = nil
         self.apiVersion = .minimum
         self.requestID = ""
         self.consoleSession = nil
