@@ -13,6 +13,8 @@ public struct APIDependencies: Sendable {
     public var clock: any WallClock
     /// Projects' default networks, shared by the handlers of this API process.
     let defaultNetworks = DefaultNetworkCache()
+    /// Heartbeats of the node protocol, written in batches by the application's service.
+    public let heartbeats: HeartbeatBuffer
 
     public init(
         store: any ZunStore, nodes: any NodeLocalCallsResolver, configuration: APIConfiguration = APIConfiguration(),
@@ -22,6 +24,7 @@ public struct APIDependencies: Sendable {
         self.nodes = nodes
         self.configuration = configuration
         self.clock = clock
+        self.heartbeats = HeartbeatBuffer(store: store)
     }
 }
 
@@ -85,7 +88,7 @@ public enum ZunAPIRouter {
                 webSocketRouter: buildWebSocket(dependencies), limits: dependencies.configuration.requestHeadLimits,
                 idleTimeout: .seconds(75)
             ),
-            configuration: configuration, logger: logger
+            configuration: configuration, services: [dependencies.heartbeats], logger: logger
         )
     }
 }

@@ -17,15 +17,17 @@ struct NoNodes: NodeLocalCallsResolver {
 /// Runs requests through the router in process, on a fresh SQLite store, no sockets.
 struct APITestHarness {
     let store: SQLStore
+    let dependencies: APIDependencies
 
     static func run(
         configuration: APIConfiguration = APIConfiguration(), _ body: @escaping @Sendable (APITestHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await TestSupport.withStore { store, _ in
-            let router = try ZunAPIRouter.build(APIDependencies(store: store, nodes: NoNodes(), configuration: configuration))
+            let dependencies = APIDependencies(store: store, nodes: NoNodes(), configuration: configuration)
+            let router = try ZunAPIRouter.build(dependencies)
             let app = Application(router: router, logger: TestSupport.logger)
             try await app.test(.router) { client in
-                try await body(APITestHarness(store: store), client)
+                try await body(APITestHarness(store: store, dependencies: dependencies), client)
             }
         }
     }

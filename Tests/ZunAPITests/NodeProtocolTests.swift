@@ -66,6 +66,9 @@ struct NodeProtocolTests {
 
             #expect(try await Self.call(client, .post, "/node/v1/heartbeat", credential: a, json: #"{"host": "node-a"}"#).status == .noContent)
             #expect(try await Self.call(client, .post, "/node/v1/heartbeat", credential: a, json: #"{}"#).status == .noContent)
+            #expect(try await harness.store.services().isEmpty, "heartbeats wait in memory for the next flush")
+            #expect(harness.dependencies.heartbeats.waiting == 1, "two heartbeats of one host are one write")
+            try await harness.dependencies.heartbeats.flush()
             let services = try await harness.store.services()
             #expect(services.map(\.host) == ["node-a"], "only node-a's own service record was written")
 
@@ -73,6 +76,7 @@ struct NodeProtocolTests {
             let asB = try await Self.call(client, .post, "/node/v1/heartbeat", credential: a, json: #"{"host": "node-b"}"#)
             #expect(asB.status == .forbidden && asB.error["code"] as? String == "container.node-restriction")
             #expect(try await Self.call(client, .get, "/node/v1/containers?host=node-b", credential: a).status == .forbidden)
+            try await harness.dependencies.heartbeats.flush()
             #expect(try await harness.store.services().map(\.host) == ["node-a"])
 
             let mine = try await Self.call(client, .get, "/node/v1/containers", credential: a)

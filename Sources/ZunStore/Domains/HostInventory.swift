@@ -17,6 +17,9 @@ public protocol HostInventory: Sendable {
     @discardableResult
     func heartbeat(host: String, binary: String, availabilityZone: String, endpoint: String?, at: Date) async throws
         -> ZunService
+    /// Many compute hosts' heartbeats in one transaction, a few statements for thousands of hosts (the node
+    /// protocol's batched liveness, docs/node-protocol.md). One entry per host.
+    func heartbeats(_ beats: [Heartbeat]) async throws
     func services() async throws -> [ZunService]
     /// Services whose record changed (heartbeat, enable, disable, force down) at or after `since`.
     func services(updatedSince since: Double) async throws -> [ZunService]
@@ -26,4 +29,19 @@ public protocol HostInventory: Sendable {
         -> ZunService?
     /// Deletes a service record (and the compute node of a `zun-compute` service); false when absent.
     func deleteService(host: String, binary: String) async throws -> Bool
+}
+
+/// One compute host's heartbeat, as the node protocol buffers it.
+public struct Heartbeat: Sendable, Equatable {
+    public var host: String
+    public var availabilityZone: String
+    public var endpoint: String?
+    public var at: Date
+
+    public init(host: String, availabilityZone: String, endpoint: String?, at: Date) {
+        self.host = host
+        self.availabilityZone = availabilityZone
+        self.endpoint = endpoint
+        self.at = at
+    }
 }

@@ -71,6 +71,34 @@ extension SQLStore {
         }
     }
 
+    public func heartbeats(_ beats: [Heartbeat]) async throws {
+        guard !beats.isEmpty else { return }
+        try await backend.transaction { db in
+            let stamp = self.clock.now.timeIntervalSince1970
+            // 500 rows (3,500 values) per statement: under SQLite's and PostgreSQL's limits on bound values.
+            for start in stride(from: 0, to: beats.count, by: 500) {
+                let chunk = beats[start..<min(start + 500, beats.count)]
+                var query = SQLQueryString("""
+                    INSERT INTO zun_service (host, "binary", availability_zone, endpoint, report_count, last_seen_up,
+                                             created_at, updated_at) VALUES
+                    """)
+                for (index, beat) in chunk.enumerated() {
+                    let seen = beat.at.timeIntervalSince1970
+                    query.appendInterpolation(unsafeRaw: index == 0 ? " " : ", ")
+                    query.appendInterpolation(SQLQueryString("""
+                        (\(bind: beat.host), \(bind: ZunService.computeBinary), \(bind: beat.availabilityZone), \(bind: beat.endpoint), 1, \(bind: seen), \(bind: max(seen, stamp)), \(bind: max(seen, stamp)))
+                        """))
+                }
+                query.appendInterpolation(unsafeRaw: """
+                     ON CONFLICT(host, "binary") DO UPDATE SET report_count = zun_service.report_count + 1,
+                        last_seen_up = excluded.last_seen_up, updated_at = excluded.updated_at,
+                        availability_zone = excluded.availability_zone, endpoint = excluded.endpoint
+                    """)
+                try await db.run(query)
+            }
+        }
+    }
+
     public func services() async throws -> [ZunService] {
         try await backend.read { db in
             try await db.run("SELECT * FROM zun_service ORDER BY id").map(Self.decodeService)

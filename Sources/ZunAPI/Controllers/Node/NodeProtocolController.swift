@@ -54,10 +54,11 @@ struct NodeProtocolController {
         try Self.restrict(body["host"], to: host, action: "heartbeat", context)
         let zone = try body["availability_zone"].flatMap { try SchemaChecks.string("availability_zone", $0, minLength: 1, maxLength: 255) }
         let endpoint = try body["endpoint"].flatMap { try SchemaChecks.string("endpoint", $0, minLength: 1, maxLength: 2048) }
-        _ = try await dependencies.store.heartbeat(
-            host: host, binary: ZunService.computeBinary, availabilityZone: zone ?? dependencies.configuration.defaultAvailabilityZone,
-            endpoint: endpoint, at: dependencies.clock.now
-        )
+        // Held in memory and written with every other host's within a second (HeartbeatBuffer).
+        dependencies.heartbeats.record(Heartbeat(
+            host: host, availabilityZone: zone ?? dependencies.configuration.defaultAvailabilityZone, endpoint: endpoint,
+            at: dependencies.clock.now
+        ))
         return Response(status: .noContent)
     }
 
