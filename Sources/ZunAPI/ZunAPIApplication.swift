@@ -15,6 +15,8 @@ public struct APIDependencies: Sendable {
     let defaultNetworks = DefaultNetworkCache()
     /// Heartbeats of the node protocol, written in batches by the application's service.
     public let heartbeats: HeartbeatBuffer
+    /// Node credentials checked in the last seconds, shared by this process's node-protocol requests.
+    public let nodeCredentialCache = NodeCredentialCache()
 
     public init(
         store: any ZunStore, nodes: any NodeLocalCallsResolver, configuration: APIConfiguration = APIConfiguration(),

@@ -43,6 +43,22 @@ struct NodeCredentialsTests {
         }
     }
 
+    /// A revocation made elsewhere (another replica, `zun node revoke`) reaches a process's cache within its TTL.
+    @Test func aCachedCheckLastsItsTTLAndNoLonger() async throws {
+        try await TestSupport.withStore { store, _ in
+            let clock = ManualWallClock(Date(timeIntervalSince1970: 1_800_000_000))
+            let cached = NodeCredentials(store: store, clock: clock, cache: NodeCredentialCache(ttl: 5))
+            let elsewhere = NodeCredentials(store: store, clock: clock)
+            let credential = try #require(try await cached.exchange(bootstrapToken: try await cached.enroll(host: "node-a"))).credential
+            #expect(try await cached.host(ofCredential: credential) == "node-a")
+            try await elsewhere.revoke(host: "node-a")
+            #expect(try await elsewhere.host(ofCredential: credential) == nil)
+            #expect(try await cached.host(ofCredential: credential) == "node-a", "cached for its TTL")
+            clock.advance(by: 5)
+            #expect(try await cached.host(ofCredential: credential) == nil)
+        }
+    }
+
     @Test func hostNamesAreChecked() async throws {
         try await TestSupport.withStore { store, _ in
             let credentials = NodeCredentials(store: store)

@@ -14,10 +14,13 @@ public struct NodeCredentials: Sendable {
 
     let store: any NodeCredentialRecords
     let clock: any WallClock
+    /// Checks already made, shared by the API process's requests (none: every check reads the store).
+    let cache: NodeCredentialCache?
 
-    public init(store: any NodeCredentialRecords, clock: any WallClock = SystemWallClock()) {
+    public init(store: any NodeCredentialRecords, clock: any WallClock = SystemWallClock(), cache: NodeCredentialCache? = nil) {
         self.store = store
         self.clock = clock
+        self.cache = cache
     }
 
     /// A host name as compute services use it: letters, digits, `.`, `_`, `-`, at most 255 bytes.
@@ -49,7 +52,12 @@ public struct NodeCredentials: Sendable {
 
     /// The host a credential belongs to; nil when it is unknown, revoked or past its grace period.
     public func host(ofCredential credential: String) async throws -> String? {
-        try await store.nodeCredentialHost(digest: TokenDigest.sha256Hex(credential), now: clock.now)
+        let digest = TokenDigest.sha256Hex(credential)
+        let now = clock.now
+        if let host = cache?.host(digest: digest, now: now) { return host }
+        guard let host = try await store.nodeCredentialHost(digest: digest, now: now) else { return nil }
+        cache?.store(digest: digest, host: host, now: now)
+        return host
     }
 
     /// A new credential for the holder of a valid one; the old one works for `rotationGrace` more.
@@ -66,6 +74,7 @@ public struct NodeCredentials: Sendable {
     /// Revokes every credential and bootstrap token of `host`.
     @discardableResult
     public func revoke(host: String) async throws -> Int {
-        try await store.revokeNodeCredentials(host: host)
+        defer { cache?.forget(host: host) }
+        return try await store.revokeNodeCredentials(host: host)
     }
 }

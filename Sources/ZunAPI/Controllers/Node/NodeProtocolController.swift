@@ -9,7 +9,9 @@ import ZunStore
 /// for is the credential's, and a request naming another host is a 403, logged.
 struct NodeProtocolController {
     let dependencies: APIDependencies
-    var credentials: NodeCredentials { NodeCredentials(store: dependencies.store, clock: dependencies.clock) }
+    var credentials: NodeCredentials {
+        NodeCredentials(store: dependencies.store, clock: dependencies.clock, cache: dependencies.nodeCredentialCache)
+    }
 
     /// `POST /node/v1/bootstrap`: the one route a host reaches without a credential.
     var publicRoutes: RouteCollection<ZunRequestContext> {
