@@ -26,8 +26,8 @@ extension ComputeAgent {
                 // Finish the delete the API acknowledged, forcibly, as Zun does.
                 logger.notice("re-running an unfinished delete", metadata: metadata)
                 let requestID = "req-" + UUID().uuidString.lowercased()
-                try await store.report(
-                    .deletingAgain, on: container.uuid, at: clock.now,
+                try await records.report(
+                    .deletingAgain, on: container.uuid,
                     tasks: [ComputeTask(host: configuration.hostName, containerUUID: container.uuid, kind: .delete, payload: .init(requestID: requestID, force: true), createdAt: clock.now)]
                 )
             } else if let inspect = try await records.inspect(container, logger: logger) {

@@ -86,8 +86,8 @@ struct StateSyncService: Service {
             logger.notice("auto-healing a vanished container", metadata: [LogKey.containerUUID: "\(container.uuid)"])
             let requestID = "req-" + UUID().uuidString.lowercased()
             let now = agent.clock.now
-            try await agent.store.report(
-                .healing, on: container.uuid, at: now,
+            try await writer.report(
+                .healing, on: container.uuid,
                 actions: [ContainerAction(action: ContainerOperations.rebuild.name, containerUUID: container.uuid, requestID: requestID, userID: container.userID, projectID: container.projectID, startTime: now)],
                 tasks: [ComputeTask(host: agent.configuration.hostName, containerUUID: container.uuid, kind: .rebuild, payload: .init(requestID: requestID, run: container.status == .running), createdAt: now)]
             )

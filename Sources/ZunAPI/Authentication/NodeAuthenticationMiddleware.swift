@@ -11,8 +11,7 @@ struct NodeAuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var error = ZunError.unauthenticated("A node credential is required: Authorization: Bearer <credential>.")
         error.headers["WWW-Authenticate"] = "Bearer realm=\"zun-node\""
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.utf8.count <= 1024 else { throw error }
-        let credential = String(header.dropFirst("Bearer ".count))
+        guard let credential = Self.credential(of: request) else { throw error }
         guard let host = try await credentials.host(ofCredential: credential) else {
             context.logger.warning("node credential refused", metadata: ["token_fingerprint": "\(TokenDigest.fingerprint(credential))"])
             throw error
@@ -21,5 +20,11 @@ struct NodeAuthenticationMiddleware: RouterMiddleware {
         context.nodeHost = host
         context.logger[metadataKey: "node"] = "\(host)"
         return try await next(request, context)
+    }
+
+    /// The request's `Authorization: Bearer …` credential (at most 1 KiB of header, never looked up beyond).
+    static func credential(of request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.utf8.count <= 1024 else { return nil }
+        return String(header.dropFirst("Bearer ".count))
     }
 }

@@ -47,7 +47,7 @@ public enum DockerStateMapper {
         let finished = parse(state.finishedAt)
         if started == nil {
             let status = ContainerStatus.neverStarted(current: current)
-            return Result(status: status, detail: status == .created ? "Created" : nil, neverStarted: true)
+            return Result(status: status, detail: status.neverStartedDetail, neverStarted: true)
         }
         if finished == nil {
             return Result(status: .unknown, detail: nil, reason: "unexpected container state")

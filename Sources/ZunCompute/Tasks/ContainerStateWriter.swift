@@ -23,11 +23,13 @@ struct ContainerStateWriter: Sendable {
         logger = agent.logger
     }
 
-    /// Sends one report about a container of this host (docs/node-protocol.md): the record after it, or nil
-    /// when the record is gone or the report was stale.
+    /// Sends one report about a container of this host (docs/node-protocol.md), with the actions and tasks it
+    /// starts: the record after it, or nil when the record is gone or the report was stale.
     @discardableResult
-    func report(_ report: ContainerReport, on uuid: String) async throws -> Container? {
-        try await store.report(report, on: uuid, at: clock.now)
+    func report(
+        _ report: ContainerReport, on uuid: String, actions: [ContainerAction] = [], tasks: [ComputeTask] = []
+    ) async throws -> Container? {
+        try await store.report(report, on: uuid, at: clock.now, actions: actions, tasks: tasks)
     }
 
     /// Sets or clears `task_state`.

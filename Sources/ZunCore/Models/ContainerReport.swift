@@ -122,7 +122,7 @@ public enum ContainerReport: Codable, Sendable, Equatable {
         let status = observation.neverStarted ? ContainerStatus.neverStarted(current: container.status) : observation.status
         // A pending delete owns the status until the record goes away.
         if container.status != .deleting { container.status = status }
-        container.statusDetail = observation.neverStarted ? (status == .created ? "Created" : nil) : observation.detail
+        container.statusDetail = observation.neverStarted ? status.neverStartedDetail : observation.detail
         container.statusReason = observation.reason
         container.containerID = observation.containerID
         if container.hostname == nil { container.hostname = observation.hostname }
@@ -160,4 +160,7 @@ extension ContainerStatus {
     public static func neverStarted(current: ContainerStatus) -> ContainerStatus {
         [.created, .restarting, .error, .rebuilding].contains(current) ? current : .created
     }
+
+    /// The status detail shown for a never-started container in this status.
+    public var neverStartedDetail: String? { self == .created ? "Created" : nil }
 }

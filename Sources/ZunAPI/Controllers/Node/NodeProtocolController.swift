@@ -43,7 +43,7 @@ struct NodeProtocolController {
 
     @Sendable func rotate(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let host = try Self.node(context)
-        guard let header = request.headers[.authorization], let next = try await credentials.rotate(credential: String(header.dropFirst("Bearer ".count))) else {
+        guard let current = NodeAuthenticationMiddleware.credential(of: request), let next = try await credentials.rotate(credential: current) else {
             throw ZunError.unauthenticated()
         }
         context.logger.notice("node credential rotated", metadata: ["node": "\(host)"])
