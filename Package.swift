@@ -65,6 +65,7 @@ let package = Package(
             name: "ZunCompute",
             dependencies: [
                 "ZunCore", "ZunStore", "DockerEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -14,6 +14,9 @@ public struct APIConfiguration: Sendable {
     public var serviceDownTime: TimeInterval = 15
     /// `default_availability_zone` of compute services.
     public var defaultAvailabilityZone: String = "nova"
+    /// The key each compute node's endpoint key is derived from (`NodeKeys`); handed out, derived, with node
+    /// credentials. Nil in `zun dev`, whose agent has no endpoint.
+    public var nodeClusterKey: String?
     /// `[scheduler] enabled_filters`, in order.
     public var enabledFilters: [String] = HostFilterRegistry.defaultEnabled
     public var allocationRatios = AllocationRatios()

@@ -34,7 +34,7 @@ public struct ClusterNodeResolver: NodeLocalCallsResolver {
               service.isUp(now: clock.now, downAfter: serviceDownTime),
               let endpoint = service.endpoint
         else { return nil }
-        return RemoteNodeCalls(endpoint: endpoint, host: host, secret: secret, timeout: timeout)
+        return RemoteNodeCalls(endpoint: endpoint, host: host, secret: NodeKeys.derive(clusterKey: secret, host: host), timeout: timeout)
     }
 }
 

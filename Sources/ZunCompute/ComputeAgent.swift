@@ -5,8 +5,10 @@ import NIOConcurrencyHelpers
 import ZunCore
 import ZunStore
 
-/// The compute agent of one Docker host: registers the host, heartbeats, runs its tasks and keeps the store
-/// in step with the engine. Its loops are `Service`s (`services`), so a `ServiceGroup` runs and stops them.
+/// The compute agent of one Docker host: registers the host, heartbeats, runs its tasks and keeps the records
+/// in step with the engine. It reaches the records only through its `ControlPlane` (docs/node-protocol.md): the
+/// store in process (`zun dev`), or the API replicas over HTTP (`zun compute`). Its loops are `Service`s
+/// (`services`), so a `ServiceGroup` runs and stops them.
 public struct ComputeAgent: Sendable {
     public struct Configuration: Sendable {
         public var hostName: String
@@ -22,6 +24,9 @@ public struct ComputeAgent: Sendable {
         public var endpoint: String?
         /// How long an idle task runner waits for a wake-up before it looks for tasks again anyway.
         public var idlePollInterval: Duration = .seconds(1)
+        /// How long one claim waits for a task while every lane has room (the long-poll of the node protocol;
+        /// a wake-up ends it early).
+        public var claimWait: Duration = .seconds(1)
         /// How long the state sync spends on one container before it carries on without it.
         public var syncContainerTimeout: Duration = .seconds(20)
         /// How long an image pull may take before the operation that needs it fails (a registry that
@@ -45,7 +50,8 @@ public struct ComputeAgent: Sendable {
     }
 
     public let configuration: Configuration
-    public let store: any ZunStore
+    /// Everything the agent reads and reports, for this host only.
+    public let controlPlane: any ControlPlane
     /// The engine the task path drives: Docker, or a `HollowEngine` in scale benchmarks.
     public let engine: any ContainerEngine
     /// Answers the API's node-local calls (logs, exec, archives, consoles) for containers on this host.
@@ -56,21 +62,36 @@ public struct ComputeAgent: Sendable {
     public let clock: any WallClock
     /// Host paths kept out of what tenants read (`status_reason`); the engine's data root is added at start.
     let redaction = NIOLockedValueBox(HostPathRedaction())
+    /// The inventory last sent, so that an unchanged one is not sent again.
+    let lastInventory = NIOLockedValueBox<ComputeNode?>(nil)
     public let logger: Logger
 
     public init(
-        configuration: Configuration, store: any ZunStore, engine: any ContainerEngine, nodeLocalCalls: any NodeLocalCalls,
+        configuration: Configuration, controlPlane: any ControlPlane, engine: any ContainerEngine, nodeLocalCalls: any NodeLocalCalls,
         clock: any WallClock = SystemWallClock(), logger: Logger
     ) {
+        precondition(controlPlane.host == configuration.hostName, "an agent's control plane acts for its own host")
         self.configuration = configuration
         self.clock = clock
-        self.store = store
+        self.controlPlane = controlPlane
         self.engine = engine
         self.nodeLocalCalls = nodeLocalCalls
         var logger = logger
         logger[metadataKey: LogKey.host] = "\(configuration.hostName)"
         self.logger = logger
-        self.networks = HostNetworks(engine: engine, store: store, hostName: configuration.hostName, logger: logger)
+        self.networks = HostNetworks(engine: engine, controlPlane: controlPlane, hostName: configuration.hostName, logger: logger)
+    }
+
+    /// An agent on the store in process (`zun dev`, engine tests, the in-process hollow fleet).
+    public init(
+        configuration: Configuration, store: any ZunStore, engine: any ContainerEngine, nodeLocalCalls: any NodeLocalCalls,
+        clock: any WallClock = SystemWallClock(), logger: Logger
+    ) {
+        self.init(
+            configuration: configuration,
+            controlPlane: StoreControlPlane(host: configuration.hostName, store: store, clock: clock, logger: logger),
+            engine: engine, nodeLocalCalls: nodeLocalCalls, clock: clock, logger: logger
+        )
     }
 
     /// An agent of a Docker engine. `engine` replaces the engine of the task path and the sync (tests that
@@ -82,11 +103,17 @@ public struct ComputeAgent: Sendable {
         )
     }
 
+    /// An agent of a Docker engine on any control plane (`zun compute`: the API replicas over HTTP).
+    public init(configuration: Configuration, controlPlane: any ControlPlane, docker: DockerClient, logger: Logger) {
+        self.init(
+            configuration: configuration, controlPlane: controlPlane, engine: docker,
+            nodeLocalCalls: LocalNodeCalls(docker: docker, logger: logger), logger: logger
+        )
+    }
+
     /// Records this host's compute node and service, and takes back tasks a previous run left claimed.
     public func register() async throws {
-        try await refreshInventory()
-        try await heartbeat()
-        try await store.releaseTasks(host: configuration.hostName)
+        try await controlPlane.register(NodeRegistration(inventory: try await inventory(), heartbeat: heartbeatBody))
         try await reconcile()
         try await recoverStrandedContainers()
         logger.info("compute host registered")
@@ -100,8 +127,8 @@ public struct ComputeAgent: Sendable {
         )
         for engineContainer in mine {
             guard let uuid = engineContainer.labels?[ContainerSpecBuilder.uuidLabel] else { continue }
-            let record = try await store.container(uuid: uuid)
-            if record == nil || record?.host != configuration.hostName {
+            // Nil for a record that is gone or placed on another host (the control plane shows only ours).
+            if try await controlPlane.container(uuid: uuid) == nil {
                 logger.notice("removing an engine container the store no longer gives this host", metadata: [LogKey.containerUUID: "\(uuid)"])
                 try await engine.removeContainer(engineContainer.id, force: true, logger: logger)
             }
@@ -111,22 +138,30 @@ public struct ComputeAgent: Sendable {
 
     /// Reports this host alive on its `zun-compute` service record.
     func heartbeat() async throws {
-        try await store.heartbeat(
-            host: configuration.hostName, binary: ZunService.computeBinary, availabilityZone: configuration.availabilityZone,
-            endpoint: configuration.endpoint, at: clock.now
-        )
+        try await controlPlane.heartbeat(heartbeatBody)
     }
 
-    /// Reads the engine's `/info` into the compute node record (reusing the node's uuid across restarts).
+    var heartbeatBody: NodeHeartbeat {
+        NodeHeartbeat(availabilityZone: configuration.availabilityZone, endpoint: configuration.endpoint)
+    }
+
+    /// Sends the engine's `/info` as the host's inventory when it changed since it was last sent.
     public func refreshInventory() async throws {
+        let node = try await inventory()
+        guard lastInventory.withLockedValue({ $0 }) != node else { return }
+        try await controlPlane.reportInventory(node)
+        lastInventory.withLockedValue { $0 = node }
+    }
+
+    /// The engine's `/info` as a compute node record (the control plane keeps the record's uuid and usage).
+    func inventory() async throws -> ComputeNode {
         let info = try await engine.info(logger: logger)
         if let root = info.dockerRootDir, root.hasPrefix("/") {
             // The data root and its parent (where a private engine keeps its exec root too).
             let parent = (root as NSString).deletingLastPathComponent
             redaction.withLockedValue { $0.prefixes = HostPathRedaction.defaultPrefixes + [root] + (parent.count > 1 ? [parent] : []) }
         }
-        var node = try await store.computeNode(ident: configuration.hostName)
-            ?? ComputeNode(uuid: UUID().uuidString.lowercased(), hostname: configuration.hostName)
+        var node = ComputeNode(uuid: "", hostname: configuration.hostName)
         node.cpus = info.ncpu
         node.memTotal = Int(info.memTotal / (1024 * 1024))
         node.architecture = info.architecture
@@ -140,12 +175,7 @@ public struct ComputeAgent: Sendable {
         node.diskTotal = Self.diskTotalGB(path: info.dockerRootDir)
         // overlay2 on a plain filesystem has no per-container disk quota.
         node.diskQuotaSupported = false
-        let usage = try await store.hostUsage()[configuration.hostName]
-        node.cpuUsed = usage?.cpu ?? 0
-        node.memUsed = usage?.memoryMB ?? 0
-        node.diskUsed = usage?.diskGB ?? 0
-        node.updatedAt = clock.now
-        try await store.saveComputeNode(node)
+        return node
     }
 
     static func diskTotalGB(path: String?) -> Int {

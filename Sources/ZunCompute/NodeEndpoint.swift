@@ -7,21 +7,21 @@ import Logging
 import ZunCore
 
 /// The agent's small authenticated HTTP endpoint: the API proxies node-local calls (logs, and later exec,
-/// top, stats, archives) here. Every request must carry the cluster's shared secret.
+/// top, stats, archives) here. Every request must carry this node's own key, which only the API replicas can
+/// derive (docs/node-protocol.md, "Console, exec and log relay").
 public enum NodeEndpoint {
     public static func application(
-        agent: ComputeAgent, host: String, port: Int, secret: String, logger: Logger
+        agent: ComputeAgent, host: String, port: Int, key: String, logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router(context: BasicWebSocketRequestContext.self)
-        router.add(middleware: TokenMiddleware(secret: secret))
+        router.add(middleware: TokenMiddleware(secret: key))
         let calls = agent.nodeLocalCalls
         /// Runs `body` for the container `{uuid}` of this host; a `ZunError` becomes the error answer.
         @Sendable func forContainer(
             _ context: BasicWebSocketRequestContext, _ body: (Container) async throws -> Response
         ) async throws -> Response {
             let uuid = try context.parameters.require("uuid")
-            guard let container = try await agent.store.container(uuid: uuid),
-                  container.host == agent.configuration.hostName
+            guard let container = try await agent.controlPlane.container(uuid: uuid)
             else { return errorResponse(ZunError.containerNotFound(uuid)) }
             do {
                 return try await body(container)
@@ -114,7 +114,7 @@ public enum NodeEndpoint {
         router.ws(.init(NodeCallProtocol.path("{uuid}", "console"))) { inbound, outbound, context in
             let uuid = context.requestContext.parameters.get("uuid") ?? ""
             let execID = context.request.uri.queryParameters["exec_id"].map(String.init)
-            guard let container = try await agent.store.container(uuid: uuid), container.host == agent.configuration.hostName else {
+            guard let container = try await agent.controlPlane.container(uuid: uuid) else {
                 try await outbound.close(.unexpectedServerError, reason: "container \(uuid) is not on this host")
                 return
             }

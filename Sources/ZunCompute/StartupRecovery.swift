@@ -16,10 +16,9 @@ extension ComputeAgent {
     public func recoverStrandedContainers() async throws -> Int {
         let records = ContainerStateWriter(agent: self)
         var settled = 0
-        for container in try await store.containers(onHost: configuration.hostName)
+        for container in try await controlPlane.containers()
         where Self.transitional.contains(container.status) || container.taskState != nil {
-            let pending = try await store.tasks(containerUUID: container.uuid).contains { $0.state == .pending || $0.state == .running }
-            guard !pending else { continue }
+            guard try await !controlPlane.hasUnfinishedTask(containerUUID: container.uuid) else { continue }
             let metadata: Logger.Metadata = [LogKey.containerUUID: "\(container.uuid)", "status": "\(container.status.rawValue)"]
             settled += 1
             if container.status == .deleting || container.taskState == .containerDeleting {

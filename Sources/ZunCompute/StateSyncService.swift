@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import ZunCore
 
-/// Copies the engine's truth into the store every `syncInterval` (Zun's `sync_container_state`, §6.16):
+/// Copies the engine's truth into the records every `syncInterval` (Zun's `sync_container_state`, §6.16):
 /// status changes made behind our back, and containers removed from the engine.
 struct StateSyncService: Service {
     let agent: ComputeAgent
@@ -31,7 +31,7 @@ struct StateSyncService: Service {
         let logger = agent.logger
         let writer = ContainerStateWriter(agent: agent)
         // Records first, engine second: a container created in between is then in the engine list.
-        let records = try await agent.store.containers(onHost: agent.configuration.hostName)
+        let records = try await agent.controlPlane.containers()
         let engine = try await agent.engine.listContainers(withLabel: ContainerSpecBuilder.uuidLabel, logger: logger)
         let present = Set(engine.compactMap { $0.labels?[ContainerSpecBuilder.uuidLabel] })
         // Skip records a task is working on, and those not yet (or no longer) backed by the engine.

@@ -4,7 +4,7 @@ import ServiceLifecycle
 import NIOConcurrencyHelpers
 import ZunCore
 
-/// Claims this host's tasks from the store and runs them, several containers at once.
+/// Claims this host's tasks from the control plane, a batch per claim, and runs them, several containers at once.
 ///
 /// Each lane (`ComputeTask.Lane`) has its own slots: stops and reboots, whose length the caller chooses, can
 /// fill theirs without delaying a create. Tasks of one container still run one at a time, in order (the
@@ -25,41 +25,46 @@ struct TaskRunnerService: Service {
         // Holds at most one "a slot freed" signal: a runner that finds every lane full waits for it.
         let freed = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         var slotFreed = freed.stream.makeAsyncIterator()
+        // After a claim that failed on its way, the next asks the control plane to hand back tasks it leased to
+        // this runner that the runner never heard of (the answer was lost with a replica).
+        var recover = false
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let open = running.withLockedValue { counts in Set(ComputeTask.Lane.allCases.filter { counts[$0, default: 0] < limit }) }
-                if open.isEmpty {
+                let free = running.withLockedValue { counts in
+                    Dictionary(uniqueKeysWithValues: ComputeTask.Lane.allCases.map { ($0, limit - counts[$0, default: 0]) }).filter { $0.value > 0 }
+                }
+                if free.isEmpty {
                     _ = await slotFreed.next()
                     continue
                 }
-                let task: ComputeTask?
+                // A long wait only while every lane is open: with one full, a slot freeing there must be noticed
+                // soon, and only a new claim can ask for it.
+                let wait = free.count == ComputeTask.Lane.allCases.count ? agent.configuration.claimWait : agent.configuration.idlePollInterval
+                let request = TaskClaimRequest(
+                    slots: free, owner: owner, leaseSeconds: agent.configuration.taskLease, waitSeconds: wait.seconds,
+                    running: inFlight.withLockedValue { Array($0.keys) }, recover: recover
+                )
+                let tasks: [ComputeTask]
                 do {
-                    task = try await agent.store.claimTask(
-                        host: agent.configuration.hostName, owner: owner,
-                        leaseUntil: agent.clock.now.addingTimeInterval(agent.configuration.taskLease), now: agent.clock.now,
-                        lanes: open.count == ComputeTask.Lane.allCases.count ? nil : open
-                    )
+                    tasks = try await cancelWhenGracefulShutdown { try await agent.controlPlane.claimTasks(request) }
+                    recover = false
                 } catch {
-                    agent.logger.error("claiming a task failed", metadata: [LogKey.error: "\(error)"])
+                    if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                    agent.logger.error("claiming tasks failed", metadata: [LogKey.error: "\(error)"])
+                    recover = true
                     try? await Task.sleep(for: .seconds(1))
                     continue
                 }
-                guard let task else {
-                    // A shutdown ends the wait at once. With a lane full, a slot freeing there is noticed at the
-                    // next wake-up or idle poll.
-                    await cancelWhenGracefulShutdown {
-                        await agent.store.waitForTasks(host: agent.configuration.hostName, timeout: agent.configuration.idlePollInterval)
+                for task in tasks {
+                    let lane = task.kind.lane
+                    running.withLockedValue { $0[lane, default: 0] += 1 }
+                    inFlight.withLockedValue { $0[task.id ?? 0] = "\(task.kind.rawValue) \(task.containerUUID)" }
+                    group.addTask {
+                        await executor.run(task)
+                        running.withLockedValue { $0[lane, default: 0] -= 1 }
+                        inFlight.withLockedValue { $0[task.id ?? 0] = nil }
+                        freed.continuation.yield()
                     }
-                    continue
-                }
-                let lane = task.kind.lane
-                running.withLockedValue { $0[lane, default: 0] += 1 }
-                inFlight.withLockedValue { $0[task.id ?? 0] = "\(task.kind.rawValue) \(task.containerUUID)" }
-                group.addTask {
-                    await executor.run(task)
-                    running.withLockedValue { $0[lane, default: 0] -= 1 }
-                    inFlight.withLockedValue { $0[task.id ?? 0] = nil }
-                    freed.continuation.yield()
                 }
             }
             let unfinished = inFlight.withLockedValue { $0.values.sorted() }

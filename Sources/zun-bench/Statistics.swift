@@ -24,13 +24,6 @@ struct LatencySummary: CustomStringConvertible {
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
-    }
-}
-
 import Foundation
 
 /// Left-aligns `text` in a column of `width`.

@@ -6,6 +6,6 @@ struct ZunBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zun-bench",
         abstract: "Benchmarks of the scheduler, the create path on hollow hosts, API memory and read latency.",
-        subcommands: [SchedulerBench.self, EndToEndBench.self, MemoryBench.self, ReadsBench.self, HeartbeatsBench.self]
+        subcommands: [SchedulerBench.self, EndToEndBench.self, MemoryBench.self, ReadsBench.self, HeartbeatsBench.self, FleetBench.self]
     )
 }

@@ -20,6 +20,7 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var quotaOptions: QuotaOptions
     @OptionGroup var auth: AuthOptions
+    @OptionGroup var nodeSecret: NodeSecretOption
 
     @Option(name: .customLong("websocket-base-url"), help: "Base of the websocket URLs handed out by attach and interactive exec, e.g. ws://api.example:9517/websocket (env ZUN_WEBSOCKET_BASE_URL; default: this API at the address the client used).")
     var websocketBaseURLOption: String?
@@ -52,7 +53,8 @@ struct APICommand: AsyncParsableCommand {
         configuration.authentication = try await auth.authentication(listenHost: address, logger: logger)
         configuration.deadHostTaskTimeout = deadHostTimeout
         configuration.rescheduleOnDeadHost = !noReschedule
-        let secret = try common.nodeSecret()
+        let secret = try nodeSecret.nodeSecret()
+        configuration.nodeClusterKey = secret
         let settings = configuration
         try await SQLStore.withStore(at: location, logger: logger) { store in
             let nodes = ClusterNodeResolver(store: store, secret: secret, serviceDownTime: settings.serviceDownTime)

@@ -18,31 +18,6 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Seconds without a heartbeat after which a compute host is down (env ZUN_SERVICE_DOWN_TIME).")
     var serviceDownTime: Double = env("ZUN_SERVICE_DOWN_TIME").flatMap(Double.init) ?? 15
 
-    @Option(name: .customLong("node-secret-file"), help: "File holding the shared secret of agents' node-local endpoints (env ZUN_NODE_SECRET_FILE; or the secret itself in env ZUN_NODE_SECRET). Never on the command line: every local user can read it there.")
-    var nodeSecretFileOption: String?
-    /// The option, else its environment variable (an Optional option may not have a default value).
-    var nodeSecretFile: String? { nodeSecretFileOption ?? env("ZUN_NODE_SECRET_FILE") }
-
-    /// The node secret from `--node-secret-file` or `ZUN_NODE_SECRET`; refused when missing or shorter than
-    /// `NodeCallProtocol.minimumSecretLength`, so an agent never starts with a guessable (or empty) credential.
-    func nodeSecret() throws -> String {
-        let secret: String
-        if let path = nodeSecretFile {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read the node secret file \(path)")
-            }
-            secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        } else if let value = env("ZUN_NODE_SECRET") {
-            secret = value
-        } else {
-            throw ValidationError("a node secret is required: put it in a file named by --node-secret-file (or ZUN_NODE_SECRET_FILE), or in ZUN_NODE_SECRET")
-        }
-        guard secret.utf8.count >= NodeCallProtocol.minimumSecretLength else {
-            throw ValidationError("the node secret must be at least \(NodeCallProtocol.minimumSecretLength) bytes long")
-        }
-        return secret
-    }
-
     func logger(_ label: String) -> Logger {
         var logger = Logger(label: label)
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -89,7 +64,35 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
-/// The shared database of the cluster roles (`zun api`, `zun compute`).
+/// The cluster key of the API replicas (docs/node-protocol.md, "Console, exec and log relay").
+struct NodeSecretOption: ParsableArguments {
+    @Option(name: .customLong("node-secret-file"), help: "File holding the cluster key that each compute node's endpoint key is derived from (env ZUN_NODE_SECRET_FILE; or the key itself in env ZUN_NODE_SECRET). Only API replicas hold it. Never on the command line: every local user can read it there.")
+    var nodeSecretFileOption: String?
+    /// The option, else its environment variable (an Optional option may not have a default value).
+    var nodeSecretFile: String? { nodeSecretFileOption ?? env("ZUN_NODE_SECRET_FILE") }
+
+    /// The node secret from `--node-secret-file` or `ZUN_NODE_SECRET`; refused when missing or shorter than
+    /// `NodeCallProtocol.minimumSecretLength`, so that no node's key is derived from a guessable (or empty) one.
+    func nodeSecret() throws -> String {
+        let secret: String
+        if let path = nodeSecretFile {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read the node secret file \(path)")
+            }
+            secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let value = env("ZUN_NODE_SECRET") {
+            secret = value
+        } else {
+            throw ValidationError("a node secret is required: put it in a file named by --node-secret-file (or ZUN_NODE_SECRET_FILE), or in ZUN_NODE_SECRET")
+        }
+        guard secret.utf8.count >= NodeCallProtocol.minimumSecretLength else {
+            throw ValidationError("the node secret must be at least \(NodeCallProtocol.minimumSecretLength) bytes long")
+        }
+        return secret
+    }
+}
+
+/// The shared database of the API replicas and the admin commands that work on it.
 struct DatabaseOption: ParsableArguments {
     @Option(help: "Database URL, e.g. postgres://zun@127.0.0.1/zun (env ZUN_DATABASE).")
     var database: String = env("ZUN_DATABASE") ?? ""

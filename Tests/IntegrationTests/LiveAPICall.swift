@@ -9,7 +9,8 @@ import ZunTestSupport
 /// headers; nil is the dev admin).
 func liveAPICall(
     _ base: String, _ method: HTTPMethod, _ path: String, json: String? = nil,
-    identity: (user: String, project: String, roles: String)? = nil, token: String? = nil, timeout: Duration = .seconds(30)
+    identity: (user: String, project: String, roles: String)? = nil, token: String? = nil, headers extra: [(String, String)] = [],
+    timeout: Duration = .seconds(30)
 ) async throws -> Reply {
     var request = HTTPClientRequest(url: base + path)
     request.method = method
@@ -20,6 +21,7 @@ func liveAPICall(
         request.headers.add(name: "X-Roles", value: identity.roles)
     }
     if let token { request.headers.add(name: "X-Auth-Token", value: token) }
+    for (name, value) in extra { request.headers.add(name: name, value: value) }
     if let json {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))

@@ -100,4 +100,95 @@ struct NodeProtocolTests {
             #expect(try await Self.call(client, .get, "/node/v1/containers", credential: new).status == .unauthorized)
         }
     }
+
+    /// The NodeRestriction matrix (docs/node-protocol.md): node-a's credential, on every route of the node
+    /// protocol, against node-b's host record, containers, tasks and volumes. Every attempt is refused (403, or
+    /// 404 where existence is itself hidden), nothing of node-b's changes, and node-a's own work still goes.
+    @Test func nodeRestrictionMatrix() async throws {
+        try await APITestHarness.run { harness, client in
+            let store = harness.store
+            let a = try await Self.enroll("node-a", store, client)
+            _ = try await Self.enroll("node-b", store, client)
+            let now = Date()
+            func seed(_ name: String, _ host: String) async throws -> (Container, Int64) {
+                let container = TestSupport.container(name, host: host)
+                let task = ComputeTask(host: host, containerUUID: container.uuid, kind: .create, payload: .init(requestID: "req-\(name)"), createdAt: now)
+                let action = ContainerAction(action: "create", containerUUID: container.uuid, requestID: "req-\(name)", userID: "u", projectID: "p1", startTime: now)
+                try await store.createContainer(container, action: action, task: task)
+                return (container, try #require(try await store.tasks(containerUUID: container.uuid).first?.id))
+            }
+            let (onA, taskOfA) = try await seed("on-a", "node-a")
+            let (onB, taskOfB) = try await seed("on-b", "node-b")
+            var volume = Volume(uuid: UUID().uuidString.lowercased(), name: "vb", projectID: "p1", userID: "u", kind: .volume, size: 1, autoRemove: false, createdAt: now)
+            volume.host = "node-b"
+            try await store.createVolume(volume)
+
+            func refused(_ reply: Reply, _ what: String) {
+                #expect(reply.status == .forbidden, "\(what): \(reply.status)")
+                #expect(reply.error["code"] as? String == "container.node-restriction", "\(what)")
+            }
+            let encoder = NodeProtocolCoding.encoder()
+            func json(_ value: some Encodable) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+
+            // Naming node-b in a body or query.
+            var inventory = ComputeNode(uuid: "", hostname: "node-b")
+            inventory.cpus = 64
+            refused(try await Self.call(client, .post, "/node/v1/register", credential: a, json: try json(NodeRegistration(inventory: inventory, heartbeat: .init(availabilityZone: "nova", endpoint: "http://evil")))), "register as node-b")
+            refused(try await Self.call(client, .post, "/node/v1/inventory", credential: a, json: try json(inventory)), "inventory of node-b")
+            refused(try await Self.call(client, .post, "/node/v1/heartbeat", credential: a, json: #"{"host": "node-b"}"#), "heartbeat as node-b")
+            refused(try await Self.call(client, .get, "/node/v1/containers?host=node-b", credential: a), "list node-b's containers")
+            // Reading node-b's records: as unknown as records that do not exist.
+            #expect(try await Self.call(client, .get, "/node/v1/containers/\(onB.uuid)", credential: a).status == .notFound)
+            #expect(try await Self.call(client, .get, "/node/v1/volumes/\(volume.uuid)", credential: a).status == .notFound)
+            let unfinished = try await Self.call(client, .get, "/node/v1/containers/\(onB.uuid)/unfinished-task", credential: a)
+            #expect(unfinished.object["unfinished"] as? Bool == false)
+
+            // Reports about node-b's container, task and volume, one batch: each refused on its own.
+            let observation = EngineObservation(containerID: "x", status: .running, detail: nil, reason: nil, neverStarted: false, hostname: nil, exposedPorts: nil, networks: nil)
+            let foreignTask = ComputeTask(host: "node-b", containerUUID: onA.uuid, kind: .delete, payload: .init(requestID: "r"), createdAt: now)
+            let attempts: [NodeReport] = [
+                .container(uuid: onB.uuid, report: .observed(observation), actions: [], tasks: []),
+                .container(uuid: onA.uuid, report: .healing, actions: [], tasks: [foreignTask]),
+                .taskFinished(id: taskOfB, error: nil),
+                .taskDeferred(id: taskOfB, seconds: 0),
+                .eventStarted(containerUUID: onB.uuid, requestID: "req-on-b", event: "compute__do_container_create"),
+                .eventFinished(containerUUID: onB.uuid, requestID: "req-on-b", event: "compute__do_container_create", result: "Success", traceback: nil),
+                .actionFinished(containerUUID: onB.uuid, requestID: "req-on-b", failed: true),
+                .networkDetached(containerUUID: onB.uuid, networkUUID: "n"),
+                .volumePlaced(uuid: volume.uuid),
+                .containerDestroyed(uuid: onB.uuid),
+            ]
+            let reply = try await Self.call(client, .post, "/node/v1/reports", credential: a, json: try json(ReportBatch(reports: attempts)))
+            #expect(reply.status == .ok)
+            let outcomes = try NodeProtocolCoding.decoder().decode(ReportOutcomes.self, from: try JSONSerialization.data(withJSONObject: reply.object)).outcomes
+            #expect(outcomes.count == attempts.count)
+            for (attempt, outcome) in zip(attempts, outcomes) {
+                guard case .refused(let error) = outcome else {
+                    Issue.record("applied: \(attempt)")
+                    continue
+                }
+                #expect(error.kind == .forbidden && error.code == "node-restriction", "\(attempt)")
+            }
+
+            // A claim takes node-a's task only.
+            let claim = TaskClaimRequest(slots: [.operations: 8, .graceful: 8], owner: "node-a/test", leaseSeconds: 60, waitSeconds: 0)
+            let claimed = try await Self.call(client, .post, "/node/v1/tasks/claim", credential: a, json: try json(claim))
+            let tasks = (claimed.object["tasks"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+            #expect(tasks == [Int(taskOfA)])
+
+            // Nothing of node-b's changed.
+            #expect(try await store.container(uuid: onB.uuid) == onB)
+            #expect(try await store.task(id: taskOfB)?.state == .pending)
+            #expect(try await store.volume(uuid: volume.uuid)?.host == "node-b")
+            #expect(try await store.computeNode(ident: "node-b") == nil)
+            #expect(try await store.actions(containerUUID: onB.uuid).first?.finishTime == nil)
+            try await harness.dependencies.heartbeats.flush()
+            #expect(try await store.services().contains { $0.host == "node-b" } == false)
+
+            // node-a's own report still goes.
+            let own = try await Self.call(client, .post, "/node/v1/reports", credential: a, json: try json(ReportBatch(reports: [.taskFinished(id: taskOfA, error: nil)])))
+            #expect((own.object["outcomes"] as? [Any])?.count == 1)
+            #expect(try await store.task(id: taskOfA)?.state == .done)
+        }
+    }
 }

@@ -165,13 +165,10 @@ public final class TokenFile: Sendable {
         contents.tokens.append(entry)
         let text = "# zun token file: SHA-256 digests of tokens, never the tokens (docs/authentication.md)\n"
             + (try YAMLEncoder().encode(contents))
-        let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw Invalid(path: path, reason: "cannot write \(temporary)")
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw Invalid(path: path, reason: "cannot replace it (errno \(errno))")
+        do {
+            try PrivateFile.replace(path, with: Data(text.utf8))
+        } catch {
+            throw Invalid(path: path, reason: "\(error)")
         }
     }
 }

@@ -19,7 +19,30 @@ public enum HollowFleet {
                 nodeLocalCalls: HollowNodeCalls(), logger: logger
             )
         }
-        // Register concurrently so the store can group the writes.
+        try await register(agents)
+        return agents
+    }
+
+    /// Agents on the given control planes (one per host, named by its credential), registered; the fleet of a
+    /// separate `zun compute --hollow` process speaking the node protocol over HTTP.
+    public static func make(
+        planes: [any ControlPlane], template: ComputeAgent.Configuration, cpus: Int = 8, memoryMB: Int = 32768,
+        latencies: HollowEngine.Latencies = .init(), logger: Logger
+    ) async throws -> [ComputeAgent] {
+        let agents = planes.map { plane in
+            var configuration = template
+            configuration.hostName = plane.host
+            return ComputeAgent(
+                configuration: configuration, controlPlane: plane, engine: HollowEngine(cpus: cpus, memoryMB: memoryMB, latencies: latencies),
+                nodeLocalCalls: HollowNodeCalls(), logger: logger
+            )
+        }
+        try await register(agents)
+        return agents
+    }
+
+    /// Registers concurrently, 64 at a time, so the store can group the writes.
+    static func register(_ agents: [ComputeAgent]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for chunk in stride(from: 0, to: agents.count, by: 64) {
                 group.addTask {
@@ -28,7 +51,6 @@ public enum HollowFleet {
             }
             try await group.waitForAll()
         }
-        return agents
     }
 }
 

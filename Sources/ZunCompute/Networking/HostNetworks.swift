@@ -2,7 +2,6 @@ import DockerEngine
 import Foundation
 import Logging
 import ZunCore
-import ZunStore
 
 /// Realizes network records as bridge networks of this host's engine, lazily, the first time a container
 /// of this host joins one (docs/architecture.md, "Networks").
@@ -14,7 +13,7 @@ import ZunStore
 /// engine errors. A copy removed behind our back is simply made again by the next container that needs it.
 public actor HostNetworks {
     let engine: any ContainerEngine
-    let store: any NetworkRecords & VolumeRecords
+    let controlPlane: any ControlPlane
     let hostName: String
     let logger: Logger
     private var inFlight: [String: Task<String, any Error>] = [:]
@@ -22,9 +21,9 @@ public actor HostNetworks {
     /// still has the copy, without reading or writing the store.
     private var realized: Set<String> = []
 
-    init(engine: any ContainerEngine, store: any NetworkRecords & VolumeRecords, hostName: String, logger: Logger) {
+    init(engine: any ContainerEngine, controlPlane: any ControlPlane, hostName: String, logger: Logger) {
         self.engine = engine
-        self.store = store
+        self.controlPlane = controlPlane
         self.hostName = hostName
         self.logger = logger
     }
@@ -46,14 +45,14 @@ public actor HostNetworks {
     }
 
     private func realize(_ uuid: String) async throws -> String {
-        guard let network = try await store.network(uuid: uuid) else {
+        guard let network = try await controlPlane.network(uuid: uuid) else {
             throw ZunError.resourceNotFound("Network", uuid)
         }
         var attempt = 0
         while true {
             do {
                 let id = try await getOrCreate(network)
-                try await store.recordNetworkRealized(uuid: uuid, host: hostName, dockerID: id)
+                try await controlPlane.submit(.networkRealized(uuid: uuid, dockerID: id))
                 return network.dockerName
             } catch let error as DockerError where attempt < 3 && !error.isPermanent {
                 attempt += 1
@@ -94,11 +93,11 @@ public actor HostNetworks {
         let mine = "\(ContainerSpecBuilder.hostLabel)=\(hostName)"
         do {
             for network in try await engine.listNetworks(withLabel: mine, logger: logger) {
-                guard let uuid = network.labels?[Network.uuidLabel], try await store.network(uuid: uuid) == nil else { continue }
+                guard let uuid = network.labels?[Network.uuidLabel], try await controlPlane.network(uuid: uuid) == nil else { continue }
                 try? await engine.removeNetwork(network.id, logger: logger)
             }
             for volume in try await engine.listVolumes(withLabel: mine, logger: logger) {
-                guard let uuid = volume.labels?[Volume.uuidLabel], try await store.volume(uuid: uuid) == nil else { continue }
+                guard let uuid = volume.labels?[Volume.uuidLabel], try await controlPlane.volume(uuid: uuid) == nil else { continue }
                 try? await engine.removeVolume(volume.name, logger: logger)
             }
         } catch {

@@ -1,11 +1,9 @@
 import Foundation
 import ZunCore
-import ZunStore
 
 /// Records the events of one container action (each operation's `event`) around a step.
 struct ActionRecorder: Sendable {
-    let store: any ActionLog
-    let clock: any WallClock
+    let controlPlane: any ControlPlane
     let containerUUID: String
     let requestID: String
 
@@ -13,23 +11,22 @@ struct ActionRecorder: Sendable {
     /// `body`'s outcome.
     func event<T: Sendable>(_ operation: ContainerOperation, _ body: () async throws -> T) async throws -> T {
         let name = operation.event ?? operation.name
-        try await store.startEvent(containerUUID: containerUUID, requestID: requestID, event: name, at: clock.now)
+        try await controlPlane.submit(.eventStarted(containerUUID: containerUUID, requestID: requestID, event: name))
         do {
             let result = try await body()
-            try await store.finishEvent(
-                containerUUID: containerUUID, requestID: requestID, event: name, result: "Success", traceback: nil, at: clock.now
+            try await controlPlane.submit(
+                .eventFinished(containerUUID: containerUUID, requestID: requestID, event: name, result: "Success", traceback: nil)
             )
             return result
         } catch {
-            try? await store.finishEvent(
-                containerUUID: containerUUID, requestID: requestID, event: name, result: "Error",
-                traceback: "\(error)", at: clock.now
+            _ = try? await controlPlane.submit(
+                .eventFinished(containerUUID: containerUUID, requestID: requestID, event: name, result: "Error", traceback: "\(error)")
             )
             throw error
         }
     }
 
     func finish(failed: Bool) async throws {
-        try await store.finishAction(containerUUID: containerUUID, requestID: requestID, failed: failed, at: clock.now)
+        try await controlPlane.submit(.actionFinished(containerUUID: containerUUID, requestID: requestID, failed: failed))
     }
 }

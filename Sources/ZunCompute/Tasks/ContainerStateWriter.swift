@@ -3,20 +3,19 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import ZunCore
-import ZunStore
 
 /// Writes what this host learns about a container into its record: the engine's view (status, addresses,
 /// ports), a task state, a failure with a reason a human can act on. Shared by the task handlers, the
 /// state sync and start-up recovery.
 struct ContainerStateWriter: Sendable {
-    let store: any ContainerRecords
+    let controlPlane: any ControlPlane
     let engine: any ContainerEngine
     let clock: any WallClock
     let redaction: NIOLockedValueBox<HostPathRedaction>
     let logger: Logger
 
     init(agent: ComputeAgent) {
-        store = agent.store
+        controlPlane = agent.controlPlane
         engine = agent.engine
         clock = agent.clock
         redaction = agent.redaction
@@ -29,7 +28,7 @@ struct ContainerStateWriter: Sendable {
     func report(
         _ report: ContainerReport, on uuid: String, actions: [ContainerAction] = [], tasks: [ComputeTask] = []
     ) async throws -> Container? {
-        try await store.report(report, on: uuid, at: clock.now, actions: actions, tasks: tasks)
+        try await controlPlane.submit(.container(uuid: uuid, report: report, actions: actions, tasks: tasks))
     }
 
     /// Sets or clears `task_state`.

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import ZunCore
-import ZunStore
 
 /// Runs one claimed task through its handler and marks it finished.
 ///
@@ -10,7 +9,7 @@ import ZunStore
 /// handler is idempotent, so running it again is safe.
 struct TaskExecutor: Sendable {
     let agent: ComputeAgent
-    var store: any TaskQueue { agent.store }
+    var controlPlane: any ControlPlane { agent.controlPlane }
 
     func run(_ task: ComputeTask) async {
         var logger = agent.logger
@@ -22,7 +21,7 @@ struct TaskExecutor: Sendable {
         guard let id = task.id else { return }
         let context = TaskContext(
             agent: agent, records: ContainerStateWriter(agent: agent),
-            recorder: ActionRecorder(store: agent.store, clock: agent.clock, containerUUID: task.containerUUID, requestID: task.payload.requestID),
+            recorder: ActionRecorder(controlPlane: agent.controlPlane, containerUUID: task.containerUUID, requestID: task.payload.requestID),
             logger: logger
         )
         do {
@@ -34,15 +33,15 @@ struct TaskExecutor: Sendable {
                 // A kind this version has no handler for: fail it rather than retry it forever.
                 logger.error("no handler for the task's kind; failing it")
                 try await Self.persistently(logger) {
-                    try await store.finishTask(id: id, error: "No handler for task kind \(task.kind).", at: agent.clock.now)
+                    try await controlPlane.submit(.taskFinished(id: id, error: "No handler for task kind \(task.kind)."))
                 }
                 return
             }
             try await handler.run(task, in: context)
-            try await Self.persistently(logger) { try await store.finishTask(id: id, error: nil, at: agent.clock.now) }
+            try await Self.persistently(logger) { try await controlPlane.submit(.taskFinished(id: id, error: nil)) }
         } catch {
             logger.warning("task interrupted; it will be retried", metadata: [LogKey.error: "\(String(reflecting: error))"])
-            try? await Self.persistently(logger) { try await store.deferTask(id: id, until: agent.clock.now.addingTimeInterval(2)) }
+            try? await Self.persistently(logger) { try await controlPlane.submit(.taskDeferred(id: id, seconds: 2)) }
         }
     }
 
@@ -55,10 +54,10 @@ struct TaskExecutor: Sendable {
             try await context.records.markError(task.containerUUID, reason: reason)
             try await context.recorder.finish(failed: true)
         }
-        try await Self.persistently(context.logger) { try await store.finishTask(id: id, error: reason, at: agent.clock.now) }
+        try await Self.persistently(context.logger) { try await controlPlane.submit(.taskFinished(id: id, error: reason)) }
     }
 
-    /// Retries a store write for up to 30 s (a database restart), then gives up and throws.
+    /// Retries a report for up to 30 s (a database or replica restart), then gives up and throws.
     static func persistently(_ logger: Logger, _ write: () async throws -> Void) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while true {

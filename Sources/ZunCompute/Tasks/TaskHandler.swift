@@ -2,7 +2,6 @@ import DockerEngine
 import Foundation
 import Logging
 import ZunCore
-import ZunStore
 
 /// Runs one container operation's task on this host (docs/architecture.md, "Adding an operation").
 ///
@@ -15,7 +14,7 @@ protocol TaskHandler: Sendable {
     func run(_ task: ComputeTask, in context: TaskContext) async throws
 }
 
-/// What a handler works with: the agent's engine and store, the writer of container records, the
+/// What a handler works with: the agent's engine and control plane, the writer of container records, the
 /// recorder of the task's action, and a logger carrying the task's metadata.
 struct TaskContext: Sendable {
     let agent: ComputeAgent
@@ -23,13 +22,13 @@ struct TaskContext: Sendable {
     let recorder: ActionRecorder
     let logger: Logger
 
-    var store: any ContainerRecords & NetworkRecords & VolumeRecords { agent.store }
+    var controlPlane: any ControlPlane { agent.controlPlane }
     var engine: any ContainerEngine { agent.engine }
     var clock: any WallClock { agent.clock }
 
     /// The task's container, or nil when it is gone (a retried task whose work finished).
     func container(_ task: ComputeTask) async throws -> Container? {
-        try await store.container(uuid: task.containerUUID)
+        try await controlPlane.container(uuid: task.containerUUID)
     }
 
     /// Records an operation failure: the container goes to `Error` with the failure's reason, the action fails.

@@ -5,7 +5,7 @@
 /// kebab case (`invalid-state-exception`); the API renders it as `container.<code>` inside Zun's
 /// `{"errors": [...]}` body. Internal errors never show their message to the caller; it is only logged.
 public struct ZunError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable, CaseIterable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable, Codable {
         /// The request is malformed or asks for something invalid.
         case invalidInput
         /// The caller is not who it must be (a missing or wrong credential).

@@ -32,7 +32,7 @@ public struct ComputeTask: Codable, Sendable, Equatable {
     /// Tasks run in lanes with separate concurrency limits, so that one kind of work cannot take every slot of
     /// a host: a stop or reboot waits as long as its caller's `timeout` says (up to an hour), and a project
     /// stopping many containers that ignore SIGTERM must not hold up another project's create.
-    public enum Lane: String, Sendable, CaseIterable {
+    public enum Lane: String, Sendable, CaseIterable, Codable, CodingKeyRepresentable {
         /// Stops and reboots: their length is the caller's grace period.
         case graceful
         /// Everything else: creates, starts, deletes, pauses, kills, rebuilds, network changes.

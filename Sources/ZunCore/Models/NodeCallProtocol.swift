@@ -1,6 +1,6 @@
 /// The wire contract between the API and a compute agent's node-local endpoint.
 public enum NodeCallProtocol {
-    /// Header carrying the shared secret of the cluster.
+    /// Header carrying the node's own key (`NodeKeys`: derived from the cluster key for this host only).
     public static let tokenHeader = "X-Zun-Node-Token"
 
     /// Path of a container's node-local call (`logs`, `top`, `stats`, `update`) on the agent.

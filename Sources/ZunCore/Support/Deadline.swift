@@ -18,3 +18,11 @@ public func withDeadline<T: Sendable>(
         return try await group.next()!
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as a `Double` (for JSON and `TimeInterval`s).
+    public var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}

@@ -11,10 +11,15 @@ public protocol TaskQueue: Sendable {
     func finishTask(id: Int64, error: String?, at: Date) async throws
     /// Keeps a claimed task but lets it be claimed again after `until` (a retry after a transient failure).
     func deferTask(id: Int64, until: Date) async throws
+    /// Gives back a task `owner` claimed but never started (the claim's answer never reached it): pending
+    /// again, as if never claimed, so that it may also move off a dead host.
+    func unclaimTask(id: Int64, owner: String) async throws
     /// Makes every running task of `host` claimable again (the agent that held them is gone), counting the
     /// interruption on each so that a task that keeps killing its agent can be given up.
     func releaseTasks(host: String) async throws
     func tasks(containerUUID: String) async throws -> [ComputeTask]
+    /// One task by id, in any state.
+    func task(id: Int64) async throws -> ComputeTask?
     /// Unfinished tasks of every host, oldest first (for the reaper).
     func unfinishedTasks() async throws -> [ComputeTask]
     /// Moves a pending (never claimed) task of `fromHost` whose container has no engine container yet to the

@@ -57,6 +57,21 @@ extension SQLStore {
         }
     }
 
+    public func unclaimTask(id: Int64, owner: String) async throws {
+        let host: String? = try await backend.transaction { db in
+            let rows = try await db.run(
+                """
+                UPDATE task SET state = 'pending', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL
+                WHERE id = \(bind: id) AND state = 'running' AND lease_owner = \(bind: owner) RETURNING host
+                """
+            )
+            guard let host = try rows.first?.string("host") else { return nil }
+            try await self.backend.taskWritten(host: host, in: db)
+            return host
+        }
+        if let host { backend.taskCommitted(host: host) }
+    }
+
     public func releaseTasks(host: String) async throws {
         try await backend.transaction { db in
             try await db.run(
@@ -71,6 +86,12 @@ extension SQLStore {
     public func tasks(containerUUID: String) async throws -> [ComputeTask] {
         try await backend.read { db in
             try await db.run("SELECT * FROM task WHERE container_uuid = \(bind: containerUUID) ORDER BY id").map(Self.decodeTask)
+        }
+    }
+
+    public func task(id: Int64) async throws -> ComputeTask? {
+        try await backend.read { db in
+            try await db.run("SELECT * FROM task WHERE id = \(bind: id)").first.map(Self.decodeTask)
         }
     }
 

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import ZunCore
+import ZunAPI
 import ZunStore
 import ZunTestSupport
 
@@ -24,6 +25,8 @@ final class ClusterFixture: @unchecked Sendable {
     var apiURLs: [String] = []
     var computes: [String: ZunProcess] = [:]
     var engines: [String: String] = [:]
+    /// Each agent's node-local endpoint, by suffix.
+    var nodeEndpoints: [String: String] = [:]
 
     /// Liveness knobs handed to every role.
     var serviceDownTime = 4.0
@@ -54,6 +57,11 @@ final class ClusterFixture: @unchecked Sendable {
 
     func hostName(_ suffix: String) -> String { "\(prefix)-\(suffix)" }
 
+    /// An agent's environment: no database and no cluster key, only what every role shares.
+    private var computeEnvironment: [String: String] {
+        ["ZUN_LOG_LEVEL": "info", "ZUN_SERVICE_DOWN_TIME": String(serviceDownTime)]
+    }
+
     private var roleEnvironment: [String: String] {
         [
             "ZUN_DATABASE": database, "ZUN_NODE_SECRET": secret, "ZUN_LOG_LEVEL": "info",
@@ -78,24 +86,41 @@ final class ClusterFixture: @unchecked Sendable {
         return url
     }
 
-    /// Starts (or restarts) the agent `suffix` on engine 1 or 2 and waits until its service is up.
-    func startCompute(_ suffix: String, engine: Int) async throws {
+    /// Starts (or restarts) the agent `suffix` on engine 1 or 2 and waits until its service is up. The agent
+    /// gets the API URLs and its own credential, never the database: the first start enrolls the host and
+    /// hands it a bootstrap token, a restart reuses the credential file.
+    func startCompute(_ suffix: String, engine: Int, extraArguments: [String] = []) async throws {
         let host = hostName(suffix)
         let port = try freePort()
-        let process = ZunProcess(
-            name: "compute-\(suffix)",
-            arguments: [
-                "compute", "--host-name", host, "--docker-host", try Self.engine(engine), "--listen", "127.0.0.1:\(port)",
-                "--heartbeat-interval", String(heartbeatInterval), "--sync-interval", "1",
-            ],
-            environment: roleEnvironment, logDirectory: logDirectory
-        )
+        let credential = credentialFile(suffix)
+        var arguments = [
+            "compute", "--host-name", host, "--docker-host", try Self.engine(engine), "--listen", "127.0.0.1:\(port)",
+            "--heartbeat-interval", String(heartbeatInterval), "--sync-interval", "1", "--credential-file", credential,
+        ] + apiURLs.flatMap { ["--api", $0] } + extraArguments
+        if !FileManager.default.fileExists(atPath: credential) {
+            let token = try await enroll(host)
+            let tokenFile = "\(logDirectory)/bootstrap-\(suffix)"
+            try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            arguments += ["--bootstrap-token-file", tokenFile]
+        }
+        let process = ZunProcess(name: "compute-\(suffix)", arguments: arguments, environment: computeEnvironment, logDirectory: logDirectory)
         try process.start()
         computes[suffix] = process
+        nodeEndpoints[suffix] = "http://127.0.0.1:\(port)"
         engines[host] = try Self.engine(engine)
         try await TestSupport.eventually(timeout: .seconds(30)) {
             guard process.isRunning else { throw MissingEnvironment("compute \(suffix) exited:\n\(process.logTail())") }
             return try await self.serviceState(host) == "up" ? true : nil
+        }
+    }
+
+    /// Where agent `suffix` keeps its credential.
+    func credentialFile(_ suffix: String) -> String { "\(logDirectory)/credential-\(suffix).json" }
+
+    /// Enrolls a host as an admin does (`zun node enroll`), returning its bootstrap token.
+    func enroll(_ host: String) async throws -> String {
+        try await SQLStore.withStore(at: location, logger: TestSupport.logger) { store in
+            try await NodeCredentials(store: store).enroll(host: host)
         }
     }
 

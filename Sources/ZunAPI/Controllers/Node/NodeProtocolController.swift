@@ -1,17 +1,22 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ZunCore
 import ZunStore
 
-/// The first endpoints of the node protocol (docs/node-protocol.md): a host exchanges its bootstrap token,
-/// rotates its credential, heartbeats and reads its own containers. NodeRestriction: the host a request acts
-/// for is the credential's, and a request naming another host is a 403, logged.
+/// The node protocol (docs/node-protocol.md): what `zun compute` agents ask of the API replicas. Every route
+/// but `bootstrap` sits behind `NodeAuthenticationMiddleware`, and every request is applied through a
+/// `StoreControlPlane` bound to the credential's host, which checks NodeRestriction: the host a request acts
+/// for is the credential's, and anything naming another host is a 403, logged.
 struct NodeProtocolController {
     let dependencies: APIDependencies
     var credentials: NodeCredentials {
         NodeCredentials(store: dependencies.store, clock: dependencies.clock, cache: dependencies.nodeCredentialCache)
     }
+
+    /// The most a node-protocol body may carry: a batch of reports with their container records.
+    static let bodyLimit = 8 << 20
 
     /// `POST /node/v1/bootstrap`: the one route a host reaches without a credential.
     var publicRoutes: RouteCollection<ZunRequestContext> {
@@ -23,10 +28,20 @@ struct NodeProtocolController {
     var routes: RouteCollection<ZunRequestContext> {
         let routes = RouteCollection(context: ZunRequestContext.self)
         routes.post("/credential/rotate", use: rotate)
+        routes.post("/register", use: register)
+        routes.post("/inventory", use: inventory)
         routes.post("/heartbeat", use: heartbeat)
+        routes.post("/tasks/claim", use: claim)
+        routes.post("/reports", use: reports)
         routes.get("/containers", use: containers)
+        routes.get("/containers/{uuid}", use: container)
+        routes.get("/containers/{uuid}/unfinished-task", use: unfinishedTask)
+        routes.get("/networks/{uuid}", use: network)
+        routes.get("/volumes/{uuid}", use: volume)
         return routes
     }
+
+    // MARK: Identity
 
     @Sendable func bootstrap(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let body = try await JSONBody.object(request, context)
@@ -38,7 +53,7 @@ struct NodeProtocolController {
             throw ZunError.unauthenticated("The bootstrap token is unknown, used or expired.")
         }
         context.logger.notice("node enrolled", metadata: ["node": "\(host)"])
-        return try JSONResponse.make(JSONValue.object(["host": .string(host), "credential": .string(credential)]), status: .created)
+        return try JSONResponse.make(identity(host: host, credential: credential), status: .created)
     }
 
     @Sendable func rotate(_ request: Request, context: ZunRequestContext) async throws -> Response {
@@ -47,31 +62,110 @@ struct NodeProtocolController {
             throw ZunError.unauthenticated()
         }
         context.logger.notice("node credential rotated", metadata: ["node": "\(host)"])
-        return try JSONResponse.make(JSONValue.object(["host": .string(host), "credential": .string(next)]))
+        return try JSONResponse.make(identity(host: host, credential: next))
     }
 
-    @Sendable func heartbeat(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        let host = try Self.node(context)
-        let body = try await JSONBody.object(request, context)
-        try Self.restrict(body["host"], to: host, action: "heartbeat", context)
-        let zone = try body["availability_zone"].flatMap { try SchemaChecks.string("availability_zone", $0, minLength: 1, maxLength: 255) }
-        let endpoint = try body["endpoint"].flatMap { try SchemaChecks.string("endpoint", $0, minLength: 1, maxLength: 2048) }
-        // Held in memory and written with every other host's within a second (HeartbeatBuffer).
-        dependencies.heartbeats.record(Heartbeat(
-            host: host, availabilityZone: zone ?? dependencies.configuration.defaultAvailabilityZone, endpoint: endpoint,
-            at: dependencies.clock.now
-        ))
+    /// The answer of bootstrap and rotate: the host, its credential and the key the API signs its calls to this
+    /// node with (derived for this host only; docs/node-protocol.md, "Console, exec and log relay").
+    func identity(host: String, credential: String) -> NodeIdentity {
+        NodeIdentity(host: host, credential: credential, nodeKey: dependencies.configuration.nodeClusterKey.map { NodeKeys.derive(clusterKey: $0, host: host) })
+    }
+
+    // MARK: Registration and liveness
+
+    @Sendable func register(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let registration = try await Self.decode(NodeRegistration.self, request)
+        try Self.restrict(registration.inventory.hostname, context)
+        try await controlPlane(context).register(registration)
+        context.logger.info("node registered")
         return Response(status: .noContent)
     }
 
+    @Sendable func inventory(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let inventory = try await Self.decode(ComputeNode.self, request)
+        try Self.restrict(inventory.hostname, context)
+        try await controlPlane(context).reportInventory(inventory)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func heartbeat(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let body = try await JSONBody.object(request, context)
+        if let named = body["host"], named != .null {
+            guard case .string(let other) = named else { throw ZunError.schemaValidation("'host' must be a string") }
+            try Self.restrict(other, context)
+        }
+        let zone = try body["availability_zone"].flatMap { try SchemaChecks.string("availability_zone", $0, minLength: 1, maxLength: 255) }
+        let endpoint = try body["endpoint"].flatMap { try SchemaChecks.string("endpoint", $0, minLength: 1, maxLength: 2048) }
+        // Held in memory and written with every other host's within a second (HeartbeatBuffer).
+        try await controlPlane(context).heartbeat(
+            NodeHeartbeat(availabilityZone: zone ?? dependencies.configuration.defaultAvailabilityZone, endpoint: endpoint)
+        )
+        return Response(status: .noContent)
+    }
+
+    // MARK: Tasks and reports
+
+    /// A long-poll: answers at once with what it claimed, or, with nothing to claim, when a task of the host is
+    /// written (or after the request's wait), so that the node claims it with its next request.
+    @Sendable func claim(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let claim = try await Self.decode(TaskClaimRequest.self, request)
+        guard claim.slots.values.allSatisfy({ (0...TaskClaimRequest.maximumBatch).contains($0) }), claim.running.count <= 10_000,
+              claim.leaseSeconds.isFinite, claim.waitSeconds.isFinite, claim.owner.utf8.count <= 255
+        else { throw ZunError.invalidValue("The claim's slots, lease, wait, owner or running tasks are out of bounds.") }
+        let tasks = try await controlPlane(context).claimTasks(claim)
+        return try Self.encode(ClaimedTasks(tasks: tasks))
+    }
+
+    @Sendable func reports(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let batch = try await Self.decode(ReportBatch.self, request)
+        guard batch.reports.count <= ReportBatch.maximumReports else {
+            throw ZunError.invalidValue("A batch carries at most \(ReportBatch.maximumReports) reports.")
+        }
+        let outcomes = try await controlPlane(context).submit(batch.reports)
+        return try Self.encode(ReportOutcomes(outcomes: outcomes))
+    }
+
+    // MARK: Reads
+
     /// The records placed on the caller's host, and only those.
     @Sendable func containers(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        let host = try Self.node(context)
-        if let asked = request.uri.queryParameters["host"].map(String.init) {
-            try Self.restrict(.string(asked), to: host, action: "list containers", context)
-        }
-        let records = try await dependencies.store.containers(onHost: host)
-        return try JSONResponse.make(["containers": records])
+        if let asked = request.uri.queryParameters["host"].map(String.init) { try Self.restrict(asked, context) }
+        return try Self.encode(["containers": try await controlPlane(context).containers()])
+    }
+
+    @Sendable func container(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let uuid = try context.parameters.require("uuid")
+        // Another host's container is as unknown to a node as one that does not exist.
+        guard let container = try await controlPlane(context).container(uuid: uuid) else { throw ZunError.containerNotFound(uuid) }
+        return try Self.encode(container)
+    }
+
+    @Sendable func unfinishedTask(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let uuid = try context.parameters.require("uuid")
+        return try Self.encode(["unfinished": try await controlPlane(context).hasUnfinishedTask(containerUUID: uuid)])
+    }
+
+    @Sendable func network(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let uuid = try context.parameters.require("uuid")
+        guard let network = try await controlPlane(context).network(uuid: uuid) else { throw ZunError.resourceNotFound("Network", uuid) }
+        return try Self.encode(network)
+    }
+
+    @Sendable func volume(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let uuid = try context.parameters.require("uuid")
+        guard let volume = try await controlPlane(context).volume(uuid: uuid) else { throw ZunError.resourceNotFound("Volume", uuid) }
+        return try Self.encode(volume)
+    }
+
+    // MARK: Support
+
+    /// The control plane of the credential's host; heartbeats go to this replica's buffer.
+    func controlPlane(_ context: ZunRequestContext) throws -> StoreControlPlane {
+        let heartbeats = dependencies.heartbeats
+        return StoreControlPlane(
+            host: try Self.node(context), store: dependencies.store, clock: dependencies.clock, logger: context.logger,
+            recordHeartbeat: { heartbeats.record($0) }
+        )
     }
 
     static func node(_ context: ZunRequestContext) throws -> String {
@@ -79,14 +173,27 @@ struct NodeProtocolController {
         return host
     }
 
-    /// NodeRestriction: a request may name only its own host; anything else is refused and logged.
-    static func restrict(_ named: JSONValue?, to host: String, action: String, _ context: ZunRequestContext) throws {
-        guard let named, named != .null else { return }
-        guard case .string(let other) = named, other == host else {
-            context.logger.warning(
-                "node tried to act as another host", metadata: ["node": "\(host)", "attempted": "\(named)", "action": "\(action)"]
-            )
-            throw ZunError(.forbidden, code: "node-restriction", message: "A node may \(action) only for its own host \(host).")
+    /// NodeRestriction for a host named in a request: it must be the credential's; anything else is refused and
+    /// logged.
+    static func restrict(_ named: String, _ context: ZunRequestContext) throws {
+        let host = try node(context)
+        guard named == host else {
+            context.logger.warning("node tried to act as another host", metadata: ["node": "\(host)", "attempted": "\(named)"])
+            throw ZunError(.forbidden, code: "node-restriction", message: "A node may act only for its own host \(host).")
         }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        let buffer = try await request.collectBody(upTo: bodyLimit)
+        do {
+            return try NodeProtocolCoding.decoder().decode(T.self, from: buffer)
+        } catch {
+            throw ZunError.schemaValidation("The request body is not a valid \(T.self): \(error)")
+        }
+    }
+
+    static func encode(_ value: some Encodable) throws -> Response {
+        let data = try NodeProtocolCoding.encoder().encode(value)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -7,7 +7,7 @@ import ZunCore
 struct FileInjectionHook: ContainerHook {
     func complete(_ container: Container, _ inspect: ContainerInspect, in context: TaskContext) async throws -> Bool {
         for mount in container.mounts ?? [] where mount.kind == .bind {
-            guard let volume = try await context.store.volume(uuid: mount.volumeUUID), let encoded = volume.contents,
+            guard let volume = try await context.controlPlane.volume(uuid: mount.volumeUUID), let encoded = volume.contents,
                   let contents = Data(base64Encoded: encoded)
             else { throw InjectionError("the content of the file for \(mount.destination) is missing or not base64") }
             let tar = try FileInjection.tar(path: mount.destination, contents: Array(contents))

@@ -16,7 +16,7 @@ struct VolumeHook: ContainerHook {
                 ],
                 logger: context.logger
             )
-            try await context.store.setVolumeHost(uuid: mount.volumeUUID, host: hostName)
+            try await context.controlPlane.submit(.volumePlaced(uuid: mount.volumeUUID))
         }
     }
 

@@ -20,7 +20,7 @@ struct DeleteHandler: TaskHandler {
                 }
                 try await ContainerHooks.release(container, in: context)
             }
-            try await context.store.destroyContainer(uuid: container.uuid)
+            try await context.controlPlane.submit(.containerDestroyed(uuid: container.uuid))
             try await context.recorder.finish(failed: false)
         } catch where TaskFailure.isOperationFailure(error) {
             try await context.fail(container.uuid, error)

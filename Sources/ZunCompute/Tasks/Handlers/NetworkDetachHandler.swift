@@ -16,7 +16,7 @@ struct NetworkDetachHandler: TaskHandler {
                 if let inspect = try await context.records.inspect(container, logger: logger) {
                     try await context.engine.disconnectNetwork(Network.dockerName(network), container: inspect.id, logger: logger)
                 }
-                try await context.store.detachNetwork(containerUUID: container.uuid, networkUUID: network)
+                try await context.controlPlane.submit(.networkDetached(containerUUID: container.uuid, networkUUID: network))
                 if let fresh = try await context.records.inspect(container, logger: logger) {
                     try await context.records.refreshFromEngine(container.uuid, inspect: fresh)
                     return

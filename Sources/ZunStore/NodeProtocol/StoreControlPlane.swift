@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+import ZunCore
+
+/// The control plane of one host, applied to the store (docs/node-protocol.md, "The seam"). `zun dev` and the
+/// engine tests hand it to their agent directly; the API replicas apply every node-protocol request through
+/// it, bound to the host of the request's credential. Either way NodeRestriction is checked here, in one
+/// place: a host reads and changes only its own containers, tasks, volumes and service record, and an
+/// attempt on anything else is a `403 node-restriction`, logged with the host that was attempted.
+public struct StoreControlPlane: ControlPlane {
+    public let host: String
+    let store: any ZunStore
+    let clock: any WallClock
+    let logger: Logger
+    /// Where heartbeats go: straight to the store, or to an API replica's in-memory buffer.
+    let recordHeartbeat: @Sendable (Heartbeat) async throws -> Void
+
+    public init(
+        host: String, store: any ZunStore, clock: any WallClock = SystemWallClock(), logger: Logger,
+        recordHeartbeat: (@Sendable (Heartbeat) async throws -> Void)? = nil
+    ) {
+        self.host = host
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.recordHeartbeat = recordHeartbeat ?? { beat in
+            try await store.heartbeat(
+                host: beat.host, binary: ZunService.computeBinary, availabilityZone: beat.availabilityZone, endpoint: beat.endpoint,
+                at: beat.at
+            )
+        }
+    }
+
+    // MARK: Registration and liveness
+
+    public func register(_ registration: NodeRegistration) async throws {
+        try await reportInventory(registration.inventory)
+        // Written at once, not buffered: the API may place on this host as soon as the agent is up.
+        try await store.heartbeat(
+            host: host, binary: ZunService.computeBinary, availabilityZone: registration.heartbeat.availabilityZone,
+            endpoint: registration.heartbeat.endpoint, at: clock.now
+        )
+        try await store.releaseTasks(host: host)
+    }
+
+    public func reportInventory(_ inventory: ComputeNode) async throws {
+        let existing = try await store.computeNode(ident: host)
+        var node = inventory
+        // The record's identity and the usage are the control plane's, never the node's say.
+        node.hostname = host
+        node.uuid = existing?.uuid ?? UUID().uuidString.lowercased()
+        node.cpuUsed = existing?.cpuUsed ?? 0
+        node.memUsed = existing?.memUsed ?? 0
+        node.diskUsed = existing?.diskUsed ?? 0
+        node.updatedAt = clock.now
+        try await store.saveComputeNode(node)
+    }
+
+    public func heartbeat(_ heartbeat: NodeHeartbeat) async throws {
+        try await recordHeartbeat(Heartbeat(host: host, availabilityZone: heartbeat.availabilityZone, endpoint: heartbeat.endpoint, at: clock.now))
+    }
+
+    // MARK: Tasks
+
+    /// Claims what is runnable now; with nothing runnable, waits for a wake-up (or the request's wait) and
+    /// answers empty, and the caller asks again at once. Work is claimed only at the start of a request, when
+    /// the caller has just shown it is there: a long-poll whose agent died while it waited (its connection
+    /// gone unnoticed) claims nothing, so the task stays pending and the reaper can move it off a dead host.
+    public func claimTasks(_ request: TaskClaimRequest) async throws -> [ComputeTask] {
+        if request.recover { try await recoverLostClaims(owner: request.owner, running: Set(request.running)) }
+        let claimed = try await claimBatch(request)
+        let wait = min(max(request.waitSeconds, 0), TaskClaimRequest.maximumWait)
+        if claimed.isEmpty, wait > 0 {
+            await store.waitForTasks(host: host, timeout: .milliseconds(Int64(wait * 1000)))
+        }
+        return claimed
+    }
+
+    /// Claims up to each lane's free slots (at most `maximumBatch` in all).
+    private func claimBatch(_ request: TaskClaimRequest) async throws -> [ComputeTask] {
+        var slots = request.slots.filter { $0.value > 0 }
+        var claimed: [ComputeTask] = []
+        while !slots.isEmpty, claimed.count < TaskClaimRequest.maximumBatch {
+            let now = clock.now
+            let lanes = Set(slots.keys)
+            guard let task = try await store.claimTask(
+                host: host, owner: request.owner, leaseUntil: now.addingTimeInterval(max(1, request.leaseSeconds)), now: now,
+                lanes: lanes.count == ComputeTask.Lane.allCases.count ? nil : lanes
+            ) else { break }
+            claimed.append(task)
+            let lane = task.kind.lane
+            slots[lane, default: 0] -= 1
+            if slots[lane, default: 0] <= 0 { slots[lane] = nil }
+        }
+        return claimed
+    }
+
+    /// Makes claimable again the tasks leased to `owner` that the runner does not know it holds.
+    private func recoverLostClaims(owner: String, running: Set<Int64>) async throws {
+        for task in try await store.unfinishedTasks()
+        where task.host == host && task.state == .running && task.leaseOwner == owner && !running.contains(task.id ?? -1) {
+            guard let id = task.id else { continue }
+            logger.notice("a claim's answer was lost; its task is claimable again", metadata: [LogKey.taskID: "\(id)"])
+            try await store.unclaimTask(id: id, owner: owner)
+        }
+    }
+
+    // MARK: Reports
+
+    public func submit(_ reports: [NodeReport]) async throws -> [NodeReportOutcome] {
+        var outcomes: [NodeReportOutcome] = []
+        outcomes.reserveCapacity(reports.count)
+        for report in reports {
+            do {
+                outcomes.append(.applied(try await apply(report)))
+            } catch let error as ZunError {
+                outcomes.append(.refused(ReportError(error)))
+            }
+        }
+        return outcomes
+    }
+
+    private func apply(_ report: NodeReport) async throws -> Container? {
+        let now = clock.now
+        switch report {
+        case .container(let uuid, let change, let actions, let tasks):
+            // A record already gone is a report that came late (a delete finished): nothing to change.
+            guard try await requireOwnContainer(uuid, "report on") else { return nil }
+            for action in actions where action.containerUUID != uuid {
+                throw restricted("start an action of another container", attempted: action.containerUUID)
+            }
+            for task in tasks where task.host != host || task.containerUUID != uuid {
+                throw restricted("queue a task for another host or container", attempted: "\(task.host)/\(task.containerUUID)")
+            }
+            return try await store.report(change, on: uuid, at: now, actions: actions, tasks: tasks)
+        case .taskFinished(let id, let error):
+            try await requireOwnTask(id)
+            try await store.finishTask(id: id, error: error, at: now)
+        case .taskDeferred(let id, let seconds):
+            try await requireOwnTask(id)
+            try await store.deferTask(id: id, until: now.addingTimeInterval(min(max(seconds, 0), 3600)))
+        case .eventStarted(let uuid, let requestID, let event):
+            try await requireOwnContainer(uuid, "record an event of")
+            try await store.startEvent(containerUUID: uuid, requestID: requestID, event: event, at: now)
+        case .eventFinished(let uuid, let requestID, let event, let result, let traceback):
+            try await requireOwnContainer(uuid, "record an event of")
+            try await store.finishEvent(containerUUID: uuid, requestID: requestID, event: event, result: result, traceback: traceback, at: now)
+        case .actionFinished(let uuid, let requestID, let failed):
+            try await requireOwnContainer(uuid, "finish an action of")
+            try await store.finishAction(containerUUID: uuid, requestID: requestID, failed: failed, at: now)
+        case .networkRealized(let uuid, let dockerID):
+            guard try await store.network(uuid: uuid) != nil else { throw ZunError.resourceNotFound("Network", uuid) }
+            try await store.recordNetworkRealized(uuid: uuid, host: host, dockerID: dockerID)
+        case .networkDetached(let containerUUID, let networkUUID):
+            try await requireOwnContainer(containerUUID, "detach a network of")
+            try await store.detachNetwork(containerUUID: containerUUID, networkUUID: networkUUID)
+        case .volumePlaced(let uuid):
+            guard try await volume(uuid: uuid) != nil else { throw restricted("place a volume held by another host", attempted: uuid) }
+            try await store.setVolumeHost(uuid: uuid, host: host)
+        case .containerDestroyed(let uuid):
+            // A record already gone is a delete retried: done.
+            guard let container = try await store.container(uuid: uuid) else { return nil }
+            guard container.host == host else { throw restricted("destroy a container of another host", attempted: uuid) }
+            try await store.destroyContainer(uuid: uuid)
+        }
+        return nil
+    }
+
+    // MARK: Reads
+
+    public func container(uuid: String) async throws -> Container? {
+        guard let container = try await store.container(uuid: uuid), container.host == host else { return nil }
+        return container
+    }
+
+    public func containers() async throws -> [Container] {
+        try await store.containers(onHost: host)
+    }
+
+    public func hasUnfinishedTask(containerUUID: String) async throws -> Bool {
+        guard try await container(uuid: containerUUID) != nil else { return false }
+        return try await store.tasks(containerUUID: containerUUID).contains { $0.state == .pending || $0.state == .running }
+    }
+
+    public func network(uuid: String) async throws -> Network? {
+        try await store.network(uuid: uuid)
+    }
+
+    public func volume(uuid: String) async throws -> Volume? {
+        guard let volume = try await store.volume(uuid: uuid), volume.host == nil || volume.host == host else { return nil }
+        return volume
+    }
+
+    // MARK: NodeRestriction
+
+    /// Checks the container is this host's: true when it is, false when its record is gone but this host ran a
+    /// task of it (the events and action of a delete are written after the record goes), 403 otherwise.
+    @discardableResult
+    private func requireOwnContainer(_ uuid: String, _ action: String) async throws -> Bool {
+        if let container = try await store.container(uuid: uuid) {
+            guard container.host == host else { throw restricted("\(action) a container of another host", attempted: uuid) }
+            return true
+        }
+        guard try await store.tasks(containerUUID: uuid).contains(where: { $0.host == host }) else {
+            throw restricted("\(action) a container this host never held", attempted: uuid)
+        }
+        return false
+    }
+
+    private func requireOwnTask(_ id: Int64) async throws {
+        // A task moves only between hosts while pending (a reschedule); a claimed one stays the claimer's.
+        guard let task = try await store.task(id: id) else { throw ZunError.resourceNotFound("Task", "\(id)") }
+        guard task.host == host else { throw restricted("report on a task of another host", attempted: "task \(id)") }
+    }
+
+    /// The 403 of a node acting beyond its host, logged with what it attempted.
+    public func restricted(_ action: String, attempted: String) -> ZunError {
+        logger.warning("node tried to act beyond its host", metadata: ["node": "\(host)", "attempted": "\(attempted)", "action": "\(action)"])
+        return ZunError(.forbidden, code: "node-restriction", message: "A node may not \(action) (\(host) holds this credential).")
+    }
+}
