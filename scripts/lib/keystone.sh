@@ -51,7 +51,7 @@ CONF
   # keystone's WSGI entry parses sys.argv with oslo.config, so it gets a module of its own that hides
   # gunicorn's arguments from it.
   printf 'import sys\nsys.argv = sys.argv[:1]\nfrom keystone.server import wsgi\napplication = wsgi.initialize_public_application()\n' >"$dir/keystone_wsgi.py"
-  OS_KEYSTONE_CONFIG_FILES="$dir/keystone.conf" "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 \
+  OS_KEYSTONE_CONFIG_FILES="$dir/keystone.conf" "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 4 \
     --pythonpath "$dir" --pid "$dir/gunicorn.pid" keystone_wsgi:application >"$dir/gunicorn.log" 2>&1 &
   for _ in $(seq 1 120); do
     curl -sf --max-time 2 "http://127.0.0.1:$port/v3" >/dev/null 2>&1 && break

@@ -8,18 +8,18 @@ import ZunTestSupport
 /// Per-node identity on real processes (docs/node-protocol.md): `zun compute` has no way to reach the database,
 /// each agent holds its own credential and endpoint key, NodeRestriction holds against a node using its own
 /// credential on another host's records, and credentials rotate and are revoked without touching other nodes.
-@Suite(.serialized)
-struct NodeIdentityClusterTests {
+/// Part of `ClusterTests`, so that its clusters run one at a time with the others'.
+extension ClusterTests {
     @Test func zunComputeHasNoDatabaseOption() throws {
-        let help = try Self.run(["compute", "--help"])
+        let help = try Self.runZun(["compute", "--help"])
         #expect(help.status == 0)
         #expect(help.output.contains("--api"))
         #expect(!help.output.contains("--database"), "zun compute --help:\n\(help.output)")
-        let refused = try Self.run(["compute", "--database", "postgres://zun@127.0.0.1/zun", "--api", "http://127.0.0.1:1"], environment: ["ZUN_DATABASE": "postgres://zun@127.0.0.1/zun"])
+        let refused = try Self.runZun(["compute", "--database", "postgres://zun@127.0.0.1/zun", "--api", "http://127.0.0.1:1"], environment: ["ZUN_DATABASE": "postgres://zun@127.0.0.1/zun"])
         #expect(refused.status != 0)
         #expect(refused.output.contains("Unknown option '--database'"), "\(refused.output)")
         // Nor does it start without an API to talk to.
-        let noAPI = try Self.run(["compute"], environment: ["ZUN_API_URLS": ""])
+        let noAPI = try Self.runZun(["compute"], environment: ["ZUN_API_URLS": ""])
         #expect(noAPI.status != 0 && noAPI.output.contains("--api"), "\(noAPI.output)")
     }
 
@@ -82,7 +82,7 @@ struct NodeIdentityClusterTests {
             }
             // The same process, still heartbeating and taking work with the rotated credentials.
             #expect(cluster.computes["a"]?.pid == pid && cluster.computes["a"]?.isRunning == true)
-            let created = try await cluster.create(ClusterTests.sleeper)
+            let created = try await cluster.create(Self.sleeper)
             _ = try await cluster.waitForAll([created["uuid"] as! String], in: ["Running"])
             #expect(try await cluster.serviceState(host) == "up")
 
@@ -103,7 +103,7 @@ struct NodeIdentityClusterTests {
     }
 
     /// Runs the `zun` binary to its end; its status and its output (stdout and stderr).
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    static func runZun(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try ZunProcess.binary())
         process.arguments = arguments

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import ZunTestSupport
 
-/// A role that authenticates agents refuses to start with a guessable secret, and never takes it on argv.
+/// The API, which derives each node's endpoint key from the cluster key, refuses to start with a guessable one
+/// and never takes it on argv; nor does an agent take its bootstrap token there.
 struct NodeSecretProcessTests {
     static func exitLog(_ arguments: [String], environment: [String: String]) throws -> (exited: Bool, log: String) {
         let process = ZunProcess(
@@ -16,9 +17,8 @@ struct NodeSecretProcessTests {
         return (exited, process.logTail(10))
     }
 
-    @Test(arguments: ["compute", "api"])
-    func missingEmptyOrShortSecretsAreRefusedAtStart(_ role: String) throws {
-        let base = [role, "--database", "postgres://nobody@127.0.0.1:1/none"]
+    @Test func missingEmptyOrShortSecretsAreRefusedAtStart() throws {
+        let base = ["api", "--database", "postgres://nobody@127.0.0.1:1/none"]
         let missing = try Self.exitLog(base, environment: [:])
         #expect(missing.exited && missing.log.contains("a node secret is required"), "\(missing.log)")
         let short = try Self.exitLog(base, environment: ["ZUN_NODE_SECRET": "tooshort"])
@@ -30,7 +30,9 @@ struct NodeSecretProcessTests {
     }
 
     @Test func theSecretIsNeverAnArgument() throws {
-        let result = try Self.exitLog(["compute", "--node-secret", "a-long-enough-node-secret"], environment: [:])
+        let result = try Self.exitLog(["api", "--node-secret", "a-long-enough-node-secret"], environment: [:])
         #expect(result.exited && result.log.contains("Unknown option '--node-secret'"), "\(result.log)")
+        let token = try Self.exitLog(["compute", "--api", "http://127.0.0.1:1", "--bootstrap-token", "zun_boot_x"], environment: [:])
+        #expect(token.exited && token.log.contains("Unknown option '--bootstrap-token'"), "\(token.log)")
     }
 }
