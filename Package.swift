@@ -111,6 +111,8 @@ let package = Package(
             name: "zun",
             dependencies: [
                 "ZunCore", "ZunStore", "ZunScheduler", "DockerEngine", "ZunCompute", "ZunAPI", "ZunDev",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

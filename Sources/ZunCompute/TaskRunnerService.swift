@@ -39,7 +39,9 @@ struct TaskRunnerService: Service {
                 }
                 // A long wait only while every lane is open: with one full, a slot freeing there must be noticed
                 // soon, and only a new claim can ask for it.
-                let wait = free.count == ComputeTask.Lane.allCases.count ? agent.configuration.claimWait : agent.configuration.idlePollInterval
+                // Jittered, so that a fleet's long-polls started together do not all end and renew together.
+                let wait = (free.count == ComputeTask.Lane.allCases.count ? agent.configuration.claimWait : agent.configuration.idlePollInterval)
+                    * Double.random(in: 0.75...1)
                 let request = TaskClaimRequest(
                     slots: free, owner: owner, leaseSeconds: agent.configuration.taskLease, waitSeconds: wait.seconds,
                     running: inFlight.withLockedValue { Array($0.keys) }, recover: recover

@@ -60,7 +60,7 @@ struct APICommand: AsyncParsableCommand {
             let nodes = ClusterNodeResolver(store: store, secret: secret, serviceDownTime: settings.serviceDownTime)
             let app = try ZunAPIRouter.application(
                 APIDependencies(store: store, nodes: nodes, configuration: settings),
-                configuration: .init(address: .hostname(address, port: port), serverName: "zun"), logger: logger
+                configuration: .init(address: .hostname(address, port: port), serverName: "zun", backlog: 4096), logger: logger
             )
             let reaper = try DeadHostReaper(store: store, configuration: settings, logger: logger)
             let group = ServiceGroup(configuration: .init(

@@ -95,8 +95,10 @@ struct ComputeCommand: AsyncParsableCommand {
         let directory = controlPlane.credentialFile
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let tokens = try controlPlane.bootstrapTokens()
-        // Each host holds a long-poll open, and heartbeats and reports beside it.
-        try await ControlPlaneOptions.withClient(connections: hollow + 64) { client in
+        // Each host holds a long-poll open on its replica; heartbeats and reports share a few more connections
+        // (a larger pool only opens and closes connections in bursts).
+        let perReplica = (hollow + controlPlane.apiURLs.count - 1) / controlPlane.apiURLs.count + 256
+        try await ControlPlaneOptions.withClient(connections: perReplica) { client in
             try await runHollow(template: template, directory: directory, tokens: tokens, client: client, logger: logger)
         }
     }

@@ -15,8 +15,8 @@ public final class HTTPControlPlane: ControlPlane, Sendable {
     let credential: NodeCredentialHolder
     let client: HTTPClient
     let logger: Logger
-    /// The replica tried first.
-    private let preferred = NIOLockedValueBox(0)
+    /// The replica tried first: spread over the replicas by host name, so that a fleet's requests are shared.
+    private let preferred: NIOLockedValueBox<Int>
     /// Reports of concurrent tasks travel together: one request carries every report queued while the
     /// previous one was on its way.
     private let batcher: ReportBatcher
@@ -32,6 +32,14 @@ public final class HTTPControlPlane: ControlPlane, Sendable {
         self.client = client
         self.logger = logger
         self.batcher = ReportBatcher()
+        self.preferred = NIOLockedValueBox(Self.spread(credential.host, over: endpoints.count))
+    }
+
+    /// A stable choice of replica for a host (FNV-1a of its name).
+    static func spread(_ host: String, over count: Int) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in host.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(hash % UInt64(max(count, 1)))
     }
 
     // MARK: ControlPlane

@@ -20,6 +20,8 @@ public protocol TaskQueue: Sendable {
     func tasks(containerUUID: String) async throws -> [ComputeTask]
     /// One task by id, in any state.
     func task(id: Int64) async throws -> ComputeTask?
+    /// The running tasks of `host` leased to `leaseOwner` (a node's runner finding claims it never heard of).
+    func runningTasks(host: String, leaseOwner: String) async throws -> [ComputeTask]
     /// Unfinished tasks of every host, oldest first (for the reaper).
     func unfinishedTasks() async throws -> [ComputeTask]
     /// Moves a pending (never claimed) task of `fromHost` whose container has no engine container yet to the

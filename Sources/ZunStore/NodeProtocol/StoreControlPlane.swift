@@ -97,8 +97,7 @@ public struct StoreControlPlane: ControlPlane {
 
     /// Makes claimable again the tasks leased to `owner` that the runner does not know it holds.
     private func recoverLostClaims(owner: String, running: Set<Int64>) async throws {
-        for task in try await store.unfinishedTasks()
-        where task.host == host && task.state == .running && task.leaseOwner == owner && !running.contains(task.id ?? -1) {
+        for task in try await store.runningTasks(host: host, leaseOwner: owner) where !running.contains(task.id ?? -1) {
             guard let id = task.id else { continue }
             logger.notice("a claim's answer was lost; its task is claimable again", metadata: [LogKey.taskID: "\(id)"])
             try await store.unclaimTask(id: id, owner: owner)

@@ -95,6 +95,14 @@ extension SQLStore {
         }
     }
 
+    public func runningTasks(host: String, leaseOwner: String) async throws -> [ComputeTask] {
+        try await backend.read { db in
+            try await db.run(
+                "SELECT * FROM task WHERE host = \(bind: host) AND state = 'running' AND lease_owner = \(bind: leaseOwner) ORDER BY id"
+            ).map(Self.decodeTask)
+        }
+    }
+
     public func unfinishedTasks() async throws -> [ComputeTask] {
         try await backend.read { db in
             try await db.run("SELECT * FROM task WHERE state IN ('pending', 'running') ORDER BY id").map(Self.decodeTask)

@@ -154,12 +154,12 @@ final class ClusterFixture: @unchecked Sendable {
     }
 
     /// Waits until every container is in one of `statuses`; returns their views.
-    func waitForAll(_ uuids: [String], in statuses: Set<String>, timeout: Duration = .seconds(90)) async throws -> [[String: Any]] {
+    func waitForAll(_ uuids: [String], in statuses: Set<String>, api: Int = 0, timeout: Duration = .seconds(90)) async throws -> [[String: Any]] {
         do {
             return try await TestSupport.eventually(timeout: timeout, interval: .milliseconds(250)) {
                 var views: [[String: Any]] = []
                 for uuid in uuids {
-                    let view = try await self.show(uuid)
+                    let view = try await self.show(uuid, api: api)
                     guard let status = view["status"] as? String, statuses.contains(status), view["task_state"] is NSNull else { return nil }
                     views.append(view)
                 }

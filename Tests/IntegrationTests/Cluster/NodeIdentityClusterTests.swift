@@ -98,6 +98,28 @@ extension ClusterTests {
         }
     }
 
+    /// Any replica serves any node: with the replica an agent talks to killed, its heartbeats, claims and reports
+    /// go to the other, and the host never looks down.
+    @Test func anAgentFailsOverToAnotherReplicaWhenItsReplicaDies() async throws {
+        try await ClusterFixture.run { cluster in
+            try await cluster.startAPI()
+            try await cluster.startAPI()
+            try await cluster.startCompute("a", engine: 1)
+            let host = cluster.hostName("a")
+            let before = try await cluster.create(api: 1, Self.sleeper)
+            _ = try await cluster.waitForAll([before["uuid"] as! String], in: ["Running"])
+            cluster.apis[0].killHard()  // the first of the agent's --api URLs
+            let after = try await cluster.create(api: 1, Self.sleeper)
+            _ = try await cluster.waitForAll([after["uuid"] as! String], in: ["Running"], api: 1, timeout: .seconds(60))
+            // Longer than the down time: the heartbeats went to the surviving replica all along.
+            try await Task.sleep(for: .seconds(cluster.serviceDownTime + 2))
+            #expect(try await cluster.serviceState(host, api: 1) == "up")
+            let stop = try await cluster.call(cluster.apiURLs[1], .POST, "/v1/containers/\(before["uuid"] as! String)/stop")
+            #expect(stop.status.code == 202)
+            _ = try await cluster.waitForAll([before["uuid"] as! String], in: ["Stopped"], api: 1, timeout: .seconds(60))
+        }
+    }
+
     static func identity(_ path: String) throws -> NodeIdentity {
         try JSONDecoder().decode(NodeIdentity.self, from: try #require(FileManager.default.contents(atPath: path)))
     }
