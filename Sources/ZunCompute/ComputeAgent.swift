@@ -25,8 +25,12 @@ public struct ComputeAgent: Sendable {
         /// How long an idle task runner waits for a wake-up before it looks for tasks again anyway.
         public var idlePollInterval: Duration = .seconds(1)
         /// How long one claim waits for a task while every lane has room (the long-poll of the node protocol;
-        /// a wake-up ends it early).
-        public var claimWait: Duration = .seconds(1)
+        /// a wake-up ends it early). The idle poll interval unless set.
+        public var claimWait: Duration {
+            get { claimWaitOverride ?? idlePollInterval }
+            set { claimWaitOverride = newValue }
+        }
+        private var claimWaitOverride: Duration?
         /// How long the state sync spends on one container before it carries on without it.
         public var syncContainerTimeout: Duration = .seconds(20)
         /// How long an image pull may take before the operation that needs it fails (a registry that

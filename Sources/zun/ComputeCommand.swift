@@ -95,16 +95,19 @@ struct ComputeCommand: AsyncParsableCommand {
         let directory = controlPlane.credentialFile
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let tokens = try controlPlane.bootstrapTokens()
-        // Each host holds a long-poll open on its replica; heartbeats and reports share a few more connections
-        // (a larger pool only opens and closes connections in bursts).
-        let perReplica = (hollow + controlPlane.apiURLs.count - 1) / controlPlane.apiURLs.count + 256
-        try await ControlPlaneOptions.withClient(connections: perReplica) { client in
-            try await runHollow(template: template, directory: directory, tokens: tokens, client: client, logger: logger)
+        // Each host holds a long-poll open on its replica, in a pool of its own; heartbeats and reports share
+        // another (one pool for both only opens and closes connections in bursts, or queues heartbeats).
+        let polls = (hollow + controlPlane.apiURLs.count - 1) / controlPlane.apiURLs.count + 64
+        try await ControlPlaneOptions.withClient(connections: polls) { pollClient in
+            try await ControlPlaneOptions.withClient(connections: 512) { client in
+                try await runHollow(template: template, directory: directory, tokens: tokens, client: client, pollClient: pollClient, logger: logger)
+            }
         }
     }
 
     private func runHollow(
-        template: ComputeAgent.Configuration, directory: String, tokens: [String: String], client: HTTPClient, logger: Logger
+        template: ComputeAgent.Configuration, directory: String, tokens: [String: String], client: HTTPClient, pollClient: HTTPClient,
+        logger: Logger
     ) async throws {
         let names = (0..<hollow).map { String(format: "%@-%05d", engine.hostName, $0) }
         let holders = try await withThrowingTaskGroup(of: NodeCredentialHolder.self) { group in
@@ -118,7 +121,9 @@ struct ComputeCommand: AsyncParsableCommand {
             for try await holder in group { holders.append(holder) }
             return holders
         }
-        let planes = holders.map { HTTPControlPlane(endpoints: controlPlane.apiURLs, credential: $0, client: client, logger: logger) }
+        let planes = holders.map {
+            HTTPControlPlane(endpoints: controlPlane.apiURLs, credential: $0, client: client, pollClient: pollClient, logger: logger)
+        }
         let agents = try await HollowFleet.make(planes: planes, template: template, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: agents.flatMap(\.services).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

@@ -14,6 +14,9 @@ public final class HTTPControlPlane: ControlPlane, Sendable {
     let endpoints: [String]
     let credential: NodeCredentialHolder
     let client: HTTPClient
+    /// The client of claim long-polls, each holding a connection while it waits: a pool of its own, so that
+    /// heartbeats and reports never queue behind them.
+    let pollClient: HTTPClient
     let logger: Logger
     /// The replica tried first: spread over the replicas by host name, so that a fleet's requests are shared.
     private let preferred: NIOLockedValueBox<Int>
@@ -24,12 +27,15 @@ public final class HTTPControlPlane: ControlPlane, Sendable {
     /// How long an ordinary call may take; a claim's own wait is added to it.
     static let callTimeout: Duration = .seconds(30)
 
-    public init(endpoints: [String], credential: NodeCredentialHolder, client: HTTPClient = .shared, logger: Logger) {
+    public init(
+        endpoints: [String], credential: NodeCredentialHolder, client: HTTPClient = .shared, pollClient: HTTPClient? = nil, logger: Logger
+    ) {
         precondition(!endpoints.isEmpty, "a node needs at least one API URL")
         self.host = credential.host
         self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.credential = credential
         self.client = client
+        self.pollClient = pollClient ?? client
         self.logger = logger
         self.batcher = ReportBatcher()
         self.preferred = NIOLockedValueBox(Self.spread(credential.host, over: endpoints.count))
@@ -57,7 +63,9 @@ public final class HTTPControlPlane: ControlPlane, Sendable {
     }
 
     public func claimTasks(_ request: TaskClaimRequest) async throws -> [ComputeTask] {
-        let answer = try await send(.POST, "/tasks/claim", body: request, timeout: Self.callTimeout + .milliseconds(Int64(request.waitSeconds * 1000)))
+        let answer = try await send(
+            .POST, "/tasks/claim", body: request, timeout: Self.callTimeout + .milliseconds(Int64(request.waitSeconds * 1000)), via: pollClient
+        )
         return try decode(ClaimedTasks.self, answer).tasks
     }
 
@@ -140,7 +148,11 @@ public final class HTTPControlPlane: ControlPlane, Sendable {
         }
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: some Encodable = Optional<String>.none, timeout: Duration = callTimeout) async throws -> ByteBuffer {
+    private func send(
+        _ method: HTTPMethod, _ path: String, body: some Encodable = Optional<String>.none, timeout: Duration = callTimeout,
+        via: HTTPClient? = nil
+    ) async throws -> ByteBuffer {
+        let client = via ?? self.client
         let payload: ByteBuffer? = method == .GET ? nil : ByteBuffer(bytes: try NodeProtocolCoding.encoder().encode(body))
         let first = preferred.withLockedValue { $0 }
         var lastError: any Error = ZunError.internalError("no API URL")
