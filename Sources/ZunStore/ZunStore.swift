@@ -82,6 +82,11 @@ public struct ContainerQuery: Sendable, Equatable {
 /// A store failure that is not the caller's fault.
 public struct StoreError: Error, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The call was abandoned at its deadline: what it wrote may still commit, so it must not be run again blindly.
+    public var outcomeUnknown = false
+    public init(_ message: String, outcomeUnknown: Bool = false) {
+        self.message = message
+        self.outcomeUnknown = outcomeUnknown
+    }
     public var description: String { message }
 }

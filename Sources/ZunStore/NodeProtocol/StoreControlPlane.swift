@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ZunCore
 
 /// The control plane of one host, applied to the store (docs/node-protocol.md, "The seam"). `zun dev` and the
@@ -12,6 +13,9 @@ public struct StoreControlPlane: ControlPlane {
     let store: any ZunStore
     let clock: any WallClock
     let logger: Logger
+    /// Containers already found to be this host's: a container changes host only before any host worked on it
+    /// (a reschedule moves tasks nobody claimed), so the events and results of its tasks need no new read.
+    private let verified = NIOLockedValueBox<Set<String>>([])
     /// Where heartbeats go: straight to the store, or to an API replica's in-memory buffer.
     let recordHeartbeat: @Sendable (Heartbeat) async throws -> Void
 
@@ -123,15 +127,25 @@ public struct StoreControlPlane: ControlPlane {
         let now = clock.now
         switch report {
         case .container(let uuid, let change, let actions, let tasks):
-            // A record already gone is a report that came late (a delete finished): nothing to change.
-            guard try await requireOwnContainer(uuid, "report on") else { return nil }
             for action in actions where action.containerUUID != uuid {
                 throw restricted("start an action of another container", attempted: action.containerUUID)
             }
             for task in tasks where task.host != host || task.containerUUID != uuid {
                 throw restricted("queue a task for another host or container", attempted: "\(task.host)/\(task.containerUUID)")
             }
-            return try await store.report(change, on: uuid, at: now, actions: actions, tasks: tasks)
+            // The host is checked on the record the report changes, in its transaction. A record already gone is
+            // a report that came late (a delete finished): nothing to change, nil.
+            let host = self.host
+            do {
+                return try await store.updateContainer(uuid: uuid, actions: actions, tasks: tasks) { container in
+                    guard container.host == host else { throw ForeignContainer() }
+                    try change.apply(to: &container, now: now)
+                }
+            } catch is ContainerReport.Stale {
+                return nil
+            } catch is ForeignContainer {
+                throw restricted("report on a container of another host", attempted: uuid)
+            }
         case .taskFinished(let id, let error):
             try await requireOwnTask(id)
             try await store.finishTask(id: id, error: error, at: now)
@@ -196,8 +210,13 @@ public struct StoreControlPlane: ControlPlane {
     /// task of it (the events and action of a delete are written after the record goes), 403 otherwise.
     @discardableResult
     private func requireOwnContainer(_ uuid: String, _ action: String) async throws -> Bool {
+        if verified.withLockedValue({ $0.contains(uuid) }) { return true }
         if let container = try await store.container(uuid: uuid) {
             guard container.host == host else { throw restricted("\(action) a container of another host", attempted: uuid) }
+            verified.withLockedValue { verified in
+                if verified.count >= 10_000 { verified.removeAll() }
+                verified.insert(uuid)
+            }
             return true
         }
         guard try await store.tasks(containerUUID: uuid).contains(where: { $0.host == host }) else {
@@ -205,6 +224,8 @@ public struct StoreControlPlane: ControlPlane {
         }
         return false
     }
+
+    private struct ForeignContainer: Error {}
 
     private func requireOwnTask(_ id: Int64) async throws {
         // A task moves only between hosts while pending (a reschedule); a claimed one stays the claimer's.

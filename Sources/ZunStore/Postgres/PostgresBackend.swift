@@ -57,7 +57,7 @@ final class PostgresBackend: SQLBackend {
                 try? await Task.sleep(for: timeout)
                 if claim() {
                     work.cancel()
-                    continuation.resume(throwing: StoreError("database call did not finish within \(timeout)"))
+                    continuation.resume(throwing: StoreError("database call did not finish within \(timeout)", outcomeUnknown: true))
                 }
             }
         }

@@ -73,6 +73,9 @@ extension SQLStore {
                 throw error
             } catch let error as PlacementExhausted {
                 throw error
+            } catch let error as StoreError where error.outcomeUnknown {
+                // The abandoned attempt may still commit: running it again would write it twice.
+                throw error
             } catch {
                 attempt += 1
                 if attempt >= 5 { throw error }
