@@ -6,7 +6,8 @@ import ZunCore
 /// columns lists filter and sort on.
 extension SQLStore {
     public func createContainer(_ container: Container, action: ContainerAction?, task: ComputeTask?) async throws {
-        try await retryingConstraintRaces { try await self.backend.transaction { db in
+        let uuid = container.uuid
+        try await retryingConstraintRaces(committed: { try await self.container(uuid: uuid) != nil ? () : nil }) { try await self.backend.transaction { db in
             var container = container
             try await self.bindResources(&container, db)
             try await self.insertContainer(container, db)
@@ -18,7 +19,8 @@ extension SQLStore {
 
     public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
         // Retried when a concurrent create took the same address first (PostgreSQL's unique index).
-        let placed: Container = try await retryingConstraintRaces { try await self.backend.transaction { db in
+        let uuid = container.uuid
+        let placed: Container = try await retryingConstraintRaces(committed: { try await self.container(uuid: uuid) }) { try await self.backend.transaction { db in
             var container = container
             try await self.bindResources(&container, db)
             if let host = try await self.firstFittingHost(placement, db) {

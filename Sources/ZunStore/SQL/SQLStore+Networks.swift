@@ -64,7 +64,13 @@ extension SQLStore {
 
     /// Runs `body` again (up to five tries, with a random pause) when it fails with something other than a
     /// `ZunError`: the loser of a unique-constraint race, which then finds the winner's row.
-    func retryingConstraintRaces<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    ///
+    /// A try abandoned at its deadline may still commit, so running it again could write it twice. With
+    /// `committed` (how to find what a try wrote: the new container by its uuid), each failure first looks
+    /// for it and returns it when it is there; without, such a failure is thrown.
+    func retryingConstraintRaces<T: Sendable>(
+        committed: (@Sendable () async throws -> T?)? = nil, _ body: @Sendable () async throws -> T
+    ) async throws -> T {
         var attempt = 0
         while true {
             do {
@@ -73,10 +79,9 @@ extension SQLStore {
                 throw error
             } catch let error as PlacementExhausted {
                 throw error
-            } catch let error as StoreError where error.outcomeUnknown {
-                // The abandoned attempt may still commit: running it again would write it twice.
-                throw error
             } catch {
+                if let committed, let written = try? await committed() { return written }
+                if committed == nil, let error = error as? StoreError, error.outcomeUnknown { throw error }
                 attempt += 1
                 if attempt >= 5 { throw error }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
