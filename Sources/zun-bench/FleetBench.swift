@@ -103,25 +103,21 @@ struct FleetBench: AsyncParsableCommand {
         let fleetBefore = try HeartbeatsBench.cpuSeconds(pid: fleet.pid)
         let start = ContinuousClock.now
         let (result, connections, down) = try await withThrowingTaskGroup(of: Void.self) { group in
-            let stop = ManagedAtomicFlag()
-            let connections = Maximum()
-            let down = Maximum()
+            let stop = Locked(false)
+            let connections = Locked(0)
+            let down = Locked(0)
             group.addTask {
-                while !stop.isSet {
-                    connections.offer(try Self.postgresConnections(self.database))
-                    try await Task.sleep(for: .seconds(1))
-                }
-            }
-            group.addTask {
-                while !stop.isSet {
-                    down.offer(try Self.hostsDown(self.database))
+                while !stop.withLock({ $0 }) {
+                    let now = (try Self.postgresConnections(self.database), try Self.hostsDown(self.database))
+                    connections.withLock { $0 = max($0, now.0) }
+                    down.withLock { $0 = max($0, now.1) }
                     try await Task.sleep(for: .seconds(1))
                 }
             }
             let result = try await body()
-            stop.set()
+            stop.withLock { $0 = true }
             try await group.waitForAll()
-            return (result, connections.value, down.value)
+            return (result, connections.withLock { $0 }, down.withLock { $0 })
         }
         let elapsed = (ContinuousClock.now - start).seconds
         var sample = Sample(seconds: elapsed, maxConnections: connections, maxDown: down)
@@ -286,17 +282,4 @@ final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
     init(_ value: Value) { mutex = Mutex(value) }
     func withLock<T: Sendable>(_ body: (inout sending Value) -> T) -> T { mutex.withLock { body(&$0) } }
-}
-
-/// The largest value offered so far, shared between tasks.
-final class Maximum: Sendable {
-    private let state = Mutex(0)
-    func offer(_ value: Int) { state.withLock { $0 = max($0, value) } }
-    var value: Int { state.withLock { $0 } }
-}
-
-final class ManagedAtomicFlag: Sendable {
-    private let state = Mutex(false)
-    func set() { state.withLock { $0 = true } }
-    var isSet: Bool { state.withLock { $0 } }
 }
