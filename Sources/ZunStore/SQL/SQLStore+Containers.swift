@@ -6,8 +6,7 @@ import ZunCore
 /// columns lists filter and sort on.
 extension SQLStore {
     public func createContainer(_ container: Container, action: ContainerAction?, task: ComputeTask?) async throws {
-        let uuid = container.uuid
-        try await retryingConstraintRaces(committed: { try await self.container(uuid: uuid) != nil ? () : nil }) { try await self.backend.transaction { db in
+        try await retryingConstraintRaces(committed: { try await self.written(container) != nil ? () : nil }) { try await self.backend.transaction { db in
             var container = container
             try await self.bindResources(&container, db)
             try await self.insertContainer(container, db)
@@ -19,8 +18,7 @@ extension SQLStore {
 
     public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
         // Retried when a concurrent create took the same address first (PostgreSQL's unique index).
-        let uuid = container.uuid
-        let placed: Container = try await retryingConstraintRaces(committed: { try await self.container(uuid: uuid) }) { try await self.backend.transaction { db in
+        let placed: Container = try await retryingConstraintRaces(committed: { try await self.written(container) }) { try await self.backend.transaction { db in
             var container = container
             try await self.bindResources(&container, db)
             if let host = try await self.firstFittingHost(placement, db) {
@@ -42,6 +40,15 @@ extension SQLStore {
         } }
         if let host = placed.host { backend.taskCommitted(host: host) }
         return placed
+    }
+
+    /// The record a create of `container` wrote, if a try of it committed: the same uuid, and the same name,
+    /// project, user and image (another record with that uuid is a conflict, not our write).
+    func written(_ container: Container) async throws -> Container? {
+        guard let stored = try await self.container(uuid: container.uuid), stored.name == container.name,
+              stored.projectID == container.projectID, stored.userID == container.userID, stored.image == container.image
+        else { return nil }
+        return stored
     }
 
     /// The first candidate that still fits, each checked with its node row locked and its usage re-read in
