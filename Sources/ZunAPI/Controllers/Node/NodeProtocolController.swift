@@ -75,7 +75,7 @@ struct NodeProtocolController {
 
     @Sendable func register(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let registration = try await Self.decode(NodeRegistration.self, request)
-        try Self.restrict(registration.inventory.hostname, context)
+        try restrict(registration.inventory.hostname, context)
         try await controlPlane(context).register(registration)
         context.logger.info("node registered")
         return Response(status: .noContent)
@@ -83,7 +83,7 @@ struct NodeProtocolController {
 
     @Sendable func inventory(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let inventory = try await Self.decode(ComputeNode.self, request)
-        try Self.restrict(inventory.hostname, context)
+        try restrict(inventory.hostname, context)
         try await controlPlane(context).reportInventory(inventory)
         return Response(status: .noContent)
     }
@@ -92,7 +92,7 @@ struct NodeProtocolController {
         let body = try await JSONBody.object(request, context)
         if let named = body["host"], named != .null {
             guard case .string(let other) = named else { throw ZunError.schemaValidation("'host' must be a string") }
-            try Self.restrict(other, context)
+            try restrict(other, context)
         }
         let zone = try body["availability_zone"].flatMap { try SchemaChecks.string("availability_zone", $0, minLength: 1, maxLength: 255) }
         let endpoint = try body["endpoint"].flatMap { try SchemaChecks.string("endpoint", $0, minLength: 1, maxLength: 2048) }
@@ -129,7 +129,7 @@ struct NodeProtocolController {
 
     /// The records placed on the caller's host, and only those.
     @Sendable func containers(_ request: Request, context: ZunRequestContext) async throws -> Response {
-        if let asked = request.uri.queryParameters["host"].map(String.init) { try Self.restrict(asked, context) }
+        if let asked = request.uri.queryParameters["host"].map(String.init) { try restrict(asked, context) }
         return try Self.encode(["containers": try await controlPlane(context).containers()])
     }
 
@@ -173,14 +173,11 @@ struct NodeProtocolController {
         return host
     }
 
-    /// NodeRestriction for a host named in a request: it must be the credential's; anything else is refused and
-    /// logged.
-    static func restrict(_ named: String, _ context: ZunRequestContext) throws {
-        let host = try node(context)
-        guard named == host else {
-            context.logger.warning("node tried to act as another host", metadata: ["node": "\(host)", "attempted": "\(named)"])
-            throw ZunError(.forbidden, code: "node-restriction", message: "A node may act only for its own host \(host).")
-        }
+    /// NodeRestriction for a host named in a request: it must be the credential's; anything else is the control
+    /// plane's logged 403.
+    func restrict(_ named: String, _ context: ZunRequestContext) throws {
+        let plane = try controlPlane(context)
+        guard named == plane.host else { throw plane.restricted("act as host \(named)", attempted: named) }
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
