@@ -90,7 +90,9 @@ public enum ZunAPIRouter {
                 webSocketRouter: buildWebSocket(dependencies), limits: dependencies.configuration.requestHeadLimits,
                 idleTimeout: .seconds(75)
             ),
-            configuration: configuration, services: [dependencies.heartbeats], logger: logger
+            configuration: configuration,
+            services: [dependencies.heartbeats, NodeCredentialCacheRefresher(credentials: NodeProtocolController(dependencies: dependencies).credentials)],
+            logger: logger
         )
     }
 }

@@ -24,7 +24,7 @@ extension ComputeAgent {
             if container.status == .deleting || container.taskState == .containerDeleting {
                 // Finish the delete the API acknowledged, forcibly, as Zun does.
                 logger.notice("re-running an unfinished delete", metadata: metadata)
-                let requestID = "req-" + UUID().uuidString.lowercased()
+                let requestID = "req-" + RandomUUID.make()
                 try await records.report(
                     .deletingAgain, on: container.uuid,
                     tasks: [ComputeTask(host: configuration.hostName, containerUUID: container.uuid, kind: .delete, payload: .init(requestID: requestID, force: true), createdAt: clock.now)]

@@ -84,7 +84,7 @@ struct StateSyncService: Service {
         {
             // Zun's auto_heal: a vanished container is rebuilt in place.
             logger.notice("auto-healing a vanished container", metadata: [LogKey.containerUUID: "\(container.uuid)"])
-            let requestID = "req-" + UUID().uuidString.lowercased()
+            let requestID = "req-" + RandomUUID.make()
             let now = agent.clock.now
             try await writer.report(
                 .healing, on: container.uuid,

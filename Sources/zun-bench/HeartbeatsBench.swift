@@ -26,6 +26,9 @@ struct HeartbeatsBench: AsyncParsableCommand {
     var apiPid: Int32
     @Option(help: "Hosts.")
     var hosts = 5000
+    /// What `zun compute` sends with each heartbeat (`NodeHeartbeat`): its zone and its node endpoint.
+    static let body = #"{"availability_zone":"nova","endpoint":"http://192.0.2.10:9518"}"#
+
     @Option(help: "Seconds between two heartbeats of a host.")
     var interval = 3.0
     @Option(help: "Seconds of heartbeats measured.")
@@ -109,7 +112,7 @@ struct HeartbeatsBench: AsyncParsableCommand {
                             let now = ContinuousClock.now
                             if due > now { try await Task.sleep(until: due, clock: .continuous) }
                             do {
-                                let (status, _, latency) = try await post("/node/v1/heartbeat", "{}", credential: credentials[index])
+                                let (status, _, latency) = try await post("/node/v1/heartbeat", Self.body, credential: credentials[index])
                                 if status == 204 { samples.append(latency) } else { failures += 1 }
                             } catch {
                                 failures += 1

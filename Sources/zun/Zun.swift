@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -16,6 +17,7 @@ struct Zun: AsyncParsableCommand {
     /// behind by seconds and thousands of hosts look down; with it, none does. Nothing in `zun` blocks a thread of
     /// the global executor for long: SQLite runs on its own thread pool.
     static func main() async {
+        LoggingSystem.bootstrap(DeferredMetadataLogHandler.init, metadataProvider: nil)
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await main(nil)
     }

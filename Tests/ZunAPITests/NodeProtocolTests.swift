@@ -66,6 +66,9 @@ struct NodeProtocolTests {
 
             #expect(try await Self.call(client, .post, "/node/v1/heartbeat", credential: a, json: #"{"host": "node-a"}"#).status == .noContent)
             #expect(try await Self.call(client, .post, "/node/v1/heartbeat", credential: a, json: #"{}"#).status == .noContent)
+            for bad in [#"{"availability_zone": 5}"#, #"{"endpoint": ""}"#, #"{"host": ["node-a"]}"#, #"[]"#, "not json"] {
+                #expect(try await Self.call(client, .post, "/node/v1/heartbeat", credential: a, json: bad).status == .badRequest, "\(bad)")
+            }
             #expect(try await harness.store.services().isEmpty, "heartbeats wait in memory for the next flush")
             #expect(harness.dependencies.heartbeats.waiting == 1, "two heartbeats of one host are one write")
             try await harness.dependencies.heartbeats.flush()

@@ -60,6 +60,13 @@ public struct NodeCredentials: Sendable {
         return host
     }
 
+    /// Re-checks every cached credential in one read (`NodeCredentialCacheRefresher`).
+    public func refreshCache() async throws {
+        guard let cache else { return }
+        let now = clock.now
+        cache.refresh(valid: try await store.validNodeCredentials(now: now), now: now)
+    }
+
     /// A new credential for the holder of a valid one; the old one works for `rotationGrace` more.
     public func rotate(credential: String) async throws -> String? {
         let next = SecretToken.generate(prefix: "zun_node_")

@@ -30,7 +30,7 @@ struct NetworksController {
         guard let nameValue = body["name"], let name = try SchemaChecks.string("name", nameValue, nullable: false, minLength: 2, maxLength: 255, pattern: .name)
         else { throw ZunError.schemaValidation("'name' is a required property") }
         var network = Network(
-            uuid: UUID().uuidString.lowercased(), name: name,
+            uuid: RandomUUID.make(), name: name,
             projectID: try body["project_id"].flatMap { try SchemaChecks.string("project_id", $0, minLength: 1, maxLength: 255) } ?? (try context.caller.projectID),
             userID: try context.caller.userID,
             shared: try body["shared"].flatMap { try SchemaChecks.looseBool("shared", $0) } ?? false,

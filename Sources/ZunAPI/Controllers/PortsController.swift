@@ -33,7 +33,7 @@ struct PortsController {
         let name = try body["name"].flatMap { try SchemaChecks.string("name", $0, minLength: 2, maxLength: 255, pattern: .name) }
         let fixed = try body["fixed_ip"].flatMap { try SchemaChecks.string("fixed_ip", $0) }.map(RequestedResources.ipv4)
         var port = NetworkPort(
-            uuid: UUID().uuidString.lowercased(), networkUUID: network.uuid, projectID: try context.caller.projectID,
+            uuid: RandomUUID.make(), networkUUID: network.uuid, projectID: try context.caller.projectID,
             containerUUID: nil, ipv4: fixed, ipv6: nil, preserveOnDelete: true, createdAt: dependencies.clock.now
         )
         port.name = name

@@ -39,7 +39,7 @@ struct VolumesController {
         case let other?: throw SchemaChecks.fieldError("size", other, "\(other.pythonRepr) is not an integer between 1 and \(RequestBounds.volumeSizeGB)")
         }
         let volume = Volume(
-            uuid: UUID().uuidString.lowercased(), name: name, projectID: try context.caller.projectID, userID: try context.caller.userID,
+            uuid: RandomUUID.make(), name: name, projectID: try context.caller.projectID, userID: try context.caller.userID,
             kind: .volume, size: size, autoRemove: false, createdAt: dependencies.clock.now
         )
         try await dependencies.checkQuota(project: volume.projectID, delta: QuotaUsage(volumes: 1))

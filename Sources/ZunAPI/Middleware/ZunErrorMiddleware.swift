@@ -15,7 +15,7 @@ struct ZunErrorMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.requestID = "req-" + UUID().uuidString.lowercased()
+        context.requestID = "req-" + RandomUUID.make()
         context.logger[metadataKey: LogKey.requestID] = "\(context.requestID)"
         var response: Response
         do {
@@ -93,7 +93,7 @@ enum ZunErrorRenderer {
             )
             headers[.connection] = "close"
         default:
-            let correlation = UUID().uuidString.lowercased()
+            let correlation = RandomUUID.make()
             logger.error("request failed", metadata: [LogKey.error: "\(String(reflecting: error))", "correlation_id": "\(correlation)"])
             item = Item(
                 request_id: requestID, code: code("", status: .internalServerError), status: 500, title: "Internal Server Error",

@@ -113,7 +113,7 @@ struct RequestedResources {
         return text
     }
 
-    static func newUUID() -> String { UUID().uuidString.lowercased() }
+    static func newUUID() -> String { RandomUUID.make() }
 
     // MARK: Volumes
 

@@ -138,7 +138,7 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
         }
         // Zun's error body, in the shape every other error of the API has.
         let item = ZunErrorRenderer.Item(
-            request_id: "req-" + UUID().uuidString.lowercased(), code: ZunErrorRenderer.code("", status: status), status: status.code,
+            request_id: "req-" + RandomUUID.make(), code: ZunErrorRenderer.code("", status: status), status: status.code,
             title: status.reasonPhrase, detail: message
         )
         let body = (try? JSONResponse.encoder.encode(ZunErrorRenderer.Body(errors: [item]))) ?? Data()

@@ -14,6 +14,10 @@ public protocol NodeCredentialRecords: Sendable {
     /// The host a node credential belongs to, or nil when it is unknown, revoked or past its grace period.
     func nodeCredentialHost(digest: String, now: Date) async throws -> String?
 
+    /// Every node credential valid at `now`, with the host it belongs to and the end of its grace period (nil:
+    /// no end). One read for a whole cache of checked credentials (`NodeCredentialCache`).
+    func validNodeCredentials(now: Date) async throws -> [ValidNodeCredential]
+
     /// Replaces a valid credential by a new one of the same host; the old one keeps working until
     /// `graceUntil`. Returns the host, or nil when the current credential is not valid.
     func rotateNodeCredential(digest: String, newDigest: String, graceUntil: Date, now: Date) async throws -> String?
@@ -21,4 +25,17 @@ public protocol NodeCredentialRecords: Sendable {
     /// Revokes every credential and bootstrap token of `host`; returns how many there were.
     @discardableResult
     func revokeNodeCredentials(host: String) async throws -> Int
+}
+
+/// A node credential that is valid: its digest, its host and, once rotated, the end of its grace period.
+public struct ValidNodeCredential: Sendable, Equatable {
+    public var digest: String
+    public var host: String
+    public var expiresAt: Date?
+
+    public init(digest: String, host: String, expiresAt: Date?) {
+        self.digest = digest
+        self.host = host
+        self.expiresAt = expiresAt
+    }
 }

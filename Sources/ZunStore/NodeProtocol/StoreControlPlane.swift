@@ -52,7 +52,7 @@ public struct StoreControlPlane: ControlPlane {
         var node = inventory
         // The record's identity and the usage are the control plane's, never the node's say.
         node.hostname = host
-        node.uuid = existing?.uuid ?? UUID().uuidString.lowercased()
+        node.uuid = existing?.uuid ?? RandomUUID.make()
         node.cpuUsed = existing?.cpuUsed ?? 0
         node.memUsed = existing?.memUsed ?? 0
         node.diskUsed = existing?.diskUsed ?? 0

@@ -49,7 +49,7 @@ extension SQLStore {
             }
             do {
                 let network = Network(
-                    uuid: UUID().uuidString.lowercased(), name: "default", projectID: projectID, userID: userID,
+                    uuid: RandomUUID.make(), name: "default", projectID: projectID, userID: userID,
                     createdAt: self.clock.now
                 )
                 return try await backend.transaction { db in try await self.insertNetwork(network, pool: pool, db) }

@@ -36,6 +36,20 @@ extension SQLStore {
         }
     }
 
+    public func validNodeCredentials(now: Date) async throws -> [ValidNodeCredential] {
+        try await backend.read { db in
+            try await db.run("""
+                SELECT digest, host, expires_at FROM node_credential WHERE kind = 'node'
+                AND (expires_at IS NULL OR expires_at >= \(bind: now.timeIntervalSince1970))
+                """).map { row in
+                ValidNodeCredential(
+                    digest: try row.string("digest") ?? "", host: try row.string("host") ?? "",
+                    expiresAt: try row.double("expires_at").map(Date.init(timeIntervalSince1970:))
+                )
+            }
+        }
+    }
+
     public func rotateNodeCredential(digest: String, newDigest: String, graceUntil: Date, now: Date) async throws -> String? {
         try await backend.transaction { db in
             guard let row = try await db.run("""
