@@ -82,6 +82,8 @@ struct FleetBench: AsyncParsableCommand {
         var fleetCPU: Double = 0
         var maxConnections = 0
         var maxDown = 0
+        /// Seconds into the phase at which hosts were down, and how many.
+        var downAt: [(second: Int, hosts: Int)] = []
 
         func description(replicas: Int) -> String {
             let total = apiCPU.reduce(0, +)
@@ -89,7 +91,7 @@ struct FleetBench: AsyncParsableCommand {
             return String(
                 format: "API CPU %.1f %% of one core in all (%@), fleet process %.1f %%; PostgreSQL connections at most %d (bound %d); hosts down at most %d",
                 100 * total / seconds, perReplica, 100 * fleetCPU / seconds, maxConnections, 2 * replicas * 16, maxDown
-            )
+            ) + (downAt.isEmpty ? "" : " (at " + downAt.map { "\($0.second) s: \($0.hosts)" }.joined(separator: ", ") + ")")
         }
     }
 
@@ -102,6 +104,7 @@ struct FleetBench: AsyncParsableCommand {
         let cpuBefore = try apis.map { try HeartbeatsBench.cpuSeconds(pid: $0.pid) }
         let fleetBefore = try HeartbeatsBench.cpuSeconds(pid: fleet.pid)
         let start = ContinuousClock.now
+        let downAt = Locked<[(second: Int, hosts: Int)]>([])
         let (result, connections, down) = try await withThrowingTaskGroup(of: Void.self) { group in
             let stop = Locked(false)
             let connections = Locked(0)
@@ -111,6 +114,7 @@ struct FleetBench: AsyncParsableCommand {
                     let now = (try Self.postgresConnections(self.database), try Self.hostsDown(self.database))
                     connections.withLock { $0 = max($0, now.0) }
                     down.withLock { $0 = max($0, now.1) }
+                    if now.1 > 0 { downAt.withLock { $0.append((Int((ContinuousClock.now - start).seconds), now.1)) } }
                     try await Task.sleep(for: .seconds(1))
                 }
             }
@@ -121,6 +125,7 @@ struct FleetBench: AsyncParsableCommand {
         }
         let elapsed = (ContinuousClock.now - start).seconds
         var sample = Sample(seconds: elapsed, maxConnections: connections, maxDown: down)
+        sample.downAt = downAt.withLock { $0 }
         sample.apiCPU = try zip(apis, cpuBefore).map { try HeartbeatsBench.cpuSeconds(pid: $0.pid) - $1 }
         sample.fleetCPU = try HeartbeatsBench.cpuSeconds(pid: fleet.pid) - fleetBefore
         return (result, sample)

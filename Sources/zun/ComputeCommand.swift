@@ -124,11 +124,11 @@ struct ComputeCommand: AsyncParsableCommand {
         let planes = holders.map {
             HTTPControlPlane(endpoints: controlPlane.apiURLs, credential: $0, client: client, pollClient: pollClient, logger: logger)
         }
-        let agents = try await HollowFleet.make(planes: planes, template: template, logger: logger)
+        let agents = HollowFleet.agents(planes: planes, template: template, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: agents.flatMap(\.services).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            services: [.init(service: HollowFleet.service(agents))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
-        logger.notice("zun compute is up with hollow hosts", metadata: ["hosts": "\(hollow)", "prefix": "\(engine.hostName)"])
+        logger.notice("zun compute is starting its hollow hosts", metadata: ["hosts": "\(hollow)", "prefix": "\(engine.hostName)"])
         try await group.run()
         logger.notice("zun compute stopped")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import ZunCore
 import ZunStore
 
@@ -23,13 +24,14 @@ public enum HollowFleet {
         return agents
     }
 
-    /// Agents on the given control planes (one per host, named by its credential), registered; the fleet of a
-    /// separate `zun compute --hollow` process speaking the node protocol over HTTP.
-    public static func make(
+    /// Agents on the given control planes (one per host, named by its credential), not yet registered: the
+    /// fleet of a separate `zun compute --hollow` process speaking the node protocol over HTTP, which `service`
+    /// starts.
+    public static func agents(
         planes: [any ControlPlane], template: ComputeAgent.Configuration, cpus: Int = 8, memoryMB: Int = 32768,
         latencies: HollowEngine.Latencies = .init(), logger: Logger
-    ) async throws -> [ComputeAgent] {
-        let agents = planes.map { plane in
+    ) -> [ComputeAgent] {
+        planes.map { plane in
             var configuration = template
             configuration.hostName = plane.host
             return ComputeAgent(
@@ -37,8 +39,14 @@ public enum HollowFleet {
                 nodeLocalCalls: HollowNodeCalls(), logger: logger
             )
         }
-        try await register(agents)
-        return agents
+    }
+
+    /// Starts `agents` the way independent hosts start: each registers (64 at a time) and then runs its loops at
+    /// once, so a fleet comes up as a ramp. Registering all of them before starting any left the first ones
+    /// without a heartbeat for as long as the rest took, and thousands looked down (BENCHMARKS.md, "The node
+    /// protocol at scale").
+    public static func service(_ agents: [ComputeAgent]) -> some Service {
+        HollowFleetService(agents: agents)
     }
 
     /// Registers concurrently, 64 at a time, so the store can group the writes.
@@ -50,6 +58,27 @@ public enum HollowFleet {
                 }
             }
             try await group.waitForAll()
+        }
+    }
+}
+
+struct HollowFleetService: Service {
+    let agents: [ComputeAgent]
+    static let registering = 64
+
+    func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            for worker in 0..<min(Self.registering, agents.count) {
+                group.addTask {
+                    try await withThrowingDiscardingTaskGroup { loops in
+                        for agent in stride(from: worker, to: agents.count, by: Self.registering).map({ agents[$0] }) {
+                            guard !Task.isShuttingDownGracefully else { return }
+                            try await agent.register()
+                            for service in agent.services { loops.addTask { try await service.run() } }
+                        }
+                    }
+                }
+            }
         }
     }
 }
