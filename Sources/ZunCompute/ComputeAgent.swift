@@ -36,6 +36,8 @@ public struct ComputeAgent: Sendable {
         /// How long an image pull may take before the operation that needs it fails (a registry that
         /// accepts connections and never answers must not hold a task for ever).
         public var imagePullTimeout: Duration = .seconds(600)
+        /// This host's part in overlay networks (nil: its networks stay on this host, as in `zun dev`).
+        public var overlay: HostOverlay.Configuration?
 
         public init(
             hostName: String, availabilityZone: String = "nova", heartbeatInterval: Duration = .seconds(5),
@@ -83,7 +85,10 @@ public struct ComputeAgent: Sendable {
         var logger = logger
         logger[metadataKey: LogKey.host] = "\(configuration.hostName)"
         self.logger = logger
-        self.networks = HostNetworks(engine: engine, controlPlane: controlPlane, hostName: configuration.hostName, logger: logger)
+        self.networks = HostNetworks(
+            engine: engine, controlPlane: controlPlane, hostName: configuration.hostName,
+            overlay: configuration.overlay.map { HostOverlay(configuration: $0, controlPlane: controlPlane, logger: logger) }, logger: logger
+        )
     }
 
     /// An agent on the store in process (`zun dev`, engine tests, the in-process hollow fleet).
@@ -138,6 +143,7 @@ public struct ComputeAgent: Sendable {
             }
         }
         await networks.removeOrphans()
+        await networks.restoreOverlays()
     }
 
     /// Reports this host alive on its `zun-compute` service record.
@@ -166,6 +172,7 @@ public struct ComputeAgent: Sendable {
             redaction.withLockedValue { $0.prefixes = HostPathRedaction.defaultPrefixes + [root] + (parent.count > 1 ? [parent] : []) }
         }
         var node = ComputeNode(uuid: "", hostname: configuration.hostName)
+        node.underlayAddress = configuration.overlay?.underlayAddress
         node.cpus = info.ncpu
         node.memTotal = Int(info.memTotal / (1024 * 1024))
         node.architecture = info.architecture
@@ -192,6 +199,7 @@ public struct ComputeAgent: Sendable {
     /// The agent's loops, in start order.
     public var services: [any ServiceLifecycleService] {
         [HeartbeatService(agent: self), TaskRunnerService(agent: self), StateSyncService(agent: self)]
+            + (networks.overlay.map { [OverlayService(overlay: $0)] } ?? [])
     }
 
 }

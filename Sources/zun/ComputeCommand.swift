@@ -35,6 +35,13 @@ struct ComputeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between engine state syncs (env ZUN_SYNC_INTERVAL).")
     var syncInterval: Double = env("ZUN_SYNC_INTERVAL").flatMap(Double.init) ?? 10
 
+    @Option(name: .customLong("underlay-address"), help: "This host's address on the network between hosts: overlay networks reach the other hosts through it, over VXLAN (env ZUN_UNDERLAY_ADDRESS; none: networks stay on this host).")
+    var underlayAddressOption: String?
+    var underlayAddress: String? { underlayAddressOption ?? env("ZUN_UNDERLAY_ADDRESS") }
+
+    @Option(help: "MTU of the underlay's links; overlay networks get 50 bytes less (env ZUN_UNDERLAY_MTU).")
+    var underlayMTU: Int = env("ZUN_UNDERLAY_MTU").flatMap(Int.init) ?? 1500
+
     @Option(help: "Run this many hollow (simulated-engine) hosts named <host-name>-00000… instead of one Docker agent: scale benchmarks only.")
     var hollow: Int = 0
 
@@ -67,6 +74,11 @@ struct ComputeCommand: AsyncParsableCommand {
             endpoint: advertise ?? "http://\(listen)"
         )
         configuration.claimWait = .seconds(20)
+        if let underlayAddress {
+            guard IPv4Address(underlayAddress) != nil else { throw ValidationError("--underlay-address must be an IPv4 address, not \(underlayAddress)") }
+            guard (1280...65535).contains(underlayMTU) else { throw ValidationError("--underlay-mtu must be between 1280 and 65535") }
+            configuration.overlay = .init(underlayAddress: underlayAddress, underlayMTU: underlayMTU)
+        }
         let agent = ComputeAgent(configuration: configuration, controlPlane: plane, docker: docker, logger: logger)
         try await registerPersistently(agent, logger: logger)
         let endpoint = NodeEndpoint.application(agent: agent, host: address, port: port, key: nodeKey, logger: logger)

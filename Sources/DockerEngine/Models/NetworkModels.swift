@@ -64,12 +64,15 @@ public struct NetworkCreate: Encodable, Sendable {
     public var enableIPv6: Bool
     public var ipam: NetworkInspect.IPAM
     public var labels: [String: String]
+    /// Driver options (the bridge's name and MTU, for an overlay's bridge).
+    public var options: [String: String]?
 
-    public init(name: String, enableIPv6: Bool, ipam: NetworkInspect.IPAM, labels: [String: String]) {
+    public init(name: String, enableIPv6: Bool, ipam: NetworkInspect.IPAM, labels: [String: String], options: [String: String]? = nil) {
         self.name = name
         self.enableIPv6 = enableIPv6
         self.ipam = ipam
         self.labels = labels
+        self.options = options
     }
 
     enum CodingKeys: String, CodingKey {
@@ -79,6 +82,7 @@ public struct NetworkCreate: Encodable, Sendable {
         case enableIPv6 = "EnableIPv6"
         case ipam = "IPAM"
         case labels = "Labels"
+        case options = "Options"
     }
 }
 

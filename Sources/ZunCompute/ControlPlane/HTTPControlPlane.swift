@@ -96,6 +96,10 @@ public final class HTTPControlPlane: ControlPlane, Sendable {
         try await read(Network.self, "/networks/\(Self.escape(uuid))")
     }
 
+    public func overlayPeers(networkUUID: String) async throws -> [OverlayPeer] {
+        try decode([String: [OverlayPeer]].self, try await send(.GET, "/networks/\(Self.escape(networkUUID))/peers"))["peers"] ?? []
+    }
+
     public func volume(uuid: String) async throws -> Volume? {
         try await read(Volume.self, "/volumes/\(Self.escape(uuid))")
     }

@@ -15,16 +15,19 @@ public actor HostNetworks {
     let engine: any ContainerEngine
     let controlPlane: any ControlPlane
     let hostName: String
+    /// The overlays of this host's networks, when it takes part in them.
+    nonisolated let overlay: HostOverlay?
     let logger: Logger
     private var inFlight: [String: Task<String, any Error>] = [:]
     /// Networks this agent realized (or found) since it started: later containers only check the engine
     /// still has the copy, without reading or writing the store.
     private var realized: Set<String> = []
 
-    init(engine: any ContainerEngine, controlPlane: any ControlPlane, hostName: String, logger: Logger) {
+    init(engine: any ContainerEngine, controlPlane: any ControlPlane, hostName: String, overlay: HostOverlay? = nil, logger: Logger) {
         self.engine = engine
         self.controlPlane = controlPlane
         self.hostName = hostName
+        self.overlay = overlay
         self.logger = logger
     }
 
@@ -52,6 +55,7 @@ public actor HostNetworks {
         while true {
             do {
                 let id = try await getOrCreate(network)
+                await attachOverlay(network)
                 try await controlPlane.submit(.networkRealized(uuid: uuid, dockerID: id))
                 return network.dockerName
             } catch let error as DockerError where attempt < 3 && !error.isPermanent {
@@ -74,7 +78,8 @@ public actor HostNetworks {
             labels: [
                 Network.uuidLabel: network.uuid, ContainerSpecBuilder.projectLabel: network.projectID,
                 ContainerSpecBuilder.hostLabel: hostName,
-            ]
+            ],
+            options: network.vni.flatMap { vni in overlay?.bridgeOptions(vni: vni) }
         )
         do {
             let id = try await engine.createNetwork(body, logger: logger)
@@ -87,6 +92,32 @@ public actor HostNetworks {
         }
     }
 
+    /// Puts the network's overlay under its bridge. A failure leaves the network working on this host only, so
+    /// it is logged rather than failing the container that needed the network.
+    private func attachOverlay(_ network: Network) async {
+        guard let overlay, network.vni != nil else { return }
+        do {
+            try await overlay.attach(network)
+        } catch {
+            logger.error("attaching the network's overlay failed", metadata: ["network": "\(network.uuid)", LogKey.error: "\(error)"])
+        }
+    }
+
+    /// After a start: puts back the overlays of this host's engine networks, from their records, so that an
+    /// agent restart restores connectivity across hosts without any container having to ask.
+    public func restoreOverlays() async {
+        guard overlay != nil else { return }
+        do {
+            for engineNetwork in try await engine.listNetworks(withLabel: "\(ContainerSpecBuilder.hostLabel)=\(hostName)", logger: logger) {
+                guard let uuid = engineNetwork.labels?[Network.uuidLabel], let network = try await controlPlane.network(uuid: uuid) else { continue }
+                await attachOverlay(network)
+                realized.insert(uuid)
+            }
+        } catch {
+            logger.warning("restoring overlays failed", metadata: [LogKey.error: "\(error)"])
+        }
+    }
+
     /// Removes engine networks (and volumes) this host made whose records are gone; ones still in use stay.
     /// Only this host's (by label), like container reconciliation: an engine may serve more than one host.
     public func removeOrphans() async {
@@ -95,6 +126,7 @@ public actor HostNetworks {
             for network in try await engine.listNetworks(withLabel: mine, logger: logger) {
                 guard let uuid = network.labels?[Network.uuidLabel], try await controlPlane.network(uuid: uuid) == nil else { continue }
                 try? await engine.removeNetwork(network.id, logger: logger)
+                await overlay?.detach(uuid)
             }
             for volume in try await engine.listVolumes(withLabel: mine, logger: logger) {
                 guard let uuid = volume.labels?[Volume.uuidLabel], try await controlPlane.volume(uuid: uuid) == nil else { continue }

@@ -24,6 +24,9 @@ public struct ComputeNode: Codable, Sendable, Equatable {
     public var numaTopology: [NUMANode]?
     /// Devices available for passthrough (nil: none reported).
     public var pciPools: [PciPool]?
+    /// The host's own address on the network between hosts, which overlay networks' VXLAN packets travel
+    /// (`zun compute --underlay-address`; nil: the host takes part in no overlay).
+    public var underlayAddress: String?
     public var updatedAt: Date?
 
     public init(uuid: String, hostname: String) {

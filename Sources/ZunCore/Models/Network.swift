@@ -11,6 +11,9 @@ public struct Network: Codable, Sendable, Equatable {
     /// Visible to (and usable by) every project.
     public var shared: Bool
     public var subnets: [Subnet]
+    /// The VXLAN network identifier of the network's overlay between hosts (docs/architecture.md, "Networks"):
+    /// given by the store when the record is written, unique among networks; nil only before that.
+    public var vni: Int?
     public var createdAt: Date
     public var updatedAt: Date?
 
@@ -35,6 +38,33 @@ public struct Network: Codable, Sendable, Equatable {
 
     public var ipv4: Subnet? { subnets.first { $0.ipVersion == 4 } }
     public var ipv6: Subnet? { subnets.first { $0.ipVersion == 6 } }
+
+    /// The largest VNI VXLAN can carry (24 bits).
+    public static let maximumVNI = (1 << 24) - 1
+}
+
+/// A port of an overlay network on another host, as a host programs it into its VXLAN device: the container's
+/// address and MAC, and the underlay address of the host it is on (docs/architecture.md, "Networks").
+public struct OverlayPeer: Codable, Sendable, Equatable, Hashable {
+    public var ipv4: String
+    public var mac: String
+    public var underlay: String
+
+    public init(ipv4: String, mac: String, underlay: String) {
+        self.ipv4 = ipv4
+        self.mac = mac
+        self.underlay = underlay
+    }
+
+    /// The MAC of a container's interface with address `ipv4` on an overlay network: 02:42 and the four bytes of
+    /// the address, as Docker's bridge driver derives it. Fixed by the address, so a container that takes over
+    /// an address (on another host, say) keeps the MAC its peers' neighbour entries already hold; only the
+    /// forwarding entry moves.
+    public static func mac(ipv4: String) -> String? {
+        guard let address = IPv4Address(ipv4) else { return nil }
+        let bytes = [0x02, 0x42] + (0..<4).map { Int((address.value >> (24 - 8 * UInt32($0))) & 0xFF) }
+        return bytes.map { String(format: "%02x", $0) }.joined(separator: ":")
+    }
 }
 
 /// One subnet of a network: CIDR and gateway of one IP version.

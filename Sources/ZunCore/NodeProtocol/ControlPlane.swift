@@ -32,6 +32,8 @@ public protocol ControlPlane: Sendable {
     func hasUnfinishedTask(containerUUID: String) async throws -> Bool
     /// A network record (networks are global: any host may be asked to realize one).
     func network(uuid: String) async throws -> Network?
+    /// Where the ports of an overlay network are on other hosts; empty unless this host has a container on it.
+    func overlayPeers(networkUUID: String) async throws -> [OverlayPeer]
     /// A volume that is unplaced or placed on this host; nil otherwise.
     func volume(uuid: String) async throws -> Volume?
 }

@@ -199,6 +199,10 @@ public struct StoreControlPlane: ControlPlane {
         try await store.network(uuid: uuid)
     }
 
+    public func overlayPeers(networkUUID: String) async throws -> [OverlayPeer] {
+        try await store.overlayPeers(networkUUID: networkUUID, excludingHost: host)
+    }
+
     public func volume(uuid: String) async throws -> Volume? {
         guard let volume = try await store.volume(uuid: uuid), volume.host == nil || volume.host == host else { return nil }
         return volume

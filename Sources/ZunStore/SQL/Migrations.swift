@@ -223,5 +223,11 @@ enum Migrations {
             """,
             "CREATE INDEX node_credential_host ON node_credential(host)",
         ],
+        // 9: overlay networks: each network's VNI (its row id, so unique; networks made before get theirs here).
+        [
+            "ALTER TABLE network ADD COLUMN vni INTEGER",
+            "UPDATE network SET vni = id",
+            "CREATE UNIQUE INDEX network_vni ON network(vni)",
+        ],
     ]
 }

@@ -31,9 +31,14 @@ extension SQLStore {
             }
             network.subnets.insert(Subnet(cidr: subnet.description, gateway: subnet.firstHost.description, ipVersion: 4), at: 0)
         }
-        try await db.run(
-            "INSERT INTO network (uuid, name, project_id, shared, cidr_v4, created_at, data) VALUES (\(bind: network.uuid), \(bind: network.name), \(bind: network.projectID), \(bind: network.shared ? 1 : 0), \(bind: network.ipv4?.cidr), \(bind: network.createdAt.timeIntervalSince1970), \(bind: try json(network)))"
-        )
+        // The row id is the VNI of the network's overlay: unique, and given in the same transaction.
+        guard let id = try await db.run(
+            "INSERT INTO network (uuid, name, project_id, shared, cidr_v4, created_at, data) VALUES (\(bind: network.uuid), \(bind: network.name), \(bind: network.projectID), \(bind: network.shared ? 1 : 0), \(bind: network.ipv4?.cidr), \(bind: network.createdAt.timeIntervalSince1970), \(bind: try json(network))) RETURNING id"
+        ).first.flatMap({ try $0.int("id") }), id <= Network.maximumVNI else {
+            throw ZunError(.conflict, code: "vni-exhausted", message: "No VXLAN network identifier is left for a new network.")
+        }
+        network.vni = id
+        try await db.run("UPDATE network SET vni = \(bind: id), data = \(bind: try json(network)) WHERE uuid = \(bind: network.uuid)")
         return network
     }
 
@@ -42,7 +47,7 @@ extension SQLStore {
         while true {
             if let existing = try await backend.read({ db in
                 try await db.run(
-                    "SELECT data FROM network WHERE project_id = \(bind: projectID) AND shared = 0 ORDER BY created_at, id LIMIT 1"
+                    "SELECT data, vni FROM network WHERE project_id = \(bind: projectID) AND shared = 0 ORDER BY created_at, id LIMIT 1"
                 ).first.map(Self.decodeNetwork)
             }) {
                 return existing
@@ -91,7 +96,7 @@ extension SQLStore {
 
     public func network(uuid: String) async throws -> Network? {
         try await backend.read { db in
-            try await db.run("SELECT data FROM network WHERE uuid = \(bind: uuid)").first.map(Self.decodeNetwork)
+            try await db.run("SELECT data, vni FROM network WHERE uuid = \(bind: uuid)").first.map(Self.decodeNetwork)
         }
     }
 
@@ -99,10 +104,10 @@ extension SQLStore {
         try await backend.read { db in
             if let projectID {
                 return try await db.run(
-                    "SELECT data FROM network WHERE name = \(bind: name) AND (project_id = \(bind: projectID) OR shared = 1) ORDER BY id"
+                    "SELECT data, vni FROM network WHERE name = \(bind: name) AND (project_id = \(bind: projectID) OR shared = 1) ORDER BY id"
                 ).map(Self.decodeNetwork)
             }
-            return try await db.run("SELECT data FROM network WHERE name = \(bind: name) ORDER BY id").map(Self.decodeNetwork)
+            return try await db.run("SELECT data, vni FROM network WHERE name = \(bind: name) ORDER BY id").map(Self.decodeNetwork)
         }
     }
 
@@ -110,10 +115,10 @@ extension SQLStore {
         try await backend.read { db in
             if let projectID {
                 return try await db.run(
-                    "SELECT data FROM network WHERE project_id = \(bind: projectID) OR shared = 1 ORDER BY id"
+                    "SELECT data, vni FROM network WHERE project_id = \(bind: projectID) OR shared = 1 ORDER BY id"
                 ).map(Self.decodeNetwork)
             }
-            return try await db.run("SELECT data FROM network ORDER BY id").map(Self.decodeNetwork)
+            return try await db.run("SELECT data, vni FROM network ORDER BY id").map(Self.decodeNetwork)
         }
     }
 
@@ -233,7 +238,7 @@ extension SQLStore {
     /// Writes a port, allocating its IPv4 address (or checking the fixed one) on its network.
     private func insertPort(_ port: NetworkPort, _ db: any SQLDatabase) async throws -> NetworkPort {
         try await lockNetwork(port.networkUUID, exclusive: false, db)
-        guard let row = try await db.run("SELECT data FROM network WHERE uuid = \(bind: port.networkUUID)").first else {
+        guard let row = try await db.run("SELECT data, vni FROM network WHERE uuid = \(bind: port.networkUUID)").first else {
             throw ZunError.resourceNotFound("Network", port.networkUUID)
         }
         let network = try Self.decodeNetwork(row)
@@ -365,7 +370,39 @@ extension SQLStore {
 
     static func decodeNetwork(_ row: any SQLRow) throws -> Network {
         guard let text = try row.string("data") else { throw StoreError("network row without data") }
-        return try StoreCoding.decoder.decode(Network.self, from: Data(text.utf8))
+        var network = try StoreCoding.decoder.decode(Network.self, from: Data(text.utf8))
+        // Networks written before VNIs got theirs in the column only (migration 9).
+        if network.vni == nil, row.contains(column: "vni") { network.vni = try row.int("vni") }
+        return network
+    }
+
+    public func overlayPeers(networkUUID: String, excludingHost host: String) async throws -> [OverlayPeer] {
+        try await backend.read { db in
+            // Only a host with a container on the network learns where the network's other ports are.
+            guard try await !db.run("""
+                SELECT 1 AS one FROM port JOIN container ON container.uuid = port.container_uuid
+                WHERE port.network_uuid = \(bind: networkUUID) AND container.host = \(bind: host) LIMIT 1
+                """).isEmpty else { return [] }
+            let ports = try await db.run("""
+                SELECT port.ipv4 AS ipv4, container.host AS host FROM port JOIN container ON container.uuid = port.container_uuid
+                WHERE port.network_uuid = \(bind: networkUUID) AND port.ipv4 IS NOT NULL AND container.host IS NOT NULL
+                AND container.host <> \(bind: host)
+                """).compactMap { row -> (ipv4: String, host: String)? in
+                guard let ipv4 = try row.string("ipv4"), let host = try row.string("host") else { return nil }
+                return (ipv4, host)
+            }
+            var underlays: [String: String] = [:]
+            for peerHost in Set(ports.map(\.host)) {
+                if let text = try await db.run("SELECT data FROM compute_node WHERE hostname = \(bind: peerHost)").first.flatMap({ try $0.string("data") }),
+                   let underlay = try StoreCoding.decoder.decode(ComputeNode.self, from: Data(text.utf8)).underlayAddress {
+                    underlays[peerHost] = underlay
+                }
+            }
+            return ports.compactMap { port in
+                guard let underlay = underlays[port.host], let mac = OverlayPeer.mac(ipv4: port.ipv4) else { return nil }
+                return OverlayPeer(ipv4: port.ipv4, mac: mac, underlay: underlay)
+            }
+        }
     }
 
     static func decodePort(_ row: any SQLRow) throws -> NetworkPort {

@@ -37,6 +37,7 @@ struct NodeProtocolController {
         routes.get("/containers/{uuid}", use: container)
         routes.get("/containers/{uuid}/unfinished-task", use: unfinishedTask)
         routes.get("/networks/{uuid}", use: network)
+        routes.get("/networks/{uuid}/peers", use: overlayPeers)
         routes.get("/volumes/{uuid}", use: volume)
         return routes
     }
@@ -160,6 +161,12 @@ struct NodeProtocolController {
         let uuid = try context.parameters.require("uuid")
         guard let network = try await controlPlane(context).network(uuid: uuid) else { throw ZunError.resourceNotFound("Network", uuid) }
         return try Self.encode(network)
+    }
+
+    /// The overlay's ports on other hosts, for the caller's VXLAN device (empty unless it has a container there).
+    @Sendable func overlayPeers(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let uuid = try context.parameters.require("uuid")
+        return try Self.encode(["peers": try await controlPlane(context).overlayPeers(networkUUID: uuid)])
     }
 
     @Sendable func volume(_ request: Request, context: ZunRequestContext) async throws -> Response {
