@@ -32,6 +32,8 @@ final class ClusterFixture: @unchecked Sendable {
     var serviceDownTime = 4.0
     var deadHostTimeout = 5.0
     var heartbeatInterval = 1.0
+    /// The address API replicas listen on (an underlay address for agents on namespace hosts).
+    var apiListenHost = "127.0.0.1"
 
     private init(location: StoreLocation, database: String, logDirectory: String) {
         self.location = location
@@ -75,11 +77,11 @@ final class ClusterFixture: @unchecked Sendable {
         let port = try freePort()
         let process = ZunProcess(
             name: "api-\(apis.count)-\(port)",
-            arguments: ["api", "--listen", "127.0.0.1:\(port)", "--dead-host-timeout", String(deadHostTimeout)] + extraArguments,
+            arguments: ["api", "--listen", "\(apiListenHost):\(port)", "--dead-host-timeout", String(deadHostTimeout)] + extraArguments,
             environment: roleEnvironment, logDirectory: logDirectory
         )
         try process.start()
-        let url = "http://127.0.0.1:\(port)"
+        let url = "http://\(apiListenHost):\(port)"
         apis.append(process)
         apiURLs.append(url)
         try await waitUntilAnswering(url, process)
@@ -90,11 +92,19 @@ final class ClusterFixture: @unchecked Sendable {
     /// gets the API URLs and its own credential, never the database: the first start enrolls the host and
     /// hands it a bootstrap token, a restart reuses the credential file.
     func startCompute(_ suffix: String, engine: Int, extraArguments: [String] = []) async throws {
+        try await startCompute(suffix, engineEndpoint: try Self.engine(engine), extraArguments: extraArguments)
+    }
+
+    /// Starts (or restarts) agent `suffix` on the engine at `engineEndpoint`, under `launcher` (a namespace
+    /// host's `nsenter`), with its node endpoint on `listenHost`.
+    func startCompute(
+        _ suffix: String, engineEndpoint: String, launcher: [String] = [], listenHost: String = "127.0.0.1", extraArguments: [String] = []
+    ) async throws {
         let host = hostName(suffix)
         let port = try freePort()
         let credential = credentialFile(suffix)
         var arguments = [
-            "compute", "--host-name", host, "--docker-host", try Self.engine(engine), "--listen", "127.0.0.1:\(port)",
+            "compute", "--host-name", host, "--docker-host", engineEndpoint, "--listen", "\(listenHost):\(port)",
             "--heartbeat-interval", String(heartbeatInterval), "--sync-interval", "1", "--credential-file", credential,
         ] + apiURLs.flatMap { ["--api", $0] } + extraArguments
         if !FileManager.default.fileExists(atPath: credential) {
@@ -103,11 +113,13 @@ final class ClusterFixture: @unchecked Sendable {
             try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
             arguments += ["--bootstrap-token-file", tokenFile]
         }
-        let process = ZunProcess(name: "compute-\(suffix)", arguments: arguments, environment: computeEnvironment, logDirectory: logDirectory)
+        let process = ZunProcess(
+            name: "compute-\(suffix)", arguments: arguments, environment: computeEnvironment, logDirectory: logDirectory, launcher: launcher
+        )
         try process.start()
         computes[suffix] = process
-        nodeEndpoints[suffix] = "http://127.0.0.1:\(port)"
-        engines[host] = try Self.engine(engine)
+        nodeEndpoints[suffix] = "http://\(listenHost):\(port)"
+        engines[host] = engineEndpoint
         try await TestSupport.eventually(timeout: .seconds(30)) {
             guard process.isRunning else { throw MissingEnvironment("compute \(suffix) exited:\n\(process.logTail())") }
             return try await self.serviceState(host) == "up" ? true : nil
@@ -199,7 +211,7 @@ final class ClusterFixture: @unchecked Sendable {
     }
 
     /// Runs `body` with a fixture and always tears it down, printing role logs when the body fails.
-    static func run(_ body: @Sendable (ClusterFixture) async throws -> Void) async throws {
+    static func run(diagnostics: (() -> String)? = nil, _ body: @Sendable (ClusterFixture) async throws -> Void) async throws {
         let fixture = try await make()
         do {
             try await body(fixture)
@@ -208,6 +220,7 @@ final class ClusterFixture: @unchecked Sendable {
             for process in fixture.apis + Array(fixture.computes.values) {
                 print("---- \(process.name) ----\n\(process.logTail(40))")
             }
+            if let diagnostics { print(diagnostics()) }
             await fixture.tearDown()
             throw error
         }

@@ -12,10 +12,14 @@ final class ZunProcess: @unchecked Sendable {
     let arguments: [String]
     let environment: [String: String]
     let logPath: String
+    /// A command `zun` runs under (`nsenter --net=…` for an agent on a namespace host); it must exec `zun`, so
+    /// that the process's id is `zun`'s.
+    let launcher: [String]
     private var process: Process?
 
-    init(name: String, arguments: [String], environment: [String: String], logDirectory: String) {
+    init(name: String, arguments: [String], environment: [String: String], logDirectory: String, launcher: [String] = []) {
         self.name = name
+        self.launcher = launcher
         self.arguments = arguments
         self.environment = environment
         self.logPath = "\(logDirectory)/\(name).log"
@@ -32,8 +36,13 @@ final class ZunProcess: @unchecked Sendable {
 
     func start() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = arguments
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(launcher.dropFirst()) + [try Self.binary()] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: try Self.binary())
+            process.arguments = arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+import ZunTestSupport
+
+/// Compute hosts modelled as Linux network namespaces: each has its own network stack, its own dockerd (private
+/// socket, data and exec roots under a temporary directory) and its own address on an underlay bridge that joins
+/// them. The bridge sits in a namespace of its own, so the root namespace's firewall never sees the hosts'
+/// packets; the root namespace has one address on it, where the API replicas listen. Every address here is made
+/// up by the fixture and exists only on links it created, so no test traffic leaves them.
+final class NamespaceHosts: @unchecked Sendable {
+    struct Host {
+        var name: String
+        var namespace: String
+        var address: String
+        var socket: String
+        var engine: String { "unix://\(socket)" }
+        /// How an agent of this host is started: in the host's network namespace, sharing everything else.
+        var launcher: [String] { ["/usr/bin/nsenter", "--net=/var/run/netns/\(namespace)"] }
+    }
+
+    let id = String(UUID().uuidString.prefix(5)).lowercased()
+    let directory: String
+    /// The underlay's /24, as its first three octets.
+    let subnet = "10.213.\(Int.random(in: 1...250))"
+    private(set) var hosts: [String: Host] = [:]
+    private var dockerds: [Process] = []
+
+    var underlayNamespace: String { "zo\(id)u" }
+    var rootLink: String { "zo\(id)r" }
+    /// The root namespace's address on the underlay: API replicas listen here.
+    var apiAddress: String { "\(subnet).1" }
+
+    private init(directory: String) {
+        self.directory = directory
+    }
+
+    /// Makes the underlay and `names.count` hosts, each with a running dockerd holding busybox:1.35.
+    static func make(_ names: [String]) async throws -> NamespaceHosts {
+        guard getuid() == 0 else { throw MissingEnvironment("namespace hosts need root (ip netns, nsenter, dockerd): run ./scripts/test as root") }
+        let fixture = NamespaceHosts(directory: try TestSupport.temporaryDirectory())
+        do {
+            try fixture.makeUnderlay()
+            for (index, name) in names.enumerated() { try await fixture.addHost(name, index: index) }
+        } catch {
+            fixture.tearDown()
+            throw error
+        }
+        return fixture
+    }
+
+    private func makeUnderlay() throws {
+        let u = underlayNamespace
+        try Self.run("ip", "netns", "add", u)
+        try Self.run("ip", "-n", u, "link", "set", "lo", "up")
+        try Self.run("ip", "-n", u, "link", "add", "ul", "type", "bridge")
+        try Self.run("ip", "-n", u, "link", "set", "ul", "up")
+        try Self.run("ip", "link", "add", rootLink, "type", "veth", "peer", "name", "root", "netns", u)
+        try Self.run("ip", "-n", u, "link", "set", "root", "master", "ul", "up")
+        try Self.run("ip", "addr", "add", "\(apiAddress)/24", "dev", rootLink)
+        try Self.run("ip", "link", "set", rootLink, "up")
+    }
+
+    private func addHost(_ name: String, index: Int) async throws {
+        let namespace = "zo\(id)h\(index)"
+        let address = "\(subnet).\(11 + index)"
+        try Self.run("ip", "netns", "add", namespace)
+        try Self.run("ip", "-n", namespace, "link", "set", "lo", "up")
+        try Self.run("ip", "-n", underlayNamespace, "link", "add", "h\(index)", "type", "veth", "peer", "name", "eth0", "netns", namespace)
+        try Self.run("ip", "-n", underlayNamespace, "link", "set", "h\(index)", "master", "ul", "up")
+        try Self.run("ip", "-n", namespace, "addr", "add", "\(address)/24", "dev", "eth0")
+        try Self.run("ip", "-n", namespace, "link", "set", "eth0", "up")
+
+        let root = "\(directory)/\(name)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let host = Host(name: name, namespace: namespace, address: address, socket: "\(root)/docker.sock")
+        let dockerd = Process()
+        dockerd.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        dockerd.arguments = [
+            "--net=/var/run/netns/\(namespace)", "dockerd", "--host", host.engine, "--data-root", "\(root)/data",
+            "--exec-root", "\(root)/exec", "--pidfile", "\(root)/docker.pid", "--bridge=none",
+        ]
+        let log = FileManager.default.createFile(atPath: "\(root)/dockerd.log", contents: nil) ? try FileHandle(forWritingTo: URL(fileURLWithPath: "\(root)/dockerd.log")) : nil
+        dockerd.standardOutput = log
+        dockerd.standardError = log
+        try dockerd.run()
+        dockerds.append(dockerd)
+        hosts[name] = host
+        try await TestSupport.eventually(timeout: .seconds(60)) {
+            (try? Self.run("docker", "-H", host.engine, "version", "--format", "{{.Server.Version}}")) != nil ? true : nil
+        }
+        // The engines of namespace hosts reach no registry: they get busybox from the test engine.
+        guard let source = ProcessInfo.processInfo.environment["ZUN_TEST_DOCKER_HOST"] else {
+            throw MissingEnvironment("ZUN_TEST_DOCKER_HOST is not set: run ./scripts/test (it starts the test engines)")
+        }
+        try Self.run("/bin/sh", "-c", "docker -H \(source) save busybox:1.35 | docker -H \(host.engine) load -q")
+    }
+
+    subscript(_ name: String) -> Host { hosts[name]! }
+
+    /// `docker` against a host's engine; its output.
+    @discardableResult
+    func docker(_ host: String, _ arguments: String...) throws -> String {
+        try Self.run(["docker", "-H", self[host].engine] + arguments)
+    }
+
+    /// What each host's kernel holds of the overlays (links, forwarding and neighbour entries), for a failure.
+    func diagnostics() -> String {
+        hosts.values.sorted { $0.name < $1.name }.map { host in
+            let inNamespace = ["/usr/bin/nsenter", "--net=/var/run/netns/\(host.namespace)"]
+            let commands = [
+                ["ip", "-br", "link"], ["ip", "-br", "addr"], ["bridge", "fdb", "show"], ["ip", "neigh", "show"], ["iptables", "-S", "FORWARD"],
+                ["docker", "-H", host.engine, "ps", "-a"],
+            ]
+            let parts = commands.map { command in
+                (try? Self.run(inNamespace + command)) ?? "(\(command.joined(separator: " ")) failed)"
+            }
+            return "---- host \(host.name) (\(host.address)) ----\n" + parts.joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    /// Stops the engines (their containers with them) and removes the namespaces and links.
+    func tearDown() {
+        for host in hosts.values {
+            let ids = (try? Self.run("docker", "-H", host.engine, "ps", "-aq")) ?? ""
+            for id in ids.split(separator: "\n") { _ = try? Self.run("docker", "-H", host.engine, "rm", "-f", String(id)) }
+        }
+        for dockerd in dockerds where dockerd.isRunning {
+            dockerd.terminate()
+            let deadline = Date().addingTimeInterval(20)
+            while dockerd.isRunning && Date() < deadline { usleep(100_000) }
+        }
+        for host in hosts.values { _ = try? Self.run("ip", "netns", "del", host.namespace) }
+        _ = try? Self.run("ip", "link", "del", rootLink)
+        _ = try? Self.run("ip", "netns", "del", underlayNamespace)
+    }
+
+    @discardableResult
+    static func run(_ arguments: String...) throws -> String { try run(arguments) }
+
+    @discardableResult
+    static func run(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CommandFailed(description: "`\(arguments.joined(separator: " "))` exited \(process.terminationStatus): \(output)")
+        }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    struct CommandFailed: Error, CustomStringConvertible {
+        var description: String
+    }
+}
