@@ -106,7 +106,8 @@ public actor HostNetworks {
     /// After a start: puts back the overlays of this host's engine networks, from their records, so that an
     /// agent restart restores connectivity across hosts without any container having to ask.
     public func restoreOverlays() async {
-        guard overlay != nil else { return }
+        guard let overlay else { return }
+        await overlay.removeOrphanDevices()
         do {
             for engineNetwork in try await engine.listNetworks(withLabel: "\(ContainerSpecBuilder.hostLabel)=\(hostName)", logger: logger) {
                 guard let uuid = engineNetwork.labels?[Network.uuidLabel], let network = try await controlPlane.network(uuid: uuid) else { continue }

@@ -104,9 +104,26 @@ public actor HostOverlay {
         }
     }
 
-    /// Forgets a network whose bridge is gone (its VXLAN device went with it).
+    /// Forgets a network whose bridge is gone.
     func detach(_ networkUUID: String) {
         if let vni = attached.removeValue(forKey: networkUUID) { programmed[vni] = nil }
+    }
+
+    /// Removes VXLAN devices of ours whose bridge is gone: a bridge's ports outlive it, so a network deleted
+    /// while this host was down (its engine network removed at the next start) would leave its device behind.
+    func removeOrphanDevices() async {
+        guard let listing = try? await HostCommand.output("ip", "-o", "link", "show", "type", "vxlan") else { return }
+        for line in listing.split(separator: "\n") {
+            // `12: zvx7: <BROADCAST,…> mtu 1450 … master zbr7 …`
+            let fields = line.split(separator: " ")
+            guard fields.count > 1 else { continue }
+            let name = fields[1].trimmingCharacters(in: CharacterSet(charactersIn: ":")).split(separator: "@").first.map(String.init) ?? ""
+            guard name.hasPrefix("zvx"), let vni = Int(name.dropFirst(3)) else { continue }
+            if (try? await HostCommand.succeeds("ip", "link", "show", "dev", Self.bridgeName(vni: vni))) == false {
+                try? await HostCommand.run("ip", "link", "del", "dev", name)
+                logger.info("removed an overlay device whose network is gone", metadata: ["vni": "\(vni)"])
+            }
+        }
     }
 }
 
@@ -126,6 +143,13 @@ enum HostCommand {
 
     static func succeeds(_ arguments: String...) async throws -> Bool {
         try await execute(arguments).status == 0
+    }
+
+    /// What the command printed, when it succeeded.
+    static func output(_ arguments: String...) async throws -> String {
+        let (status, output) = try await execute(arguments)
+        guard status == 0 else { throw Failed(command: arguments, status: status, output: output) }
+        return output
     }
 
     private static func execute(_ arguments: [String]) async throws -> (status: Int32, output: String) {
