@@ -35,11 +35,18 @@ struct OverlayPeersTests {
             _ = try await place("c", on: blue, project: "p1")
             _ = try await place("b", on: red, project: "p2")
 
-            let seenByA = try await store.overlayPeers(networkUUID: blue.uuid, excludingHost: "a")
+            let seenByA = try await store.overlayPeers(networkUUID: blue.uuid, excludingHost: "a", aliveSince: nil)
             #expect(seenByA == [OverlayPeer(ipv4: onB, mac: try #require(OverlayPeer.mac(ipv4: onB)), underlay: "192.0.2.12")],
                     "b's port with its underlay; c took part in no overlay; a's own port is not a peer")
-            #expect(try await store.overlayPeers(networkUUID: blue.uuid, excludingHost: "b").map(\.ipv4) == [onA])
-            #expect(try await store.overlayPeers(networkUUID: red.uuid, excludingHost: "a").isEmpty, "a has no container on red")
+            #expect(try await store.overlayPeers(networkUUID: blue.uuid, excludingHost: "b", aliveSince: nil).map(\.ipv4) == [onA])
+            #expect(try await store.overlayPeers(networkUUID: red.uuid, excludingHost: "a", aliveSince: nil).isEmpty, "a has no container on red")
+
+            // A host that stopped heartbeating (or is forced down) leaves the other hosts' overlays.
+            let now = Date()
+            try await store.heartbeat(host: "b", binary: ZunService.computeBinary, availabilityZone: "nova", endpoint: nil, at: now.addingTimeInterval(-60))
+            #expect(try await store.overlayPeers(networkUUID: blue.uuid, excludingHost: "a", aliveSince: now.addingTimeInterval(-15)).isEmpty)
+            try await store.heartbeat(host: "b", binary: ZunService.computeBinary, availabilityZone: "nova", endpoint: nil, at: now)
+            #expect(try await store.overlayPeers(networkUUID: blue.uuid, excludingHost: "a", aliveSince: now.addingTimeInterval(-15)).map(\.ipv4) == [onB])
         }
     }
 

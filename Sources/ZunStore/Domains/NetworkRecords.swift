@@ -11,8 +11,9 @@ public protocol NetworkRecords: Sendable {
     func projectDefaultNetwork(projectID: String, userID: String, pool: SubnetPool) async throws -> Network
     func network(uuid: String) async throws -> Network?
     /// The ports of a network whose containers are on other hosts than `host` that take part in overlays (they
-    /// reported an underlay address), as `host` programs them into its VXLAN device.
-    func overlayPeers(networkUUID: String, excludingHost host: String) async throws -> [OverlayPeer]
+    /// reported an underlay address), as `host` programs them into its VXLAN device. With `aliveSince`, only
+    /// hosts seen up since then and not forced down: a host declared down drops out of every overlay.
+    func overlayPeers(networkUUID: String, excludingHost host: String, aliveSince: Date?) async throws -> [OverlayPeer]
     /// Networks with this name that `projectID` may use (its own and shared ones; all when nil).
     func networks(named name: String, visibleTo projectID: String?) async throws -> [Network]
     func listNetworks(visibleTo projectID: String?) async throws -> [Network]

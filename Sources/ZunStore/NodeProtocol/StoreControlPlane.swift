@@ -13,6 +13,9 @@ public struct StoreControlPlane: ControlPlane {
     let store: any ZunStore
     let clock: any WallClock
     let logger: Logger
+    /// After how long without a heartbeat a host is down: its ports then leave the other hosts' overlays (nil:
+    /// every host counts).
+    let serviceDownTime: TimeInterval?
     /// Containers already found to be this host's: a container changes host only before any host worked on it
     /// (a reschedule moves tasks nobody claimed), so the events and results of its tasks need no new read.
     private let verified = NIOLockedValueBox<Set<String>>([])
@@ -21,8 +24,9 @@ public struct StoreControlPlane: ControlPlane {
 
     public init(
         host: String, store: any ZunStore, clock: any WallClock = SystemWallClock(), logger: Logger,
-        recordHeartbeat: (@Sendable (Heartbeat) async throws -> Void)? = nil
+        serviceDownTime: TimeInterval? = nil, recordHeartbeat: (@Sendable (Heartbeat) async throws -> Void)? = nil
     ) {
+        self.serviceDownTime = serviceDownTime
         self.host = host
         self.store = store
         self.clock = clock
@@ -200,7 +204,9 @@ public struct StoreControlPlane: ControlPlane {
     }
 
     public func overlayPeers(networkUUID: String) async throws -> [OverlayPeer] {
-        try await store.overlayPeers(networkUUID: networkUUID, excludingHost: host)
+        try await store.overlayPeers(
+            networkUUID: networkUUID, excludingHost: host, aliveSince: serviceDownTime.map { clock.now.addingTimeInterval(-$0) }
+        )
     }
 
     public func volume(uuid: String) async throws -> Volume? {

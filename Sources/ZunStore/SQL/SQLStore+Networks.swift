@@ -376,7 +376,7 @@ extension SQLStore {
         return network
     }
 
-    public func overlayPeers(networkUUID: String, excludingHost host: String) async throws -> [OverlayPeer] {
+    public func overlayPeers(networkUUID: String, excludingHost host: String, aliveSince: Date?) async throws -> [OverlayPeer] {
         try await backend.read { db in
             // Only a host with a container on the network learns where the network's other ports are.
             guard try await !db.run("""
@@ -393,6 +393,13 @@ extension SQLStore {
             }
             var underlays: [String: String] = [:]
             for peerHost in Set(ports.map(\.host)) {
+                if let aliveSince {
+                    let service = try await db.run("""
+                        SELECT forced_down, last_seen_up FROM zun_service WHERE host = \(bind: peerHost) AND "binary" = \(bind: ZunService.computeBinary)
+                        """).first
+                    let up = try service.map { try ($0.int("forced_down") ?? 0) == 0 && ($0.double("last_seen_up") ?? 0) >= aliveSince.timeIntervalSince1970 } ?? false
+                    guard up else { continue }
+                }
                 if let text = try await db.run("SELECT data FROM compute_node WHERE hostname = \(bind: peerHost)").first.flatMap({ try $0.string("data") }),
                    let underlay = try StoreCoding.decoder.decode(ComputeNode.self, from: Data(text.utf8)).underlayAddress {
                     underlays[peerHost] = underlay

@@ -182,7 +182,7 @@ struct NodeProtocolController {
         let heartbeats = dependencies.heartbeats
         return StoreControlPlane(
             host: try Self.node(context), store: dependencies.store, clock: dependencies.clock, logger: context.logger,
-            recordHeartbeat: { heartbeats.record($0) }
+            serviceDownTime: dependencies.configuration.serviceDownTime, recordHeartbeat: { heartbeats.record($0) }
         )
     }
 
