@@ -383,31 +383,34 @@ extension SQLStore {
                 SELECT 1 AS one FROM port JOIN container ON container.uuid = port.container_uuid
                 WHERE port.network_uuid = \(bind: networkUUID) AND container.host = \(bind: host) LIMIT 1
                 """).isEmpty else { return [] }
-            let ports = try await db.run("""
-                SELECT port.ipv4 AS ipv4, container.host AS host FROM port JOIN container ON container.uuid = port.container_uuid
+            // One read: each port with its host's inventory (for the underlay address) and service (for liveness).
+            let rows = try await db.run("""
+                SELECT port.ipv4 AS ipv4, container.host AS host, compute_node.data AS node,
+                       zun_service.forced_down AS forced_down, zun_service.last_seen_up AS last_seen_up
+                FROM port JOIN container ON container.uuid = port.container_uuid
+                LEFT JOIN compute_node ON compute_node.hostname = container.host
+                LEFT JOIN zun_service ON zun_service.host = container.host AND zun_service."binary" = \(bind: ZunService.computeBinary)
                 WHERE port.network_uuid = \(bind: networkUUID) AND port.ipv4 IS NOT NULL AND container.host IS NOT NULL
                 AND container.host <> \(bind: host)
-                """).compactMap { row -> (ipv4: String, host: String)? in
-                guard let ipv4 = try row.string("ipv4"), let host = try row.string("host") else { return nil }
-                return (ipv4, host)
-            }
-            var underlays: [String: String] = [:]
-            for peerHost in Set(ports.map(\.host)) {
+                """)
+            // Each host's underlay address (nil: it takes part in no overlay), decoded once however many ports it has.
+            var underlays: [String: String?] = [:]
+            return try rows.compactMap { row -> OverlayPeer? in
+                guard let ipv4 = try row.string("ipv4"), let peerHost = try row.string("host"), let mac = OverlayPeer.mac(ipv4: ipv4) else { return nil }
                 if let aliveSince {
-                    let service = try await db.run("""
-                        SELECT forced_down, last_seen_up FROM zun_service WHERE host = \(bind: peerHost) AND "binary" = \(bind: ZunService.computeBinary)
-                        """).first
-                    let up = try service.map { try ($0.int("forced_down") ?? 0) == 0 && ($0.double("last_seen_up") ?? 0) >= aliveSince.timeIntervalSince1970 } ?? false
-                    guard up else { continue }
+                    // A host without a service record, forced down, or silent since `aliveSince` is down.
+                    guard let seen = try row.double("last_seen_up"), seen >= aliveSince.timeIntervalSince1970,
+                          (try row.int("forced_down") ?? 0) == 0 else { return nil }
                 }
-                if let text = try await db.run("SELECT data FROM compute_node WHERE hostname = \(bind: peerHost)").first.flatMap({ try $0.string("data") }),
-                   let underlay = try StoreCoding.decoder.decode(ComputeNode.self, from: Data(text.utf8)).underlayAddress {
-                    underlays[peerHost] = underlay
+                let underlay: String?
+                if let known = underlays[peerHost] {
+                    underlay = known
+                } else {
+                    underlay = try row.string("node").flatMap { try StoreCoding.decoder.decode(ComputeNode.self, from: Data($0.utf8)).underlayAddress }
+                    underlays[peerHost] = .some(underlay)
                 }
-            }
-            return ports.compactMap { port in
-                guard let underlay = underlays[port.host], let mac = OverlayPeer.mac(ipv4: port.ipv4) else { return nil }
-                return OverlayPeer(ipv4: port.ipv4, mac: mac, underlay: underlay)
+                guard let underlay else { return nil }
+                return OverlayPeer(ipv4: ipv4, mac: mac, underlay: underlay)
             }
         }
     }
