@@ -12,20 +12,24 @@ import ZunStore
 /// another host; any other create, start or stop puts the container in `Error` naming the host; a delete
 /// removes the record (the host removes the engine container when it comes back, see the agent's
 /// reconciliation). Several API replicas may run it: each step is one transaction and re-checks its state.
+/// Each pass also hands the services it read to `OverlayLivenessWatcher`, so that a host declared down leaves
+/// the other hosts' overlays (and one back rejoins them) within a pass.
 public struct DeadHostReaper: Service {
-    let store: any ContainerRecords & HostInventory & TaskQueue & ActionLog
+    let store: any ContainerRecords & HostInventory & TaskQueue & ActionLog & NetworkRecords
     let configuration: APIConfiguration
     let placement: ContainerPlacement
+    let overlayLiveness: OverlayLivenessWatcher
     let clock: any WallClock
     let logger: Logger
 
     public init(
-        store: any ContainerRecords & HostInventory & TaskQueue & ActionLog, configuration: APIConfiguration,
+        store: any ContainerRecords & HostInventory & TaskQueue & ActionLog & NetworkRecords, configuration: APIConfiguration,
         clock: any WallClock = SystemWallClock(), logger: Logger
     ) throws {
         self.store = store
         self.configuration = configuration
         self.placement = try ContainerPlacement(store: store, configuration: configuration, clock: clock)
+        self.overlayLiveness = OverlayLivenessWatcher(store: store, downAfter: configuration.serviceDownTime, logger: logger)
         self.clock = clock
         self.logger = logger
     }
@@ -49,6 +53,7 @@ public struct DeadHostReaper: Service {
             try await store.services().filter { $0.binary == ZunService.computeBinary }.map { ($0.host, $0) },
             uniquingKeysWith: { first, _ in first }
         )
+        await overlayLiveness.observe(Array(services.values), now: now)
         var reaped = 0
         for task in try await store.unfinishedTasks() {
             let service = services[task.host]

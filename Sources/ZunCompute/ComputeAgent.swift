@@ -199,7 +199,7 @@ public struct ComputeAgent: Sendable {
     /// The agent's loops, in start order.
     public var services: [any ServiceLifecycleService] {
         [HeartbeatService(agent: self), TaskRunnerService(agent: self), StateSyncService(agent: self)]
-            + (networks.overlay.map { [OverlayService(overlay: $0)] } ?? [])
+            + (networks.overlay.map { [OverlayService(overlay: $0, controlPlane: controlPlane, logger: logger)] } ?? [])
     }
 
 }

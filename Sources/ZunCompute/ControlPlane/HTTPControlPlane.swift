@@ -100,6 +100,12 @@ public final class HTTPControlPlane: ControlPlane, Sendable {
         try decode([String: [OverlayPeer]].self, try await send(.GET, "/networks/\(Self.escape(networkUUID))/peers"))["peers"] ?? []
     }
 
+    public func waitForOverlayChange(waitSeconds: Double) async throws {
+        _ = try await send(
+            .GET, "/overlay/changes?wait=\(waitSeconds)", timeout: Self.callTimeout + .milliseconds(Int64(waitSeconds * 1000)), via: pollClient
+        )
+    }
+
     public func volume(uuid: String) async throws -> Volume? {
         try await read(Volume.self, "/volumes/\(Self.escape(uuid))")
     }

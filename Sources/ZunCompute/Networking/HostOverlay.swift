@@ -7,7 +7,7 @@ import ZunCore
 /// static, as flannel's vxlan backend and Docker's overlay driver do it without gossip: for every port of the
 /// network on another host, a forwarding entry (the port's MAC → that host's underlay address) and a neighbour
 /// entry (its address → its MAC, answered by the device itself, so no ARP crosses hosts). Both come from the
-/// records (`ControlPlane.overlayPeers`), and `OverlayService` re-reads them every second.
+/// records (`ControlPlane.overlayPeers`), re-read by `OverlayService` whenever the records change.
 public actor HostOverlay {
     /// This host's part in overlays: its underlay address, and the MTU of the underlay's links.
     public struct Configuration: Sendable, Equatable {
@@ -32,6 +32,9 @@ public actor HostOverlay {
     private var attached: [String: Int] = [:]
     /// What is programmed in each VXLAN device, by VNI.
     private var programmed: [Int: Set<OverlayPeer>] = [:]
+    /// The last attach or reconcile asked for, per network: each runs after the one before it has finished,
+    /// so two never interleave across their awaits (an attach and a wake-up's reconcile of the same network).
+    private var latest: [String: Task<Void, any Error>] = [:]
 
     init(configuration: Configuration, controlPlane: any ControlPlane, logger: Logger) {
         self.configuration = configuration
@@ -54,6 +57,10 @@ public actor HostOverlay {
     /// Puts the network's VXLAN device under its bridge and programs its peers. The first time in this agent's
     /// life the device is made anew, so that what a crashed agent left is never trusted: the records rebuild it.
     func attach(_ network: Network) async throws {
+        try await serialized(network.uuid) { try await $0.attachNow(network) }
+    }
+
+    private func attachNow(_ network: Network) async throws {
         guard let vni = network.vni else { return }
         let vxlan = Self.vxlanName(vni: vni)
         if attached[network.uuid] == nil {
@@ -69,12 +76,28 @@ public actor HostOverlay {
             programmed[vni] = []
             logger.info("overlay attached", metadata: ["network": "\(network.uuid)", "vni": "\(vni)"])
         }
-        try await reconcile(network.uuid)
+        try await reconcileNow(network.uuid)
     }
 
     /// Brings one network's device in line with the records: entries of ports gone or moved are replaced or
     /// removed, new ones added.
     func reconcile(_ networkUUID: String) async throws {
+        try await serialized(networkUUID) { try await $0.reconcileNow(networkUUID) }
+    }
+
+    /// Runs `body` once the work asked for before on the same network has finished (whether it failed or not).
+    private func serialized(_ networkUUID: String, _ body: @escaping @Sendable (isolated HostOverlay) async throws -> Void) async throws {
+        let previous = latest[networkUUID]
+        let task = Task {
+            _ = await previous?.result
+            try await body(self)
+        }
+        latest[networkUUID] = task
+        defer { if latest[networkUUID] == task { latest[networkUUID] = nil } }
+        try await task.value
+    }
+
+    private func reconcileNow(_ networkUUID: String) async throws {
         guard let vni = attached[networkUUID] else { return }
         let desired = Set(try await controlPlane.overlayPeers(networkUUID: networkUUID))
         let current = programmed[vni] ?? []

@@ -34,6 +34,9 @@ public protocol ControlPlane: Sendable {
     func network(uuid: String) async throws -> Network?
     /// Where the ports of an overlay network are on other hosts; empty unless this host has a container on it.
     func overlayPeers(networkUUID: String) async throws -> [OverlayPeer]
+    /// A long-poll: returns when ports changed on a network this host realized, or after `waitSeconds` (at
+    /// most `TaskClaimRequest.maximumWait`). Either way the caller re-reads its overlays' peers.
+    func waitForOverlayChange(waitSeconds: Double) async throws
     /// A volume that is unplaced or placed on this host; nil otherwise.
     func volume(uuid: String) async throws -> Volume?
 }

@@ -14,6 +14,12 @@ public protocol NetworkRecords: Sendable {
     /// reported an underlay address), as `host` programs them into its VXLAN device. With `aliveSince`, only
     /// hosts seen up since then and not forced down: a host declared down drops out of every overlay.
     func overlayPeers(networkUUID: String, excludingHost host: String, aliveSince: Date?) async throws -> [OverlayPeer]
+    /// Returns when ports changed on a network `host` realized (in any API process), after `timeout`, or when
+    /// cancelled. A change made while the host was not waiting ends its next wait at once.
+    func waitForOverlayChange(host: String, timeout: Duration) async
+    /// Wakes the overlay hosts of every network `host` realized: it came up, or was found down, so its ports
+    /// join or leave their overlays.
+    func overlayHostChanged(host: String) async throws
     /// Networks with this name that `projectID` may use (its own and shared ones; all when nil).
     func networks(named name: String, visibleTo projectID: String?) async throws -> [Network]
     func listNetworks(visibleTo projectID: String?) async throws -> [Network]

@@ -49,6 +49,8 @@ public struct StoreControlPlane: ControlPlane {
             endpoint: registration.heartbeat.endpoint, at: clock.now
         )
         try await store.releaseTasks(host: host)
+        // Back (or new): the other hosts of its networks put its ports into their overlays again at once.
+        try await store.overlayHostChanged(host: host)
     }
 
     public func reportInventory(_ inventory: ComputeNode) async throws {
@@ -207,6 +209,12 @@ public struct StoreControlPlane: ControlPlane {
         try await store.overlayPeers(
             networkUUID: networkUUID, excludingHost: host, aliveSince: serviceDownTime.map { clock.now.addingTimeInterval(-$0) }
         )
+    }
+
+    public func waitForOverlayChange(waitSeconds: Double) async throws {
+        let wait = min(max(waitSeconds, 0), TaskClaimRequest.maximumWait)
+        guard wait > 0 else { return }
+        await store.waitForOverlayChange(host: host, timeout: .milliseconds(Int64(wait * 1000)))
     }
 
     public func volume(uuid: String) async throws -> Volume? {

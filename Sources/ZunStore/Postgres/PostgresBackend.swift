@@ -7,16 +7,20 @@ import SQLKit
 
 /// PostgreSQL through a `PostgresClient` pool. Tasks wake agents in every process with `NOTIFY zun_tasks`
 /// (sent on commit), received by a `LISTEN` loop; waiters also poll, so a lost notification costs one timeout.
+/// Port changes of a network travel on the same channel, as `network:<uuid>` (a host name has no colon).
 final class PostgresBackend: SQLBackend {
     let dialect = StoreDialect.postgres
     static let channel = "zun_tasks"
     let client: PostgresClient
     private let wakeups = TaskWakeups()
+    private let overlayWakeups: OverlayWakeups
     private let logger: Logger
+    static let networkPrefix = "network:"
 
     init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
+        self.overlayWakeups = OverlayWakeups(logger: logger)
     }
 
     @discardableResult
@@ -73,6 +77,19 @@ final class PostgresBackend: SQLBackend {
         await wakeups.wait(host: host, timeout: timeout)
     }
 
+    func overlayChanged(networks: [String], in db: any SQLDatabase) async throws {
+        for network in Set(networks) {
+            try await db.run("SELECT pg_notify(\(bind: Self.channel), \(bind: Self.networkPrefix + network))")
+        }
+    }
+
+    /// Nothing to do here: the notification comes back to this process's `LISTEN` loop as to every other's.
+    func overlayCommitted(networks: [String]) {}
+
+    func waitForOverlayChange(host: String, timeout: Duration) async {
+        await overlayWakeups.wait(host: host, timeout: timeout)
+    }
+
     /// Receives task notifications until cancelled, reconnecting after failures.
     func listenForTasks() async {
         while !Task.isCancelled {
@@ -80,7 +97,12 @@ final class PostgresBackend: SQLBackend {
                 try await client.withConnection { connection in
                     try await connection.listen(on: Self.channel) { notifications in
                         for try await notification in notifications {
-                            self.wakeups.signal(host: notification.payload)
+                            let payload = notification.payload
+                            if payload.hasPrefix(Self.networkPrefix) {
+                                self.overlayWakeups.changed(networks: [String(payload.dropFirst(Self.networkPrefix.count))], hostsRealizing: self.hostsRealizing)
+                            } else {
+                                self.wakeups.signal(host: payload)
+                            }
                         }
                     }
                 }

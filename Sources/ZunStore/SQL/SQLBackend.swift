@@ -35,6 +35,12 @@ protocol SQLBackend: Sendable {
     /// Wakes local waiters after the transaction committed.
     func taskCommitted(host: String)
     func waitForTasks(host: String, timeout: Duration) async
+    /// Called inside the transaction that changed ports of `networks` (PostgreSQL sends a NOTIFY on commit).
+    func overlayChanged(networks: [String], in db: any SQLDatabase) async throws
+    /// Wakes the local overlay waiters of those networks' hosts after the transaction committed.
+    func overlayCommitted(networks: [String])
+    /// Returns when a network `host` realized changed (or after `timeout`).
+    func waitForOverlayChange(host: String, timeout: Duration) async
 }
 
 /// A transaction on one connection: `begin`, the body, then `COMMIT`, or `ROLLBACK` when the body throws.
@@ -70,6 +76,14 @@ extension SQLRow {
 }
 
 extension SQLBackend {
+    /// The hosts that realized any of `networks`: those whose overlays a change of their ports concerns.
+    @Sendable func hostsRealizing(_ networks: [String]) async throws -> [String] {
+        try await readEach { db in
+            try await db.run("SELECT DISTINCT host FROM network_host WHERE network_uuid IN (\(binds: networks))")
+                .compactMap { try $0.string("host") }
+        }
+    }
+
     func readEach<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await read(body)
     }

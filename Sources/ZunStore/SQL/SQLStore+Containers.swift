@@ -6,14 +6,17 @@ import ZunCore
 /// columns lists filter and sort on.
 extension SQLStore {
     public func createContainer(_ container: Container, action: ContainerAction?, task: ComputeTask?) async throws {
+        let networks = container.host == nil ? [] : (container.networks ?? []).map(\.networkUUID)
         try await retryingConstraintRaces(committed: { try await self.written(container) != nil ? () : nil }) { try await self.backend.transaction { db in
             var container = container
             try await self.bindResources(&container, db)
             try await self.insertContainer(container, db)
             if let action { try await self.insertAction(action, db) }
             if let task { try await self.insertTask(task, db) }
+            try await self.overlayChanged(networks, db)
         } }
         if let task { backend.taskCommitted(host: task.host) }
+        backend.overlayCommitted(networks: networks)
     }
 
     public func createContainer(_ container: Container, placement: Placement) async throws -> Container {
@@ -29,6 +32,7 @@ extension SQLStore {
                 try await self.insertTask(task, db)
                 // Over quota: 403, and the whole transaction rolls back.
                 if let quota = placement.quota { try await self.checkQuota(quota, alreadyWritten: true, db) }
+                try await self.overlayChanged(Self.networkUUIDs(container), db)
                 return container
             }
             guard placement.recordsFailure else { throw PlacementExhausted() }
@@ -38,7 +42,10 @@ extension SQLStore {
             if let quota = placement.quota { try await self.checkQuota(quota, alreadyWritten: true, db) }
             return container
         } }
-        if let host = placed.host { backend.taskCommitted(host: host) }
+        if let host = placed.host {
+            backend.taskCommitted(host: host)
+            backend.overlayCommitted(networks: Self.networkUUIDs(placed))
+        }
         return placed
     }
 
@@ -143,31 +150,40 @@ extension SQLStore {
         uuid: String, actions: [ContainerAction], tasks: [ComputeTask],
         _ change: @escaping @Sendable (inout Container) throws -> Void
     ) async throws -> Container? {
-        let updated: Container? = try await backend.transaction { db in
+        let updated: (container: Container, moved: Bool)? = try await backend.transaction { db in
             guard let row = try await db.run(
                 "SELECT data FROM container WHERE uuid = \(bind: uuid)\(unsafeRaw: self.dialect.forUpdate)"
             ).first else { return nil }
             var container = try Self.decodeContainer(row)
+            let host = container.host
             try change(&container)
             container.updatedAt = self.clock.now
             try await self.writeContainer(container, db)
             for action in actions { try await self.insertAction(action, db) }
             for task in tasks { try await self.insertTask(task, db) }
-            return container
+            // Its ports moved with it: every overlay host of its networks learns the new place.
+            let moved = container.host != host
+            if moved { try await self.overlayChanged(Self.networkUUIDs(container), db) }
+            return (container, moved)
         }
-        if updated != nil {
+        if let updated {
             for host in Set(tasks.map(\.host)) { backend.taskCommitted(host: host) }
+            if updated.moved { backend.overlayCommitted(networks: Self.networkUUIDs(updated.container)) }
         }
-        return updated
+        return updated?.container
     }
 
     public func destroyContainer(uuid: String) async throws {
-        try await backend.transaction { db in
-            let ports = try await db.run("SELECT uuid FROM port WHERE container_uuid = \(bind: uuid)").compactMap { try $0.string("uuid") }
-            try await self.releasePorts(uuids: ports, db)
+        let networks = try await backend.transaction { db in
+            let ports = try await db.run("SELECT uuid, network_uuid FROM port WHERE container_uuid = \(bind: uuid)")
+            try await self.releasePorts(uuids: try ports.compactMap { try $0.string("uuid") }, db)
             try await self.unmapVolumes(containerUUID: uuid, db)
             try await db.run("DELETE FROM container WHERE uuid = \(bind: uuid)")
+            let networks = try ports.compactMap { try $0.string("network_uuid") }
+            try await self.overlayChanged(networks, db)
+            return networks
         }
+        backend.overlayCommitted(networks: networks)
     }
 
     /// Ports and volume mappings of a new container, written in its create transaction.

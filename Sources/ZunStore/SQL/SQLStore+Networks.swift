@@ -174,24 +174,60 @@ extension SQLStore {
             try await self.writeContainer(container, db)
             try await self.insertAction(action, db)
             try await self.insertTask(task, db)
+            if container.host != nil { try await self.overlayChanged([attachment.networkUUID], db) }
             return container
         }
-        if updated != nil { backend.taskCommitted(host: task.host) }
+        if let updated {
+            backend.taskCommitted(host: task.host)
+            if updated.host != nil { backend.overlayCommitted(networks: [attachment.networkUUID]) }
+        }
         return updated
     }
 
     public func detachNetwork(containerUUID: String, networkUUID: String) async throws {
-        try await backend.transaction { db in
+        let detached = try await backend.transaction { db -> Bool in
             guard let row = try await db.run("SELECT data FROM container WHERE uuid = \(bind: containerUUID)\(unsafeRaw: self.dialect.forUpdate)").first
-            else { return }
+            else { return false }
             var container = try Self.decodeContainer(row)
-            guard let attachment = container.networks?.first(where: { $0.networkUUID == networkUUID }) else { return }
+            guard let attachment = container.networks?.first(where: { $0.networkUUID == networkUUID }) else { return false }
             container.networks?.removeAll { $0.networkUUID == networkUUID }
             container.addresses?[networkUUID] = nil
             container.updatedAt = self.clock.now
             try await self.writeContainer(container, db)
             try await self.releasePorts(uuids: [attachment.portUUID], db)
+            try await self.overlayChanged([networkUUID], db)
+            return true
         }
+        if detached { backend.overlayCommitted(networks: [networkUUID]) }
+    }
+
+    // MARK: Overlay wake-ups
+
+    /// Inside a transaction that changed ports of `networks`: the hosts that realized them are woken once it
+    /// commits (with `backend.overlayCommitted` after it), so their overlays follow within moments
+    /// (docs/architecture.md, "Networks").
+    func overlayChanged(_ networks: [String], _ db: any SQLDatabase) async throws {
+        guard !networks.isEmpty else { return }
+        try await backend.overlayChanged(networks: networks, in: db)
+    }
+
+    /// The networks a container's ports are on.
+    static func networkUUIDs(_ container: Container) -> [String] {
+        (container.networks ?? []).map(\.networkUUID)
+    }
+
+    public func overlayHostChanged(host: String) async throws {
+        let networks = try await backend.transaction { db in
+            let networks = try await db.run("SELECT DISTINCT network_uuid FROM network_host WHERE host = \(bind: host)")
+                .compactMap { try $0.string("network_uuid") }
+            try await self.overlayChanged(networks, db)
+            return networks
+        }
+        backend.overlayCommitted(networks: networks)
+    }
+
+    public func waitForOverlayChange(host: String, timeout: Duration) async {
+        await backend.waitForOverlayChange(host: host, timeout: timeout)
     }
 
     // MARK: Inside container transactions

@@ -112,7 +112,7 @@ extension SQLStore {
     public func rescheduleTask(
         id: Int64, fromHost: String, placement: Placement, _ change: @escaping @Sendable (inout Container, String) -> Void
     ) async throws -> String? {
-        let moved: String? = try await backend.transaction { db in
+        let moved: (host: String, networks: [String])? = try await backend.transaction { db in
             guard let row = try await db.run("SELECT * FROM task WHERE id = \(bind: id)\(unsafeRaw: self.dialect.forUpdate)").first else {
                 return nil
             }
@@ -131,16 +131,21 @@ extension SQLStore {
             try await db.run(
                 "UPDATE task SET host = \(bind: host), payload = \(bind: try json(payload)), state = 'pending', lease_owner = NULL, lease_until = NULL WHERE id = \(bind: id)"
             )
+            var networks: [String] = []
             if var container {
                 change(&container, host)
                 container.updatedAt = self.clock.now
                 try await self.writeContainer(container, db)
+                networks = Self.networkUUIDs(container)
+                try await self.overlayChanged(networks, db)
             }
             try await self.backend.taskWritten(host: host, in: db)
-            return host
+            return (host, networks)
         }
-        if let moved { backend.taskCommitted(host: moved) }
-        return moved
+        guard let moved else { return nil }
+        backend.taskCommitted(host: moved.host)
+        backend.overlayCommitted(networks: moved.networks)
+        return moved.host
     }
 
     public func abandonTask(id: Int64, fromHost: String, error: String, at: Date) async throws -> Bool {

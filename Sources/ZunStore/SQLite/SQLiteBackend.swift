@@ -15,10 +15,12 @@ final class SQLiteBackend: SQLBackend {
     private let readers: [(connection: SQLiteConnection, mutex: AsyncMutex)]
     private let nextReader = NIOLockedValueBox(0)
     private let wakeups = TaskWakeups()
+    private let overlayWakeups: OverlayWakeups
     private let groupCommit = GroupCommit()
 
-    private init(connection: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(connection: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
         self.connection = connection
+        self.overlayWakeups = OverlayWakeups(logger: logger)
         self.readers = readers.map { ($0, AsyncMutex()) }
     }
 
@@ -33,7 +35,7 @@ final class SQLiteBackend: SQLBackend {
             for pragma in ["PRAGMA query_only=ON", "PRAGMA busy_timeout=5000"] { _ = try await reader.query(pragma) }
             readOnly.append(reader)
         }
-        return SQLiteBackend(connection: connection, readers: readOnly)
+        return SQLiteBackend(connection: connection, readers: readOnly, logger: logger)
     }
 
     private var db: any SQLDatabase { connection.sql(queryLogLevel: nil) }
@@ -81,6 +83,17 @@ final class SQLiteBackend: SQLBackend {
 
     func waitForTasks(host: String, timeout: Duration) async {
         await wakeups.wait(host: host, timeout: timeout)
+    }
+
+    func overlayChanged(networks: [String], in db: any SQLDatabase) async throws {}
+
+    func overlayCommitted(networks: [String]) {
+        guard !networks.isEmpty else { return }
+        overlayWakeups.changed(networks: networks, hostsRealizing: hostsRealizing)
+    }
+
+    func waitForOverlayChange(host: String, timeout: Duration) async {
+        await overlayWakeups.wait(host: host, timeout: timeout)
     }
 
     func close() async throws {

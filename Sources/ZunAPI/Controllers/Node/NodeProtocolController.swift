@@ -38,6 +38,7 @@ struct NodeProtocolController {
         routes.get("/containers/{uuid}/unfinished-task", use: unfinishedTask)
         routes.get("/networks/{uuid}", use: network)
         routes.get("/networks/{uuid}/peers", use: overlayPeers)
+        routes.get("/overlay/changes", use: overlayChanges)
         routes.get("/volumes/{uuid}", use: volume)
         return routes
     }
@@ -167,6 +168,18 @@ struct NodeProtocolController {
     @Sendable func overlayPeers(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let uuid = try context.parameters.require("uuid")
         return try Self.encode(["peers": try await controlPlane(context).overlayPeers(networkUUID: uuid)])
+    }
+
+    /// A long-poll: 204 when ports changed on a network the caller realized, or after `?wait=` seconds.
+    @Sendable func overlayChanges(_ request: Request, context: ZunRequestContext) async throws -> Response {
+        let wait = try request.uri.queryParameters["wait"].map { text -> Double in
+            guard let seconds = Double(String(text)), seconds.isFinite, seconds >= 0 else {
+                throw ZunError.invalidValue("'wait' must be a number of seconds, not \(text).")
+            }
+            return seconds
+        } ?? 0
+        try await controlPlane(context).waitForOverlayChange(waitSeconds: wait)
+        return Response(status: .noContent)
     }
 
     @Sendable func volume(_ request: Request, context: ZunRequestContext) async throws -> Response {
