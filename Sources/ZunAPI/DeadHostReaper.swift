@@ -41,7 +41,7 @@ public struct DeadHostReaper: Service {
             } catch {
                 logger.warning("reaping dead-host tasks failed", metadata: [LogKey.error: "\(error)"])
             }
-            try? await Task.sleep(for: configuration.reaperInterval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.reaperInterval) }
         }
     }
 

@@ -64,11 +64,25 @@ public enum ZunAPIRouter {
         let quotas = QuotasController(dependencies: dependencies)
         v1.addRoutes(quotas.quotaRoutes, atPath: "quotas")
         v1.addRoutes(quotas.classRoutes, atPath: "quota_classes")
-        // The node protocol: node credentials only, never tenant tokens (docs/node-protocol.md).
+        registerNodeProtocol(on: router, dependencies)
+        ConsoleController(dependencies: dependencies).registerFallback(on: router)
+        routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
+        return router
+    }
+
+    /// The node protocol: node credentials only, never tenant tokens (docs/node-protocol.md).
+    static func registerNodeProtocol(on router: Router<ZunRequestContext>, _ dependencies: APIDependencies) {
         let node = NodeProtocolController(dependencies: dependencies)
         router.group("node/v1").addRoutes(node.publicRoutes)
         router.group("node/v1").add(middleware: NodeAuthenticationMiddleware(credentials: node.credentials)).addRoutes(node.routes)
-        ConsoleController(dependencies: dependencies).registerFallback(on: router)
+    }
+
+    /// The router of the node listener (`zun api --node-listen`): the node protocol and nothing else.
+    public static func buildNodeProtocol(_ dependencies: APIDependencies) -> Router<ZunRequestContext> {
+        let router = Router(context: ZunRequestContext.self)
+        let routes = RouteTable()
+        router.add(middleware: ZunErrorMiddleware(routes: routes))
+        registerNodeProtocol(on: router, dependencies)
         routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }
@@ -93,6 +107,22 @@ public enum ZunAPIRouter {
             configuration: configuration,
             services: [dependencies.heartbeats, NodeCredentialCacheRefresher(credentials: NodeProtocolController(dependencies: dependencies).credentials)],
             logger: logger
+        )
+    }
+
+    /// A second listener serving only the node protocol, for compute hosts on a management network the users'
+    /// API is not on. It shares `dependencies` (heartbeat buffer, credential cache) with the API application,
+    /// which runs their services.
+    public static func nodeApplication(
+        _ dependencies: APIDependencies, configuration: ApplicationConfiguration, logger: Logger
+    ) -> some ApplicationProtocol {
+        Application(
+            router: buildNodeProtocol(dependencies),
+            server: .guardedHTTP1WebSocketUpgrade(
+                webSocketRouter: Router(context: ZunRequestContext.self), limits: dependencies.configuration.requestHeadLimits,
+                idleTimeout: .seconds(75)
+            ),
+            configuration: configuration, logger: logger
         )
     }
 }

@@ -32,6 +32,10 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (env ZUN_LISTEN).")
     var listen: String = env("ZUN_LISTEN") ?? "127.0.0.1:9517"
 
+    @Option(name: .customLong("node-listen"), help: "Also listen here for the node protocol (/node/v1) alone: the address compute hosts reach, e.g. on a management network, while --listen serves users (env ZUN_NODE_LISTEN). Node calls always need node credentials.")
+    var nodeListenOption: String?
+    var nodeListen: String? { nodeListenOption ?? env("ZUN_NODE_LISTEN") }
+
     @Option(help: "Seconds a task may wait on a dead host before it ends (env ZUN_DEAD_HOST_TIMEOUT).")
     var deadHostTimeout: Double = env("ZUN_DEAD_HOST_TIMEOUT").flatMap(Double.init) ?? 60
 
@@ -41,6 +45,7 @@ struct APICommand: AsyncParsableCommand {
     func run() async throws {
         let logger = common.logger("zun-api")
         let (address, port) = try parseListen(listen)
+        let nodeAddress = try nodeListen.map(parseListen)
         let location = try storage.location()
         var configuration = APIConfiguration()
         configuration.serviceDownTime = common.serviceDownTime
@@ -58,16 +63,21 @@ struct APICommand: AsyncParsableCommand {
         let settings = configuration
         try await SQLStore.withStore(at: location, logger: logger) { store in
             let nodes = ClusterNodeResolver(store: store, secret: secret, serviceDownTime: settings.serviceDownTime)
+            let dependencies = APIDependencies(store: store, nodes: nodes, configuration: settings)
             let app = try ZunAPIRouter.application(
-                APIDependencies(store: store, nodes: nodes, configuration: settings),
-                configuration: .init(address: .hostname(address, port: port), serverName: "zun", backlog: 4096), logger: logger
+                dependencies, configuration: .init(address: .hostname(address, port: port), serverName: "zun", backlog: 4096), logger: logger
             )
             let reaper = try DeadHostReaper(store: store, configuration: settings, logger: logger)
-            let group = ServiceGroup(configuration: .init(
-                services: [.init(service: reaper), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            ))
-            logger.info("zun api is up", metadata: ["listen": "\(listen)"])
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: reaper), .init(service: app)]
+            if let (nodeHost, nodePort) = nodeAddress {
+                let nodeApp = ZunAPIRouter.nodeApplication(
+                    dependencies, configuration: .init(address: .hostname(nodeHost, port: nodePort), serverName: "zun", backlog: 4096),
+                    logger: logger
+                )
+                services.append(.init(service: nodeApp))
+            }
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            logger.info("zun api is up", metadata: ["listen": "\(listen)", "node_listen": "\(nodeListen ?? "-")"])
             try await group.run()
             logger.notice("zun api stopped")
         }

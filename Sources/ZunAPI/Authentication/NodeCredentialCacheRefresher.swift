@@ -17,7 +17,7 @@ public struct NodeCredentialCacheRefresher: Service {
     public func run() async throws {
         guard let cache = credentials.cache, cache.ttl > 0 else { return }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(cache.ttl / 2))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(cache.ttl / 2)) }
             guard cache.wasUsed else { continue }
             do {
                 try await credentials.refreshCache()

@@ -94,7 +94,8 @@ public actor HostOverlay {
         }
         latest[networkUUID] = task
         defer { if latest[networkUUID] == task { latest[networkUUID] = nil } }
-        try await task.value
+        // The caller's cancellation (a graceful shutdown) reaches the work, whose control-plane calls end then.
+        try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
     private func reconcileNow(_ networkUUID: String) async throws {

@@ -10,10 +10,12 @@ import ZunAPI
 import ZunStore
 import ZunTestSupport
 
-/// A cluster of real processes: API replicas and compute agents on a fresh PostgreSQL database and the
-/// two engines ./scripts/test starts. Short liveness bounds keep the tests quick; the defaults are measured
-/// separately (README).
+/// A cluster of real processes: API replicas on a fresh PostgreSQL database, and compute agents on hosts that
+/// are network namespaces (`NamespaceHosts`), each with its own dockerd and its own address on an underlay.
+/// The replicas serve users on 127.0.0.1 and the node protocol on the underlay (`--node-listen`), where the
+/// agents reach them. Short liveness bounds keep the tests quick; the defaults are measured separately (README).
 final class ClusterFixture: @unchecked Sendable {
+    let hosts: NamespaceHosts
     let database: String
     let location: StoreLocation
     let secret = "test-secret-" + UUID().uuidString.prefix(8)
@@ -22,7 +24,10 @@ final class ClusterFixture: @unchecked Sendable {
     /// This fixture's own subnets, so clusters running beside other tests never overlap on an engine.
     let subnetPool = TestSupport.nextSubnetPool()
     var apis: [ZunProcess] = []
+    /// Where the tests call the replicas (users' API, on 127.0.0.1).
     var apiURLs: [String] = []
+    /// Where agents call the replicas (the node protocol, on the underlay).
+    var nodeURLs: [String] = []
     var computes: [String: ZunProcess] = [:]
     var engines: [String: String] = [:]
     /// Each agent's node-local endpoint, by suffix.
@@ -32,30 +37,27 @@ final class ClusterFixture: @unchecked Sendable {
     var serviceDownTime = 4.0
     var deadHostTimeout = 5.0
     var heartbeatInterval = 1.0
-    /// The address API replicas listen on (an underlay address for agents on namespace hosts).
-    var apiListenHost = "127.0.0.1"
 
-    private init(location: StoreLocation, database: String, logDirectory: String) {
+    private init(hosts: NamespaceHosts, location: StoreLocation, database: String, logDirectory: String) {
+        self.hosts = hosts
         self.location = location
         self.database = database
         self.logDirectory = logDirectory
     }
 
-    static func make() async throws -> ClusterFixture {
+    /// A fresh database and namespace hosts named `hostNames`.
+    static func make(hosts hostNames: [String]) async throws -> ClusterFixture {
         let location = try await TestSupport.freshPostgresDatabase()
         guard case .postgres(let host, let port, let user, _, let name) = location else { fatalError() }
+        let hosts = try await NamespaceHosts.make(hostNames)
         return ClusterFixture(
-            location: location, database: "postgres://\(user)@\(host):\(port)/\(name)", logDirectory: try TestSupport.temporaryDirectory()
+            hosts: hosts, location: location, database: "postgres://\(user)@\(host):\(port)/\(name)",
+            logDirectory: try TestSupport.temporaryDirectory()
         )
     }
 
-    static func engine(_ index: Int) throws -> String {
-        let key = index == 1 ? "ZUN_TEST_DOCKER_HOST" : "ZUN_TEST_DOCKER_HOST_2"
-        guard let value = ProcessInfo.processInfo.environment[key], !value.isEmpty else {
-            throw MissingEnvironment("\(key) is not set: the cluster tests need two engines. Run ./scripts/test.")
-        }
-        return value
-    }
+    /// The engine of namespace host `index` (hosts are named "1", "2", … unless a test names them).
+    func engine(_ index: Int) -> String { hosts["\(index)"].engine }
 
     func hostName(_ suffix: String) -> String { "\(prefix)-\(suffix)" }
 
@@ -71,42 +73,49 @@ final class ClusterFixture: @unchecked Sendable {
         ]
     }
 
-    /// Starts an API replica and waits until it answers.
+    /// Starts an API replica and waits until it answers: users' API on 127.0.0.1, the node protocol on the
+    /// underlay.
     @discardableResult
     func startAPI(extraArguments: [String] = []) async throws -> String {
         let port = try freePort()
+        let nodePort = try freePort()
         let process = ZunProcess(
             name: "api-\(apis.count)-\(port)",
-            arguments: ["api", "--listen", "\(apiListenHost):\(port)", "--dead-host-timeout", String(deadHostTimeout)] + extraArguments,
+            arguments: [
+                "api", "--listen", "127.0.0.1:\(port)", "--node-listen", "\(hosts.apiAddress):\(nodePort)",
+                "--dead-host-timeout", String(deadHostTimeout),
+            ] + extraArguments,
             environment: roleEnvironment, logDirectory: logDirectory
         )
         try process.start()
-        let url = "http://\(apiListenHost):\(port)"
+        let url = "http://127.0.0.1:\(port)"
         apis.append(process)
         apiURLs.append(url)
+        nodeURLs.append("http://\(hosts.apiAddress):\(nodePort)")
         try await waitUntilAnswering(url, process)
         return url
     }
 
-    /// Starts (or restarts) the agent `suffix` on engine 1 or 2 and waits until its service is up. The agent
-    /// gets the API URLs and its own credential, never the database: the first start enrolls the host and
-    /// hands it a bootstrap token, a restart reuses the credential file.
+    /// Starts (or restarts) the agent `suffix` on namespace host `engine` ("1" or "2").
     func startCompute(_ suffix: String, engine: Int, extraArguments: [String] = []) async throws {
-        try await startCompute(suffix, engineEndpoint: try Self.engine(engine), extraArguments: extraArguments)
+        try await startCompute(suffix, on: "\(engine)", extraArguments: extraArguments)
     }
 
-    /// Starts (or restarts) agent `suffix` on the engine at `engineEndpoint`, under `launcher` (a namespace
-    /// host's `nsenter`), with its node endpoint on `listenHost`.
-    func startCompute(
-        _ suffix: String, engineEndpoint: String, launcher: [String] = [], listenHost: String = "127.0.0.1", extraArguments: [String] = []
-    ) async throws {
-        let host = hostName(suffix)
+    /// Starts (or restarts) agent `suffix` in namespace host `hostName`, with its engine, and waits until its
+    /// service is up. Its node endpoint, published ports and overlay use the host's underlay address. The agent
+    /// gets the replicas' node URLs and its own credential, never the database: the first start enrolls the
+    /// host and hands it a bootstrap token, a restart reuses the credential file.
+    func startCompute(_ suffix: String, on hostName: String, extraArguments: [String] = []) async throws {
+        let namespaceHost = hosts[hostName]
+        let host = self.hostName(suffix)
         let port = try freePort()
         let credential = credentialFile(suffix)
+        let address = namespaceHost.address
         var arguments = [
-            "compute", "--host-name", host, "--docker-host", engineEndpoint, "--listen", "\(listenHost):\(port)",
+            "compute", "--host-name", host, "--docker-host", namespaceHost.engine, "--listen", "\(address):\(port)",
             "--heartbeat-interval", String(heartbeatInterval), "--sync-interval", "1", "--credential-file", credential,
-        ] + apiURLs.flatMap { ["--api", $0] } + extraArguments
+            "--underlay-address", address, "--publish-host", address,
+        ] + nodeURLs.flatMap { ["--api", $0] } + extraArguments
         if !FileManager.default.fileExists(atPath: credential) {
             let token = try await enroll(host)
             let tokenFile = "\(logDirectory)/bootstrap-\(suffix)"
@@ -114,12 +123,13 @@ final class ClusterFixture: @unchecked Sendable {
             arguments += ["--bootstrap-token-file", tokenFile]
         }
         let process = ZunProcess(
-            name: "compute-\(suffix)", arguments: arguments, environment: computeEnvironment, logDirectory: logDirectory, launcher: launcher
+            name: "compute-\(suffix)", arguments: arguments, environment: computeEnvironment, logDirectory: logDirectory,
+            launcher: namespaceHost.launcher
         )
         try process.start()
         computes[suffix] = process
-        nodeEndpoints[suffix] = "http://\(listenHost):\(port)"
-        engines[host] = engineEndpoint
+        nodeEndpoints[suffix] = "http://\(address):\(port)"
+        engines[host] = namespaceHost.engine
         try await TestSupport.eventually(timeout: .seconds(30)) {
             guard process.isRunning else { throw MissingEnvironment("compute \(suffix) exited:\n\(process.logTail())") }
             return try await self.serviceState(host) == "up" ? true : nil
@@ -193,26 +203,17 @@ final class ClusterFixture: @unchecked Sendable {
         }
     }
 
-    /// Stops every process and removes the engine containers of this fixture's hosts.
+    /// Stops every process, then the hosts (their engines, containers and namespaces with them).
     func tearDown() async {
-        for process in apis + Array(computes.values) { process.stop() }
-        for (host, endpoint) in engines {
-            guard let docker = try? await DockerClient.connect(endpoint: endpoint, logger: TestSupport.logger) else { continue }
-            let leftovers = (try? await docker.listContainers(withLabel: "zun.host=\(host)", logger: TestSupport.logger)) ?? []
-            for container in leftovers { try? await docker.removeContainer(container.id, force: true, logger: TestSupport.logger) }
-            // Networks this fixture's hosts realized: the ones in its pool.
-            for network in (try? await docker.listNetworks(withLabel: Network.uuidLabel, logger: TestSupport.logger)) ?? [] {
-                let subnets = network.ipam?.config?.compactMap { $0.subnet.flatMap(IPv4Subnet.init) } ?? []
-                if subnets.contains(where: { subnetPool.pool.overlaps($0) }) {
-                    try? await docker.removeNetwork(network.id, logger: TestSupport.logger)
-                }
-            }
-        }
+        // Agents first, while the replicas they report to are still there.
+        for process in Array(computes.values) + apis { process.stop() }
+        hosts.tearDown()
     }
 
-    /// Runs `body` with a fixture and always tears it down, printing role logs when the body fails.
-    static func run(diagnostics: (() -> String)? = nil, _ body: @Sendable (ClusterFixture) async throws -> Void) async throws {
-        let fixture = try await make()
+    /// Runs `body` with a fixture on namespace hosts `hosts` and always tears it down, printing role logs and
+    /// what the hosts' kernels hold when the body fails.
+    static func run(hosts: [String] = ["1", "2"], _ body: @Sendable (ClusterFixture) async throws -> Void) async throws {
+        let fixture = try await make(hosts: hosts)
         do {
             try await body(fixture)
             await fixture.tearDown()
@@ -220,7 +221,7 @@ final class ClusterFixture: @unchecked Sendable {
             for process in fixture.apis + Array(fixture.computes.values) {
                 print("---- \(process.name) ----\n\(process.logTail(40))")
             }
-            if let diagnostics { print(diagnostics()) }
+            print(fixture.hosts.diagnostics())
             await fixture.tearDown()
             throw error
         }

@@ -56,7 +56,7 @@ struct ClusterTests {
             #expect(created.status.code == 200, "\(created.json ?? "")")
             let networkID = try #require(created.object["uuid"] as? String)
             let cidr = try #require((created.object["subnets"] as? [[String: Any]])?.first?["cidr"] as? String)
-            let engines = try await [1, 2].asyncMap { try await DockerClient.connect(endpoint: try ClusterFixture.engine($0), logger: TestSupport.logger) }
+            let engines = try await [1, 2].asyncMap { try await DockerClient.connect(endpoint: cluster.engine($0), logger: TestSupport.logger) }
             for docker in engines {
                 #expect(try await docker.listNetworks(withLabel: "\(Network.uuidLabel)=\(networkID)", logger: TestSupport.logger).isEmpty)
             }
@@ -98,7 +98,7 @@ struct ClusterTests {
             }
             let views = try await cluster.waitForAll(uuids, in: ["Running"])
             #expect(views.count == 20)
-            let docker = try await DockerClient.connect(endpoint: try ClusterFixture.engine(1), logger: TestSupport.logger)
+            let docker = try await DockerClient.connect(endpoint: cluster.engine(1), logger: TestSupport.logger)
             let engine = try await docker.listContainers(withLabel: "zun.host=\(cluster.hostName("a"))", logger: TestSupport.logger)
             #expect(engine.count == 20, "exactly one engine container per record, none lost, none duplicated")
         }

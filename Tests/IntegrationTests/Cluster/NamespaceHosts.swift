@@ -40,7 +40,16 @@ final class NamespaceHosts: @unchecked Sendable {
         let fixture = NamespaceHosts(directory: try TestSupport.temporaryDirectory())
         do {
             try fixture.makeUnderlay()
-            for (index, name) in names.enumerated() { try await fixture.addHost(name, index: index) }
+            for (index, name) in names.enumerated() { try fixture.addHost(name, index: index) }
+            // The engines start side by side; each is then given busybox.
+            let archive = try busyboxArchive.get()
+            for name in names {
+                let engine = fixture[name].engine
+                try await TestSupport.eventually(timeout: .seconds(60)) {
+                    (try? Self.run("docker", "-H", engine, "version", "--format", "{{.Server.Version}}")) != nil ? true : nil
+                }
+                try Self.run("docker", "-H", engine, "load", "-q", "-i", archive)
+            }
         } catch {
             fixture.tearDown()
             throw error
@@ -60,7 +69,18 @@ final class NamespaceHosts: @unchecked Sendable {
         try Self.run("ip", "link", "set", rootLink, "up")
     }
 
-    private func addHost(_ name: String, index: Int) async throws {
+    /// busybox:1.35 saved once per test process from the test engine: the engines of namespace hosts reach no
+    /// registry.
+    static let busyboxArchive: Result<String, any Error> = Result {
+        guard let source = ProcessInfo.processInfo.environment["ZUN_TEST_DOCKER_HOST"] else {
+            throw MissingEnvironment("ZUN_TEST_DOCKER_HOST is not set: run ./scripts/test (it starts the test engines)")
+        }
+        let path = try TestSupport.temporaryDirectory() + "/busybox.tar"
+        try run("docker", "-H", source, "save", "-o", path, "busybox:1.35")
+        return path
+    }
+
+    private func addHost(_ name: String, index: Int) throws {
         let namespace = "zo\(id)h\(index)"
         let address = "\(subnet).\(11 + index)"
         try Self.run("ip", "netns", "add", namespace)
@@ -85,14 +105,6 @@ final class NamespaceHosts: @unchecked Sendable {
         try dockerd.run()
         dockerds.append(dockerd)
         hosts[name] = host
-        try await TestSupport.eventually(timeout: .seconds(60)) {
-            (try? Self.run("docker", "-H", host.engine, "version", "--format", "{{.Server.Version}}")) != nil ? true : nil
-        }
-        // The engines of namespace hosts reach no registry: they get busybox from the test engine.
-        guard let source = ProcessInfo.processInfo.environment["ZUN_TEST_DOCKER_HOST"] else {
-            throw MissingEnvironment("ZUN_TEST_DOCKER_HOST is not set: run ./scripts/test (it starts the test engines)")
-        }
-        try Self.run("/bin/sh", "-c", "docker -H \(source) save busybox:1.35 | docker -H \(host.engine) load -q")
     }
 
     subscript(_ name: String) -> Host { hosts[name]! }
@@ -121,8 +133,8 @@ final class NamespaceHosts: @unchecked Sendable {
     /// Stops the engines (their containers with them) and removes the namespaces and links.
     func tearDown() {
         for host in hosts.values {
-            let ids = (try? Self.run("docker", "-H", host.engine, "ps", "-aq")) ?? ""
-            for id in ids.split(separator: "\n") { _ = try? Self.run("docker", "-H", host.engine, "rm", "-f", String(id)) }
+            let ids = ((try? Self.run("docker", "-H", host.engine, "ps", "-aq")) ?? "").split(separator: "\n").map(String.init)
+            if !ids.isEmpty { _ = try? Self.run(["docker", "-H", host.engine, "rm", "-f"] + ids) }
         }
         for dockerd in dockerds where dockerd.isRunning {
             dockerd.terminate()

@@ -10,14 +10,10 @@ extension ClusterTests {
     static let webServer = #"["sh", "-c", "mkdir -p /www && echo hello-from-$(hostname) > /www/index.html && httpd -f -p 8080 -h /www"]"#
 
     @Test func containersOfOneNetworkReachEachOtherAcrossHostsAndOtherNetworksDoNot() async throws {
-        let hosts = try await NamespaceHosts.make(["a", "b", "c"])
-        defer { hosts.tearDown() }
-        try await ClusterFixture.run(diagnostics: { hosts.diagnostics() }) { cluster in
-            // The API listens on the underlay, an address only the test's namespaces reach; noauth there is
-            // refused unless asked for by name.
-            cluster.apiListenHost = hosts.apiAddress
-            try await cluster.startAPI(extraArguments: ["--insecure-noauth"])
-            for name in ["a", "b", "c"] { try await Self.startAgent(name, on: hosts, cluster) }
+        try await ClusterFixture.run(hosts: ["a", "b", "c"]) { cluster in
+            let hosts = cluster.hosts
+            try await cluster.startAPI()
+            for name in ["a", "b", "c"] { try await cluster.startCompute(name, on: name) }
             for network in ["blue", "red"] {
                 let created = try await cluster.call(cluster.apiURLs[0], .POST, "/v1/networks", json: #"{"name": "\#(network)"}"#)
                 #expect(created.status.code == 200, "\(created.json ?? "")")
@@ -64,7 +60,7 @@ extension ClusterTests {
 
             // A restarted agent rebuilds its overlay from the records, with no manual step.
             cluster.computes["c"]?.killHard()
-            try await Self.startAgent("c", on: hosts, cluster)
+            try await cluster.startCompute("c", on: "c")
             let afterRestart = try await TestSupport.eventually(timeout: .seconds(15)) {
                 (try? Self.exec(hosts, cluster, client, on: "a", Self.httpGet(address, timeout: 1))).flatMap { $0.contains("hello-from-") ? $0 : nil }
             }
@@ -102,15 +98,6 @@ extension ClusterTests {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
-    }
-
-    /// Starts (or restarts) the agent of namespace host `name`, taking part in overlays from its underlay address.
-    static func startAgent(_ name: String, on hosts: NamespaceHosts, _ cluster: ClusterFixture) async throws {
-        let host = hosts[name]
-        try await cluster.startCompute(
-            name, engineEndpoint: host.engine, launcher: host.launcher, listenHost: host.address,
-            extraArguments: ["--underlay-address", host.address, "--publish-host", host.address]
-        )
     }
 
     static func run(_ cluster: ClusterFixture, on host: String, network: String, fixedIP: String? = nil, command: String) async throws -> String {

@@ -31,7 +31,7 @@ final class DevProcess: @unchecked Sendable {
             name: "dev",
             arguments: [
                 "dev", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDir, "--host-name", hostName,
-                "--docker-host", try ClusterFixture.engine(1), "--network-pool", subnetPool.pool.description,
+                "--docker-host", try TestSupport.dockerEndpoint(), "--network-pool", subnetPool.pool.description,
             ] + extraArguments,
             environment: ["ZUN_LOG_LEVEL": "info"], logDirectory: dataDir
         )
@@ -67,7 +67,7 @@ final class DevProcess: @unchecked Sendable {
     /// Stops the process and removes the engine containers and networks it made.
     func tearDown() async {
         process.stop()
-        guard let docker = try? await DockerClient.connect(endpoint: try ClusterFixture.engine(1), logger: TestSupport.logger) else { return }
+        guard let docker = try? await DockerClient.connect(endpoint: try TestSupport.dockerEndpoint(), logger: TestSupport.logger) else { return }
         for container in (try? await docker.listContainers(withLabel: "zun.host=\(hostName)", logger: TestSupport.logger)) ?? [] {
             try? await docker.removeContainer(container.id, force: true, logger: TestSupport.logger)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Logging
 import NIOCore
 import ZunCore
@@ -125,7 +126,10 @@ struct NodeProtocolController {
         guard claim.slots.values.allSatisfy({ (0...TaskClaimRequest.maximumBatch).contains($0) }), claim.running.count <= 10_000,
               claim.leaseSeconds.isFinite, claim.waitSeconds.isFinite, claim.owner.utf8.count <= 255
         else { throw ZunError.invalidValue("The claim's slots, lease, wait, owner or running tasks are out of bounds.") }
-        let tasks = try await controlPlane(context).claimTasks(claim)
+        let plane = try controlPlane(context)
+        // A shutting-down replica ends its long-polls at once (the wait ends on cancellation, keeping what was
+        // claimed), so that it stops within moments and the nodes poll another replica.
+        let tasks = try await cancelWhenGracefulShutdown { try await plane.claimTasks(claim) }
         return try Self.encode(ClaimedTasks(tasks: tasks))
     }
 
@@ -178,7 +182,8 @@ struct NodeProtocolController {
             }
             return seconds
         } ?? 0
-        try await controlPlane(context).waitForOverlayChange(waitSeconds: wait)
+        let plane = try controlPlane(context)
+        try? await cancelWhenGracefulShutdown { try await plane.waitForOverlayChange(waitSeconds: wait) }
         return Response(status: .noContent)
     }
 
