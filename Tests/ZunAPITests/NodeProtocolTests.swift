@@ -69,6 +69,11 @@ struct NodeProtocolTests {
             for bad in [#"{"availability_zone": 5}"#, #"{"endpoint": ""}"#, #"{"host": ["node-a"]}"#, #"[]"#, "not json"] {
                 #expect(try await Self.call(client, .post, "/node/v1/heartbeat", credential: a, json: bad).status == .badRequest, "\(bad)")
             }
+            // The overlay long-poll: a bad wait is a 400; no wait answers at once.
+            for bad in ["abc", "-1", "nan"] {
+                #expect(try await Self.call(client, .get, "/node/v1/overlay/changes?wait=\(bad)", credential: a).status == .badRequest, "\(bad)")
+            }
+            #expect(try await Self.call(client, .get, "/node/v1/overlay/changes", credential: a).status == .noContent)
             #expect(try await harness.store.services().isEmpty, "heartbeats wait in memory for the next flush")
             #expect(harness.dependencies.heartbeats.waiting == 1, "two heartbeats of one host are one write")
             try await harness.dependencies.heartbeats.flush()

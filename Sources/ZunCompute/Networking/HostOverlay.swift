@@ -128,9 +128,12 @@ public actor HostOverlay {
         }
     }
 
-    /// Forgets a network whose bridge is gone.
-    func detach(_ networkUUID: String) {
-        if let vni = attached.removeValue(forKey: networkUUID) { programmed[vni] = nil }
+    /// Forgets a network whose engine network was removed, and removes its device: a bridge's ports outlive it.
+    func detach(_ networkUUID: String) async {
+        guard let vni = attached.removeValue(forKey: networkUUID) else { return }
+        programmed[vni] = nil
+        try? await HostCommand.run("ip", "link", "del", "dev", Self.vxlanName(vni: vni))
+        logger.info("overlay detached", metadata: ["network": "\(networkUUID)", "vni": "\(vni)"])
     }
 
     /// Removes VXLAN devices of ours whose bridge is gone: a bridge's ports outlive it, so a network deleted

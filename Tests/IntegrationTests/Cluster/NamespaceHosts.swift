@@ -115,6 +115,12 @@ final class NamespaceHosts: @unchecked Sendable {
         try Self.run(["docker", "-H", self[host].engine] + arguments)
     }
 
+    /// A command in a host's network namespace; its output.
+    @discardableResult
+    func inHost(_ host: String, _ arguments: String...) throws -> String {
+        try Self.run(self[host].launcher + arguments)
+    }
+
     /// What each host's kernel holds of the overlays (links, forwarding and neighbour entries), for a failure.
     func diagnostics() -> String {
         hosts.values.sorted { $0.name < $1.name }.map { host in

@@ -46,6 +46,11 @@ extension ClusterTests {
             #expect(try await liveAPICall(api, .POST, "/node/v1/heartbeat", json: #"{"host": "\#(cluster.hostName("b"))"}"#, headers: bearer).status.code == 403)
             let listed = try await liveAPICall(api, .GET, "/node/v1/containers", headers: bearer)
             #expect((listed.object["containers"] as? [Any])?.isEmpty == true, "node a sees none of node b's containers")
+            // The node listener (--node-listen, where the agents call) serves the node protocol and nothing else.
+            let nodeListener = cluster.nodeURLs[0]
+            #expect(try await liveAPICall(nodeListener, .GET, "/node/v1/containers", headers: bearer).status.code == 200)
+            #expect(try await liveAPICall(nodeListener, .GET, "/node/v1/containers").status.code == 401)
+            #expect(try await liveAPICall(nodeListener, .GET, "/v1/containers").status.code == 404, "no users' API on the node listener")
             let destroy = String(decoding: try NodeProtocolCoding.encoder().encode(ReportBatch(reports: [.containerDestroyed(uuid: uuid)])), as: UTF8.self)
             let reply = try await liveAPICall(api, .POST, "/node/v1/reports", json: destroy, headers: bearer)
             let outcome = (reply.object["outcomes"] as? [[String: Any]])?.first

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZunCore
+import ZunStore
 import ZunTestSupport
 
 /// Overlay networks between real hosts: `zun compute` agents on hosts that are network namespaces, each with its
@@ -65,6 +66,41 @@ extension ClusterTests {
                 (try? Self.exec(hosts, cluster, client, on: "a", Self.httpGet(address, timeout: 1))).flatMap { $0.contains("hello-from-") ? $0 : nil }
             }
             #expect(afterRestart.contains("hello-from-"))
+        }
+    }
+
+    /// A host that was down when its network was deleted removes its copy (engine network, bridge and VXLAN
+    /// device) when it comes back; nobody else could, and nothing is left behind.
+    @Test func aNetworkDeletedWhileItsHostIsDownIsCleanedUpWhenItComesBack() async throws {
+        try await ClusterFixture.run { cluster in
+            try await cluster.startAPI()
+            try await cluster.startCompute("a", on: "1")
+            let created = try await cluster.call(cluster.apiURLs[0], .POST, "/v1/networks", json: #"{"name": "green"}"#)
+            let uuid = try #require(created.object["uuid"] as? String, "\(created.json ?? "")")
+            let container = try await Self.run(cluster, on: "a", network: "green", command: #"["sleep", "600"]"#)
+            _ = try await cluster.waitForAll([container], in: ["Running"])
+            let vni = try #require(try await SQLStore.withStore(at: cluster.location, logger: TestSupport.logger) { try await $0.network(uuid: uuid)?.vni })
+            let hosts = cluster.hosts
+            let engineNetwork = { try hosts.docker("1", "network", "ls", "-q", "--filter", "label=\(Network.uuidLabel)=\(uuid)") }
+            let hasDevice = { (try? hosts.inHost("1", "ip", "link", "show", "dev", "zvx\(vni)")) != nil }
+            #expect(try !engineNetwork().isEmpty && hasDevice(), "the host realized green with its overlay")
+
+            let deleted = try await cluster.call(cluster.apiURLs[0], .DELETE, "/v1/containers/\(container)?force=true")
+            #expect(deleted.status.code == 204, "\(deleted.json ?? "")")
+            try await TestSupport.eventually(timeout: .seconds(30)) {
+                try await cluster.call(cluster.apiURLs[0], .GET, "/v1/containers/\(container)").status.code == 404 ? true : nil
+            }
+            // The host goes down; meanwhile the network is deleted.
+            cluster.computes["a"]?.killHard()
+            let gone = try await cluster.call(cluster.apiURLs[0], .DELETE, "/v1/networks/\(uuid)")
+            #expect(gone.status.code == 204, "\(gone.json ?? "")")
+            #expect(try !engineNetwork().isEmpty && hasDevice(), "a host that is down keeps its copy")
+
+            try await cluster.startCompute("a", on: "1")
+            try await TestSupport.eventually(timeout: .seconds(30)) {
+                try engineNetwork().isEmpty && !hasDevice() ? true : nil
+            }
+            #expect(try engineNetwork().isEmpty && !hasDevice(), "the copy went when its host came back")
         }
     }
 
