@@ -80,7 +80,7 @@ struct EndToEndBench: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 try await api.waitUntilUp()
-                try await load(store: store, agents: agents)
+                try await load(store: store, counters: store.counters, agents: agents)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
@@ -89,8 +89,17 @@ struct EndToEndBench: AsyncParsableCommand {
 
     private var api: BenchAPI { BenchAPI(base: "http://127.0.0.1:\(port)") }
 
-    private func load(store: any ZunStore, agents: [ComputeAgent]) async throws {
+    /// The store's writes during the run, per container (heartbeats and other background writes included).
+    private func emitWrites(_ writes: StoreCounters.Snapshot) {
+        emit(String(
+            format: "store writes: %d transactions (%.2f per container), %d commits (%.2f per container)",
+            writes.transactions, Double(writes.transactions) / Double(containers), writes.commits, Double(writes.commits) / Double(containers)
+        ))
+    }
+
+    private func load(store: any ZunStore, counters: StoreCounters, agents: [ComputeAgent]) async throws {
         let api = self.api
+        let writesBefore = counters.snapshot
         let next = Counter()
         let posted = Posted()
         let start = Date()
@@ -111,6 +120,7 @@ struct EndToEndBench: AsyncParsableCommand {
         let acceptedIn = clock.now - began
         if acceptOnly {
             emit("accepted \(containers) creates in \(LatencySummary.format(acceptedIn)) (\(Int(Double(containers) / acceptedIn.seconds))/s); POST latency \(LatencySummary(await posted.acceptLatencies))")
+            emitWrites(counters.snapshot - writesBefore)
             return
         }
         // Wait for every container to be recorded Running.
@@ -130,6 +140,7 @@ struct EndToEndBench: AsyncParsableCommand {
         emit("Running: \(running.count), Error: \(all.count - running.count)")
         emit(String(format: "throughput: %.0f containers/s (POST of the first to Running of the last: %.2f s)", Double(running.count) / total, total))
         emit("POST → Running latency: \(LatencySummary(latencies))")
+        emitWrites(counters.snapshot - writesBefore)
         let perHost = Dictionary(grouping: running, by: { $0.host ?? "" }).mapValues(\.count)
         emit("hosts used: \(perHost.count), containers per host: min \(perHost.values.min() ?? 0), max \(perHost.values.max() ?? 0)")
         let memory = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: "/proc/self/status"))) ?? Data(), as: UTF8.self)

@@ -11,6 +11,7 @@ import SQLKit
 final class PostgresBackend: SQLBackend {
     let dialect = StoreDialect.postgres
     static let channel = "zun_tasks"
+    let counters = StoreCounters()
     let client: PostgresClient
     private let wakeups = TaskWakeups()
     private let overlayWakeups: OverlayWakeups
@@ -25,11 +26,14 @@ final class PostgresBackend: SQLBackend {
 
     @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await Self.withDeadline(operationTimeout) {
+        counters.transactionStarted()
+        let result = try await Self.withDeadline(operationTimeout) {
             try await self.client.withConnection { connection in
                 try await SQLTransaction.run(on: connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
             }
         }
+        counters.committed()
+        return result
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {

@@ -1,12 +1,37 @@
+/// One statement of a migration step: for both dialects (written as SQLite's DDL, translated for PostgreSQL), or
+/// for one dialect only, where their syntax parts ways (triggers).
+struct MigrationStatement: ExpressibleByStringLiteral {
+    var text: String
+    var only: StoreDialect?
+
+    init(stringLiteral text: String) {
+        self.text = text
+        self.only = nil
+    }
+
+    init(_ dialect: StoreDialect, _ text: String) {
+        self.text = text
+        self.only = dialect
+    }
+
+    static func sqlite(_ text: String) -> MigrationStatement { MigrationStatement(.sqlite, text) }
+    static func postgres(_ text: String) -> MigrationStatement { MigrationStatement(.postgres, text) }
+}
+
 /// Versioned schema of the store, written once for both dialects. Append a step to change it; never edit
 /// a released one.
 enum Migrations {
     /// The statements of every step for `dialect`.
     static func steps(for dialect: StoreDialect) -> [[String]] {
-        steps.map { step in step.map { dialect.translateDDL($0) } }
+        steps.map { step in
+            step.compactMap { statement in
+                guard statement.only == nil || statement.only == dialect else { return nil }
+                return statement.only == nil ? dialect.translateDDL(statement.text) : statement.text
+            }
+        }
     }
 
-    private static let steps: [[String]] = [
+    private static let steps: [[MigrationStatement]] = [
         // 1: the foundation tables.
         [
             """
@@ -229,5 +254,133 @@ enum Migrations {
             "UPDATE network SET vni = id",
             "CREATE UNIQUE INDEX network_vni ON network(vni)",
         ],
+        // 10: each project's usage, kept by triggers on the rows it counts, so that a quota check reads one row
+        // instead of summing every container of the project (docs/architecture.md, "Quotas"). cpu is kept in
+        // thousandths (Zun compares it at 3 decimals), so that adding and removing never drifts.
+        projectUsage,
     ]
+
+    /// The `project_usage` table, its triggers and its backfill. SQLite's triggers run at once (its one writer
+    /// serialises everything); PostgreSQL's are deferred to the commit, so that the usage row is locked only while
+    /// a transaction commits, not from a container's insert on.
+    private static let projectUsage: [MigrationStatement] = {
+        let counted: [(table: String, column: String)] = [("network", "networks"), ("volume", "volumes"), ("port", "ports")]
+        var statements: [MigrationStatement] = [
+            """
+            CREATE TABLE project_usage (
+                project_id TEXT PRIMARY KEY,
+                containers INTEGER NOT NULL DEFAULT 0,
+                cpu_milli INTEGER NOT NULL DEFAULT 0,
+                memory INTEGER NOT NULL DEFAULT 0,
+                disk INTEGER NOT NULL DEFAULT 0,
+                networks INTEGER NOT NULL DEFAULT 0,
+                volumes INTEGER NOT NULL DEFAULT 0,
+                ports INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            INSERT INTO project_usage (project_id, containers, cpu_milli, memory, disk)
+            SELECT project_id, COUNT(*), SUM(CAST(ROUND(COALESCE(cpu, 0) * 1000) AS INTEGER)),
+                   SUM(COALESCE(CAST(memory AS INTEGER), 0)), SUM(COALESCE(disk, 0))
+            FROM container GROUP BY project_id
+            """,
+        ]
+        for (table, column) in counted {
+            statements.append(MigrationStatement(stringLiteral: """
+                INSERT INTO project_usage (project_id) SELECT DISTINCT project_id FROM \(table)
+                WHERE project_id NOT IN (SELECT project_id FROM project_usage)
+                """))
+            statements.append(MigrationStatement(stringLiteral: """
+                UPDATE project_usage SET \(column) = (SELECT COUNT(*) FROM \(table) WHERE \(table).project_id = project_usage.project_id)
+                """))
+        }
+        // A container's share: its count, cpu, memory and disk, added (sign 1) or taken away (-1).
+        func containerShare(_ row: String, _ sign: String) -> String {
+            """
+            containers = containers + \(sign) * 1, cpu_milli = cpu_milli + \(sign) * CAST(ROUND(COALESCE(\(row).cpu, 0) * 1000) AS INTEGER),
+            memory = memory + \(sign) * COALESCE(CAST(\(row).memory AS INTEGER), 0), disk = disk + \(sign) * COALESCE(\(row).disk, 0)
+            """
+        }
+        // Only a change of what is counted touches the usage row: status updates rewrite every column.
+        let changed = "OLD.project_id <> NEW.project_id OR OLD.cpu IS NOT NEW.cpu OR OLD.memory IS NOT NEW.memory OR OLD.disk IS NOT NEW.disk"
+
+        // SQLite: plain triggers.
+        statements.append(.sqlite("""
+            CREATE TRIGGER project_usage_container_insert AFTER INSERT ON container BEGIN
+                INSERT OR IGNORE INTO project_usage (project_id) VALUES (NEW.project_id);
+                UPDATE project_usage SET \(containerShare("NEW", "1")) WHERE project_id = NEW.project_id;
+            END
+            """))
+        statements.append(.sqlite("""
+            CREATE TRIGGER project_usage_container_delete AFTER DELETE ON container BEGIN
+                UPDATE project_usage SET \(containerShare("OLD", "-1")) WHERE project_id = OLD.project_id;
+            END
+            """))
+        statements.append(.sqlite("""
+            CREATE TRIGGER project_usage_container_update AFTER UPDATE ON container WHEN \(changed) BEGIN
+                UPDATE project_usage SET \(containerShare("OLD", "-1")) WHERE project_id = OLD.project_id;
+                INSERT OR IGNORE INTO project_usage (project_id) VALUES (NEW.project_id);
+                UPDATE project_usage SET \(containerShare("NEW", "1")) WHERE project_id = NEW.project_id;
+            END
+            """))
+        for (table, column) in counted {
+            statements.append(.sqlite("""
+                CREATE TRIGGER project_usage_\(table)_insert AFTER INSERT ON \(table) BEGIN
+                    INSERT OR IGNORE INTO project_usage (project_id) VALUES (NEW.project_id);
+                    UPDATE project_usage SET \(column) = \(column) + 1 WHERE project_id = NEW.project_id;
+                END
+                """))
+            statements.append(.sqlite("""
+                CREATE TRIGGER project_usage_\(table)_delete AFTER DELETE ON \(table) BEGIN
+                    UPDATE project_usage SET \(column) = \(column) - 1 WHERE project_id = OLD.project_id;
+                END
+                """))
+        }
+
+        // PostgreSQL: one function per counted table, run by constraint triggers deferred to the commit.
+        statements.append(.postgres("""
+            CREATE FUNCTION zun_project_usage_container() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                    UPDATE project_usage SET \(containerShare("OLD", "-1")) WHERE project_id = OLD.project_id;
+                END IF;
+                IF TG_OP IN ('UPDATE', 'INSERT') THEN
+                    INSERT INTO project_usage (project_id) VALUES (NEW.project_id) ON CONFLICT (project_id) DO NOTHING;
+                    UPDATE project_usage SET \(containerShare("NEW", "1")) WHERE project_id = NEW.project_id;
+                END IF;
+                RETURN NULL;
+            END
+            $$
+            """))
+        statements.append(.postgres("""
+            CREATE CONSTRAINT TRIGGER project_usage_container_insert_delete AFTER INSERT OR DELETE ON container
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION zun_project_usage_container()
+            """))
+        statements.append(.postgres("""
+            CREATE CONSTRAINT TRIGGER project_usage_container_update AFTER UPDATE ON container
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+            WHEN (\(changed.replacingOccurrences(of: " IS NOT ", with: " IS DISTINCT FROM ")))
+            EXECUTE FUNCTION zun_project_usage_container()
+            """))
+        for (table, column) in counted {
+            statements.append(.postgres("""
+                CREATE FUNCTION zun_project_usage_\(table)() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'DELETE' THEN
+                        UPDATE project_usage SET \(column) = \(column) - 1 WHERE project_id = OLD.project_id;
+                    ELSE
+                        INSERT INTO project_usage (project_id) VALUES (NEW.project_id) ON CONFLICT (project_id) DO NOTHING;
+                        UPDATE project_usage SET \(column) = \(column) + 1 WHERE project_id = NEW.project_id;
+                    END IF;
+                    RETURN NULL;
+                END
+                $$
+                """))
+            statements.append(.postgres("""
+                CREATE CONSTRAINT TRIGGER project_usage_\(table) AFTER INSERT OR DELETE ON \(table)
+                DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION zun_project_usage_\(table)()
+                """))
+        }
+        return statements
+    }()
 }

@@ -21,6 +21,8 @@ public enum StoreDialect: Sendable {
 /// A database connection source: transactions and reads, plus the task wake-up channel.
 protocol SQLBackend: Sendable {
     var dialect: StoreDialect { get }
+    /// Write transactions and commits so far.
+    var counters: StoreCounters { get }
     /// Runs `body` in one transaction on one connection; commits on return, rolls back on throw.
     @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T

@@ -56,10 +56,11 @@ extension SQLStore {
     /// serialises this already).
     ///
     /// A create calls it as the last step of its transaction, with the container already written
-    /// (`alreadyWritten`): the lock is then held only from the count to the commit, not for the whole create,
-    /// so creates of one project on several API replicas still run side by side. The count, taken under the
-    /// lock, sees every create committed before it plus this one (PostgreSQL's READ COMMITTED takes a new
-    /// snapshot per statement).
+    /// (`alreadyWritten`): the lock is then held only from the read of the usage to the commit, not for the
+    /// whole create, so creates of one project on several API replicas still run side by side. The usage, read
+    /// under the lock, counts every create committed before it (PostgreSQL's READ COMMITTED takes a new snapshot
+    /// per statement), and this one's own rows on SQLite only: there the usage triggers run at once, on
+    /// PostgreSQL at the commit (migration 10).
     func checkQuota(_ check: QuotaCheck, alreadyWritten: Bool, _ db: any SQLDatabase) async throws {
         if dialect == .postgres {
             try await db.run("SELECT pg_advisory_xact_lock(\(literal: Self.quotaLockClass), hashtext(\(bind: check.projectID)))")
@@ -68,26 +69,22 @@ extension SQLStore {
         let defaults = try Self.limits(await db.run("SELECT resource, hard_limit FROM quota_class WHERE class_name = 'default'"))
         let limits = QuotaLimits.effective(project: project, defaultClass: defaults, configured: check.configured)
         let counted = try await Self.usage(projectID: check.projectID, db)
-        try limits.check(usage: alreadyWritten ? counted.subtracting(check.delta) : counted, delta: check.delta)
+        let countsOwnRows = alreadyWritten && dialect == .sqlite
+        try limits.check(usage: countsOwnRows ? counted.subtracting(check.delta) : counted, delta: check.delta)
     }
 
     /// The advisory-lock class of project quotas (distinct from the networks' and the migration's).
     static let quotaLockClass = 0x71756f  // "quo"
 
+    /// The project's usage: one row, kept by triggers (migration 10), whatever the project holds.
     static func usage(projectID: String, _ db: any SQLDatabase) async throws -> QuotaUsage {
-        let row = try await db.run("""
-            SELECT COUNT(*) AS n, SUM(cpu) AS cpu, SUM(CAST(memory AS INTEGER)) AS memory, SUM(COALESCE(disk, 0)) AS disk
-            FROM container WHERE project_id = \(bind: projectID)
-            """).first
-        let owned = try await db.run("""
-            SELECT (SELECT COUNT(*) FROM network WHERE project_id = \(bind: projectID)) AS networks,
-                   (SELECT COUNT(*) FROM volume WHERE project_id = \(bind: projectID)) AS volumes,
-                   (SELECT COUNT(*) FROM port WHERE project_id = \(bind: projectID)) AS ports
-            """).first
+        guard let row = try await db.run("SELECT * FROM project_usage WHERE project_id = \(bind: projectID)").first else {
+            return QuotaUsage()
+        }
         return QuotaUsage(
-            containers: try row?.int("n") ?? 0, cpu: try row?.double("cpu") ?? 0, memory: try row?.int("memory") ?? 0,
-            disk: try row?.int("disk") ?? 0, networks: try owned?.int("networks") ?? 0, volumes: try owned?.int("volumes") ?? 0,
-            ports: try owned?.int("ports") ?? 0
+            containers: try row.int("containers") ?? 0, cpu: Double(try row.int("cpu_milli") ?? 0) / 1000,
+            memory: try row.int("memory") ?? 0, disk: try row.int("disk") ?? 0, networks: try row.int("networks") ?? 0,
+            volumes: try row.int("volumes") ?? 0, ports: try row.int("ports") ?? 0
         )
     }
 

@@ -11,6 +11,8 @@ import ZunCore
 public final class SQLStore: ZunStore {
     let backend: any SQLBackend
     let logger: Logger
+    /// Write transactions and commits so far (the benchmarks' write cost per container).
+    public var counters: StoreCounters { backend.counters }
     /// The time written into records (`updated_at`, the stamps of incremental refreshes).
     let clock: any WallClock
     private let onClose: @Sendable () async throws -> Void

@@ -17,6 +17,7 @@ final class SQLiteBackend: SQLBackend {
     private let wakeups = TaskWakeups()
     private let overlayWakeups: OverlayWakeups
     private let groupCommit = GroupCommit()
+    let counters = StoreCounters()
 
     private init(connection: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
         self.connection = connection
@@ -42,9 +43,11 @@ final class SQLiteBackend: SQLBackend {
 
     @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let (mutex, db) = (self.mutex, self.db)
+        let (mutex, db, counters) = (self.mutex, self.db, self.counters)
+        counters.transactionStarted()
         return try await groupCommit.transaction(body) { batch in
             try await mutex.withLock { try await SQLTransaction.run(on: db, begin: "BEGIN IMMEDIATE", batch) }
+            counters.committed()
         }
     }
 
