@@ -20,6 +20,34 @@ struct TaskQueueTests {
         }
     }
 
+    /// A batch claim is one transaction: oldest first, one task per container, each lane within its slots.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aBatchClaimTakesTheOldestTasksWithinEachLanesSlotsInOneTransaction(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            var creates: [String] = []
+            for i in 0..<5 {
+                let c = TestSupport.container("c\(i)")
+                try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r\(i)"), createdAt: Date()))
+                creates.append(c.uuid)
+            }
+            // A second task of c0 waits behind its create; a stop goes to the graceful lane.
+            try await store.updateContainer(uuid: creates[0], actions: [], tasks: [ComputeTask(host: "h1", containerUUID: creates[0], kind: .start, payload: .init(requestID: "s"), createdAt: Date())]) { _ in }
+            try await store.updateContainer(uuid: creates[4], actions: [], tasks: []) { _ in }
+            let other = TestSupport.container("other", host: "h2")
+            try await store.createContainer(other, action: nil, task: ComputeTask(host: "h2", containerUUID: other.uuid, kind: .create, payload: .init(requestID: "o"), createdAt: Date()))
+
+            let before = store.counters.snapshot
+            let now = Date()
+            let first = try await store.claimTasks(host: "h1", owner: "o", leaseUntil: now.addingTimeInterval(60), now: now, slots: [.operations: 3, .graceful: 2])
+            #expect(store.counters.snapshot.transactions - before.transactions == 1, "one transaction for the whole batch")
+            #expect(first.map(\.containerUUID) == Array(creates.prefix(3)), "the three oldest, one per container")
+            #expect(first.allSatisfy { $0.state == .running && $0.leaseOwner == "o" && $0.attempts == 1 })
+            let second = try await store.claimTasks(host: "h1", owner: "o", leaseUntil: now.addingTimeInterval(60), now: now, slots: [.operations: 10])
+            #expect(second.map(\.containerUUID) == Array(creates.suffix(2)), "c0's start waits behind its running create; h2's task is not h1's")
+            #expect(try await store.claimTasks(host: "h1", owner: "o", leaseUntil: now.addingTimeInterval(60), now: now, slots: [.graceful: 0]).isEmpty)
+        }
+    }
+
     @Test(arguments: TestSupport.Backend.allCases)
     func expiredLeasesAndReleasedTasksAreClaimedAgain(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in

@@ -7,6 +7,9 @@ public protocol TaskQueue: Sendable {
     /// Claims the oldest runnable task of `host`: pending, or running with an expired lease, and not behind
     /// an unfinished earlier task of the same container, among the tasks of `lanes` (every lane when nil).
     func claimTask(host: String, owner: String, leaseUntil: Date, now: Date, lanes: Set<ComputeTask.Lane>?) async throws -> ComputeTask?
+    /// Claims, in one transaction, the oldest runnable tasks of `host` (as `claimTask` chooses them), at most
+    /// `slots[lane]` of each lane, oldest first.
+    func claimTasks(host: String, owner: String, leaseUntil: Date, now: Date, slots: [ComputeTask.Lane: Int]) async throws -> [ComputeTask]
     /// Marks a task done (nil error) or failed.
     func finishTask(id: Int64, error: String?, at: Date) async throws
     /// Keeps a claimed task but lets it be claimed again after `until` (a retry after a transient failure).

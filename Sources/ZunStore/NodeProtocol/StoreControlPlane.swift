@@ -86,23 +86,20 @@ public struct StoreControlPlane: ControlPlane {
         return claimed
     }
 
-    /// Claims up to each lane's free slots (at most `maximumBatch` in all).
+    /// Claims up to each lane's free slots (at most `maximumBatch` in all), in one transaction.
     private func claimBatch(_ request: TaskClaimRequest) async throws -> [ComputeTask] {
-        var slots = request.slots.filter { $0.value > 0 }
-        var claimed: [ComputeTask] = []
-        while !slots.isEmpty, claimed.count < TaskClaimRequest.maximumBatch {
-            let now = clock.now
-            let lanes = Set(slots.keys)
-            guard let task = try await store.claimTask(
-                host: host, owner: request.owner, leaseUntil: now.addingTimeInterval(max(1, request.leaseSeconds)), now: now,
-                lanes: lanes.count == ComputeTask.Lane.allCases.count ? nil : lanes
-            ) else { break }
-            claimed.append(task)
-            let lane = task.kind.lane
-            slots[lane, default: 0] -= 1
-            if slots[lane, default: 0] <= 0 { slots[lane] = nil }
+        var slots = request.slots.mapValues { min(max($0, 0), TaskClaimRequest.maximumBatch) }
+        // Within the batch bound in all, the lanes keeping their share in order.
+        var total = 0
+        for lane in ComputeTask.Lane.allCases {
+            let share = min(slots[lane, default: 0], TaskClaimRequest.maximumBatch - total)
+            slots[lane] = share
+            total += share
         }
-        return claimed
+        let now = clock.now
+        return try await store.claimTasks(
+            host: host, owner: request.owner, leaseUntil: now.addingTimeInterval(max(1, request.leaseSeconds)), now: now, slots: slots
+        )
     }
 
     /// Makes claimable again the tasks leased to `owner` that the runner does not know it holds.

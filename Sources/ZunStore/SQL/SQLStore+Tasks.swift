@@ -43,6 +43,46 @@ extension SQLStore {
         }
     }
 
+    public func claimTasks(host: String, owner: String, leaseUntil: Date, now: Date, slots: [ComputeTask.Lane: Int]) async throws -> [ComputeTask] {
+        let open = slots.filter { $0.value > 0 }
+        let kinds = open.keys.flatMap(\.kinds).map(\.rawValue).sorted()
+        let limit = open.values.reduce(0, +)
+        guard !kinds.isEmpty, limit > 0 else { return [] }
+        return try await backend.transaction { db in
+            // One read of the candidates (at most one per container: an earlier unfinished task holds back the
+            // rest), then one update of those the lanes have room for.
+            let rows = try await db.run("""
+                SELECT * FROM task t
+                WHERE t.host = \(bind: host)
+                  AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < \(bind: now.timeIntervalSince1970)))
+                  AND t.kind IN (\(binds: kinds))
+                  AND NOT EXISTS (SELECT 1 FROM task p WHERE p.container_uuid = t.container_uuid AND p.id < t.id
+                                  AND p.state IN ('pending', 'running'))
+                ORDER BY t.id LIMIT \(literal: limit)\(unsafeRaw: self.dialect.skipLocked)
+                """)
+            var room = open
+            var claimed: [ComputeTask] = []
+            for row in rows {
+                var task = try Self.decodeTask(row)
+                let lane = task.kind.lane
+                guard room[lane, default: 0] > 0, task.id != nil else { continue }
+                room[lane, default: 0] -= 1
+                task.state = .running
+                task.attempts += 1
+                task.leaseOwner = owner
+                task.leaseUntil = leaseUntil
+                claimed.append(task)
+            }
+            guard !claimed.isEmpty else { return [] }
+            try await db.run("""
+                UPDATE task SET state = 'running', attempts = attempts + 1, lease_owner = \(bind: owner),
+                                lease_until = \(bind: leaseUntil.timeIntervalSince1970)
+                WHERE id IN (\(binds: claimed.compactMap(\.id)))
+                """)
+            return claimed
+        }
+    }
+
     public func finishTask(id: Int64, error: String?, at: Date) async throws {
         try await backend.transaction { db in
             try await db.run(
