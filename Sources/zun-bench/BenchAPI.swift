@@ -29,6 +29,18 @@ struct BenchAPI: Sendable {
         return body
     }
 
+    /// `PUT path` with a JSON body; anything but 200 is an error.
+    func put(_ path: String, json: String) async throws {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .PUT
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "OpenStack-API-Version", value: "container 1.40")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw ValidationError("PUT \(path) answered \(response.status): \(String(buffer: body))") }
+    }
+
     /// `POST /v1/containers` (with `?run=true` when `run`); returns the new container's uuid.
     func create(run: Bool) async throws -> String {
         var request = HTTPClientRequest(url: base + "/v1/containers" + (run ? "?run=true" : ""))

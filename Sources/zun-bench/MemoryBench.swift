@@ -66,6 +66,9 @@ struct MemoryBench: AsyncParsableCommand {
         start = clock.now
         for _ in 0..<10 { _ = try await api.get("/v1/containers?limit=1000&all_projects=1") }
         emit("GET /v1/containers?limit=1000 ×10: \(LatencySummary.format(clock.now - start))")
+        // The seeded project holds far more than the default quota: lift it, as an operator would for it. The
+        // check still runs on every create (and reads the project's usage).
+        try await api.put("/v1/quotas/admin", json: #"{"containers": -1, "cpu": -1, "memory": -1, "disk": -1, "ports": -1}"#)
         start = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<16 {
@@ -77,7 +80,8 @@ struct MemoryBench: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        emit("\(creates) creates scheduled over \(hosts) hosts: \(LatencySummary.format(clock.now - start))")
+        let took = clock.now - start
+        emit("\(creates) creates scheduled over \(hosts) hosts: \(LatencySummary.format(took)) (\(Int(Double(creates) / took.seconds))/s)")
         emit("zun api peak memory (VmHWM): \(Self.memory(process.processIdentifier, "VmHWM")), now (VmRSS): \(Self.memory(process.processIdentifier, "VmRSS"))")
     }
 
@@ -116,6 +120,13 @@ struct MemoryBench: AsyncParsableCommand {
                 }
             }
             try await group.waitForAll()
+        }
+        // Seeding the containers outlasts the service down time: every host heartbeats again, so that the creates
+        // below find the fleet up (a fleet that is down would measure the no-valid-host path instead).
+        let now = Date()
+        let beats = (0..<hosts).map { Heartbeat(host: String(format: "host-%05d", $0), availabilityZone: "nova", endpoint: nil, at: now) }
+        for chunk in stride(from: 0, to: beats.count, by: 1000) {
+            try await store.heartbeats(Array(beats[chunk..<min(chunk + 1000, beats.count)]))
         }
         try await store.close()
     }
