@@ -70,6 +70,9 @@ public struct ComputeAgent: Sendable {
     let redaction = NIOLockedValueBox(HostPathRedaction())
     /// The inventory last sent, so that an unchanged one is not sent again.
     let lastInventory = NIOLockedValueBox<ComputeNode?>(nil)
+    /// Claims that found work only because a wait ran out (a lost wake-up): the idle poll is a safety net, and
+    /// this should stay zero (BENCHMARKS.md).
+    public let idlePollFinds = NIOLockedValueBox(0)
     public let logger: Logger
 
     public init(

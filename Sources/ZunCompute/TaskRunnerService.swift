@@ -28,6 +28,8 @@ struct TaskRunnerService: Service {
         // After a claim that failed on its way, the next asks the control plane to hand back tasks it leased to
         // this runner that the runner never heard of (the answer was lost with a replica).
         var recover = false
+        // Whether the last claim came back empty after its whole wait (nothing woke it).
+        var lastClaimRanOut = false
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let free = running.withLockedValue { counts in
@@ -48,8 +50,15 @@ struct TaskRunnerService: Service {
                 )
                 let tasks: [ComputeTask]
                 do {
+                    let claimed = ContinuousClock.now
                     tasks = try await cancelWhenGracefulShutdown { try await agent.controlPlane.claimTasks(request) }
                     recover = false
+                    // Work right after a wait that ran out was found by the idle poll, not by a wake-up.
+                    if !tasks.isEmpty, lastClaimRanOut {
+                        agent.idlePollFinds.withLockedValue { $0 += 1 }
+                        agent.logger.debug("the idle poll found work: a wake-up was lost")
+                    }
+                    lastClaimRanOut = tasks.isEmpty && ContinuousClock.now - claimed >= wait * 0.95
                 } catch {
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
                     agent.logger.error("claiming tasks failed", metadata: [LogKey.error: "\(error)"])

@@ -141,6 +141,7 @@ struct EndToEndBench: AsyncParsableCommand {
         emit(String(format: "throughput: %.0f containers/s (POST of the first to Running of the last: %.2f s)", Double(running.count) / total, total))
         emit("POST → Running latency: \(LatencySummary(latencies))")
         emitWrites(counters.snapshot - writesBefore)
+        emit("claims that found work only after their wait ran out (lost wake-ups): \(agents.reduce(0) { $0 + $1.idlePollFinds.withLockedValue { $0 } })")
         let perHost = Dictionary(grouping: running, by: { $0.host ?? "" }).mapValues(\.count)
         emit("hosts used: \(perHost.count), containers per host: min \(perHost.values.min() ?? 0), max \(perHost.values.max() ?? 0)")
         let memory = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: "/proc/self/status"))) ?? Data(), as: UTF8.self)
