@@ -48,6 +48,22 @@ struct TaskQueueTests {
         }
     }
 
+    /// A kind this version has no operation for (a newer version's) is claimed in the operations lane, so that
+    /// its task fails on the host instead of holding back its container's later tasks for ever.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aTaskOfAnUnknownKindIsClaimedInTheOperationsLane(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let c = TestSupport.container("a")
+            let future = ComputeTask.Kind(rawValue: "from_a_newer_version")
+            try await store.createContainer(c, action: nil, task: ComputeTask(host: "h1", containerUUID: c.uuid, kind: future, payload: .init(requestID: "r"), createdAt: Date()))
+            let now = Date()
+            #expect(try await store.claimTasks(host: "h1", owner: "o", leaseUntil: now.addingTimeInterval(60), now: now, slots: [.graceful: 4]).isEmpty)
+            #expect(try await store.claimTasks(host: "h1", owner: "o", leaseUntil: now.addingTimeInterval(60), now: now, slots: [.operations: 4]).map(\.kind) == [future])
+            try await store.releaseTasks(host: "h1")
+            #expect(try await store.claimTask(host: "h1", owner: "o", leaseUntil: now.addingTimeInterval(60), now: now)?.kind == future)
+        }
+    }
+
     @Test(arguments: TestSupport.Backend.allCases)
     func expiredLeasesAndReleasedTasksAreClaimedAgain(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in

@@ -15,47 +15,43 @@ extension SQLStore {
     }
 
     public func claimTask(host: String, owner: String, leaseUntil: Date, now: Date, lanes: Set<ComputeTask.Lane>?) async throws -> ComputeTask? {
-        // The kinds come from the lanes (never from a request); each is still bound, not spliced in.
-        let kinds = lanes.map { $0.flatMap(\.kinds).map(\.rawValue).sorted() }
-        if kinds?.isEmpty == true { return nil }
-        let kindFilter: SQLQueryString = if let kinds { " AND t.kind IN (\(binds: kinds))" } else { "" }
+        let lanes = lanes ?? Set(ComputeTask.Lane.allCases)
+        return try await claim(
+            host: host, owner: owner, leaseUntil: leaseUntil, now: now, slots: Dictionary(uniqueKeysWithValues: lanes.map { ($0, 1) }), limit: 1
+        ).first
+    }
+
+    public func claimTasks(host: String, owner: String, leaseUntil: Date, now: Date, slots: [ComputeTask.Lane: Int]) async throws -> [ComputeTask] {
+        try await claim(host: host, owner: owner, leaseUntil: leaseUntil, now: now, slots: slots, limit: nil)
+    }
+
+    /// Claims, in one transaction, the oldest runnable tasks of `host`, at most `slots[lane]` of each lane and
+    /// `limit` in all (the slots' sum when nil): one read of the candidates (at most one per container: an
+    /// earlier unfinished task holds back the rest), then one update of those the lanes have room for.
+    private func claim(
+        host: String, owner: String, leaseUntil: Date, now: Date, slots: [ComputeTask.Lane: Int], limit: Int?
+    ) async throws -> [ComputeTask] {
+        let open = slots.filter { $0.value > 0 }
+        let limit = min(limit ?? Int.max, open.values.reduce(0, +))
+        guard !open.isEmpty, limit > 0 else { return [] }
+        // The kinds come from the lanes (never from a request); each is still bound, not spliced in. A kind no
+        // operation has (a newer version's) runs in the operations lane, where its task fails on the host, so
+        // that lane is "every kind but the closed lanes'" rather than a list of the kinds this version knows.
+        let closed = Set(ComputeTask.Lane.allCases).subtracting(open.keys)
+        let kindFilter: SQLQueryString
+        if closed.isEmpty {
+            kindFilter = ""
+        } else if closed.contains(.operations) {
+            kindFilter = " AND t.kind IN (\(binds: open.keys.flatMap(\.kinds).map(\.rawValue).sorted()))"
+        } else {
+            kindFilter = " AND t.kind NOT IN (\(binds: closed.flatMap(\.kinds).map(\.rawValue).sorted()))"
+        }
         return try await backend.transaction { db in
             let rows = try await db.run("""
                 SELECT * FROM task t
                 WHERE t.host = \(bind: host)
                   AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < \(bind: now.timeIntervalSince1970)))
                 """ + kindFilter + """
-                  AND NOT EXISTS (SELECT 1 FROM task p WHERE p.container_uuid = t.container_uuid AND p.id < t.id
-                                  AND p.state IN ('pending', 'running'))
-                ORDER BY t.id LIMIT 1\(unsafeRaw: self.dialect.skipLocked)
-                """)
-            guard let row = rows.first else { return nil }
-            var task = try Self.decodeTask(row)
-            guard let id = task.id else { throw StoreError("task row without id") }
-            task.state = .running
-            task.attempts += 1
-            task.leaseOwner = owner
-            task.leaseUntil = leaseUntil
-            try await db.run(
-                "UPDATE task SET state = 'running', attempts = \(bind: task.attempts), lease_owner = \(bind: owner), lease_until = \(bind: leaseUntil.timeIntervalSince1970) WHERE id = \(bind: id)"
-            )
-            return task
-        }
-    }
-
-    public func claimTasks(host: String, owner: String, leaseUntil: Date, now: Date, slots: [ComputeTask.Lane: Int]) async throws -> [ComputeTask] {
-        let open = slots.filter { $0.value > 0 }
-        let kinds = open.keys.flatMap(\.kinds).map(\.rawValue).sorted()
-        let limit = open.values.reduce(0, +)
-        guard !kinds.isEmpty, limit > 0 else { return [] }
-        return try await backend.transaction { db in
-            // One read of the candidates (at most one per container: an earlier unfinished task holds back the
-            // rest), then one update of those the lanes have room for.
-            let rows = try await db.run("""
-                SELECT * FROM task t
-                WHERE t.host = \(bind: host)
-                  AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < \(bind: now.timeIntervalSince1970)))
-                  AND t.kind IN (\(binds: kinds))
                   AND NOT EXISTS (SELECT 1 FROM task p WHERE p.container_uuid = t.container_uuid AND p.id < t.id
                                   AND p.state IN ('pending', 'running'))
                 ORDER BY t.id LIMIT \(literal: limit)\(unsafeRaw: self.dialect.skipLocked)
