@@ -146,7 +146,9 @@ let package = Package(
         ),
         .testTarget(name: "ZunCoreTests", dependencies: ["ZunCore", "ZunTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ZunSchedulerTests", dependencies: ["ZunScheduler", "ZunCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ZunComputeTests", dependencies: ["ZunCompute", "DockerEngine", "ZunCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ZunComputeTests", dependencies: ["ZunCompute", "DockerEngine", "ZunCore", "ZunStore", "ZunTestSupport"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ZunStoreTests", dependencies: ["ZunStore", "ZunCore", "ZunTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ZunAPITests",

@@ -38,6 +38,9 @@ public struct ComputeAgent: Sendable {
         public var imagePullTimeout: Duration = .seconds(600)
         /// This host's part in overlay networks (nil: its networks stay on this host, as in `zun dev`).
         public var overlay: HostOverlay.Configuration?
+        /// How long a task's progress reports may wait to travel with its next report (`ReportOutbox`): the
+        /// longest a task state or event shows late, and what lets a quick create and start be one write.
+        public var reportLinger: Duration = .milliseconds(200)
 
         public init(
             hostName: String, availabilityZone: String = "nova", heartbeatInterval: Duration = .seconds(5),

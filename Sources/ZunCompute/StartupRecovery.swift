@@ -32,7 +32,7 @@ extension ComputeAgent {
             } else if let inspect = try await records.inspect(container, logger: logger) {
                 // The engine knows the container: its state is the truth.
                 logger.notice("settling a stranded container from the engine", metadata: metadata)
-                _ = try await records.refreshFromEngine(container.uuid, inspect: inspect)
+                try await records.refreshFromEngine(container.uuid, inspect: inspect)
             } else {
                 logger.notice("a stranded container has no engine container", metadata: metadata)
                 let reason = container.status == .creating || container.containerID == nil

@@ -8,7 +8,7 @@ import ZunCore
 /// Every method commits before it returns, so callers acknowledge only what is durable. One implementation,
 /// `SQLStore`, runs on SQLite (embedded, `zun dev`) or PostgreSQL (`zun api` / `zun compute`).
 public typealias ZunStore = ContainerRecords & ActionLog & HostInventory & TaskQueue & NetworkRecords & VolumeRecords
-    & ConsoleSessionRecords & QuotaRecords & NodeCredentialRecords
+    & ConsoleSessionRecords & QuotaRecords & NodeCredentialRecords & ReportTransactions
 
 /// Where a new container may go, best host first, and how to check a host still fits under its lock.
 public struct Placement: Sendable {

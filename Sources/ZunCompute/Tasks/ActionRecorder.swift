@@ -1,9 +1,12 @@
 import Foundation
 import ZunCore
 
-/// Records the events of one container action (each operation's `event`) around a step.
+/// Records the events of one container action (each operation's `event`) around a step. The events and
+/// the action's end are posted to the task's outbox, stamped with this host's time: they travel with the
+/// task's next report.
 struct ActionRecorder: Sendable {
-    let controlPlane: any ControlPlane
+    let reports: ReportOutbox
+    let clock: any WallClock
     let containerUUID: String
     let requestID: String
 
@@ -11,22 +14,24 @@ struct ActionRecorder: Sendable {
     /// `body`'s outcome.
     func event<T: Sendable>(_ operation: ContainerOperation, _ body: () async throws -> T) async throws -> T {
         let name = operation.event ?? operation.name
-        try await controlPlane.submit(.eventStarted(containerUUID: containerUUID, requestID: requestID, event: name))
+        reports.post(.eventStarted(containerUUID: containerUUID, requestID: requestID, event: name, at: clock.now))
         do {
             let result = try await body()
-            try await controlPlane.submit(
-                .eventFinished(containerUUID: containerUUID, requestID: requestID, event: name, result: "Success", traceback: nil)
+            reports.post(
+                .eventFinished(containerUUID: containerUUID, requestID: requestID, event: name, result: "Success", traceback: nil, at: clock.now)
             )
             return result
         } catch {
-            _ = try? await controlPlane.submit(
-                .eventFinished(containerUUID: containerUUID, requestID: requestID, event: name, result: "Error", traceback: "\(error)")
+            reports.post(
+                .eventFinished(
+                    containerUUID: containerUUID, requestID: requestID, event: name, result: "Error", traceback: "\(error)", at: clock.now
+                )
             )
             throw error
         }
     }
 
-    func finish(failed: Bool) async throws {
-        try await controlPlane.submit(.actionFinished(containerUUID: containerUUID, requestID: requestID, failed: failed))
+    func finish(failed: Bool) {
+        reports.post(.actionFinished(containerUUID: containerUUID, requestID: requestID, failed: failed, at: clock.now))
     }
 }

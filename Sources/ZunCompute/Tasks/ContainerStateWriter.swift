@@ -13,8 +13,11 @@ struct ContainerStateWriter: Sendable {
     let clock: any WallClock
     let redaction: NIOLockedValueBox<HostPathRedaction>
     let logger: Logger
+    /// A task's outbox: reports go through it, in order with the task's other reports (nil: each is sent at once).
+    let outbox: ReportOutbox?
 
-    init(agent: ComputeAgent) {
+    init(agent: ComputeAgent, outbox: ReportOutbox? = nil) {
+        self.outbox = outbox
         controlPlane = agent.controlPlane
         engine = agent.engine
         clock = agent.clock
@@ -28,13 +31,23 @@ struct ContainerStateWriter: Sendable {
     func report(
         _ report: ContainerReport, on uuid: String, actions: [ContainerAction] = [], tasks: [ComputeTask] = []
     ) async throws -> Container? {
-        try await controlPlane.submit(.container(uuid: uuid, report: report, actions: actions, tasks: tasks))
+        let report = NodeReport.container(uuid: uuid, report: report, actions: actions, tasks: tasks)
+        if let outbox { return try await outbox.send(report) }
+        return try await controlPlane.submit(report)
+    }
+
+    /// Posts a report whose resulting record the caller does not need now: in a task it travels with the
+    /// task's next report (nil); elsewhere it is sent at once (the record after it).
+    @discardableResult
+    func post(_ report: ContainerReport, on uuid: String) async throws -> Container? {
+        guard let outbox else { return try await self.report(report, on: uuid) }
+        outbox.post(.container(uuid: uuid, report: report, actions: [], tasks: []))
+        return nil
     }
 
     /// Sets or clears `task_state`.
-    @discardableResult
-    func setTaskState(_ uuid: String, _ state: ContainerTaskState?) async throws -> Container? {
-        try await report(.taskState(state), on: uuid)
+    func setTaskState(_ uuid: String, _ state: ContainerTaskState?) async throws {
+        try await post(.taskState(state), on: uuid)
     }
 
     /// Marks the container `Error` with a reason a human can act on, and clears its task state. The tenant
@@ -63,13 +76,14 @@ struct ContainerStateWriter: Sendable {
     ///   write is then dropped if the record changed meanwhile or a task holds it, and the task state is kept: an
     ///   inspect that raced an action (the engine pauses a container while it commits it, say) must not record
     ///   that passing state after the action finished.
+    /// - Returns: the record after it; nil when it was stale, or posted to a task's outbox.
     @discardableResult
     func refreshFromEngine(_ uuid: String, inspect: ContainerInspect, unchangedSince read: Container? = nil) async throws -> Container? {
         // The one status that depends on the record's own (a container never started) is settled where the
         // report is applied, against the record as it is then.
         let observation = observe(inspect, current: read?.status ?? .unknown)
-        guard let read else { return try await report(.observed(observation), on: uuid) }
-        return try await report(.observedIfUnchanged(observation, updatedAt: read.updatedAt), on: uuid)
+        guard let read else { return try await post(.observed(observation), on: uuid) }
+        return try await post(.observedIfUnchanged(observation, updatedAt: read.updatedAt), on: uuid)
     }
 
     /// The engine's view in the control plane's terms, with host paths stripped from the engine's error.

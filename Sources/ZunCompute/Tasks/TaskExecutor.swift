@@ -19,11 +19,21 @@ struct TaskExecutor: Sendable {
         logger[metadataKey: LogKey.requestID] = "\(task.payload.requestID)"
         logger.debug("running task")
         guard let id = task.id else { return }
+        // The task's reports travel through its outbox; the linger sends what waits there during a long step.
+        let reports = ReportOutbox(controlPlane: controlPlane, linger: agent.configuration.reportLinger)
         let context = TaskContext(
-            agent: agent, records: ContainerStateWriter(agent: agent),
-            recorder: ActionRecorder(controlPlane: agent.controlPlane, containerUUID: task.containerUUID, requestID: task.payload.requestID),
-            logger: logger
+            agent: agent, reports: reports, containerUUID: task.containerUUID, requestID: task.payload.requestID, logger: logger
         )
+        await withDiscardingTaskGroup { group in
+            group.addTask { await reports.lingerLoop() }
+            await run(task, id: id, context: context)
+            group.cancelAll()
+        }
+    }
+
+    private func run(_ task: ComputeTask, id: Int64, context: TaskContext) async {
+        let logger = context.logger
+        let reports = context.reports
         do {
             if task.interruptions >= ComputeTask.maximumInterruptions {
                 try await giveUp(task, id: id, context: context)
@@ -33,15 +43,16 @@ struct TaskExecutor: Sendable {
                 // A kind this version has no handler for: fail it rather than retry it forever.
                 logger.error("no handler for the task's kind; failing it")
                 try await Self.persistently(logger) {
-                    try await controlPlane.submit(.taskFinished(id: id, error: "No handler for task kind \(task.kind)."))
+                    try await reports.send(.taskFinished(id: id, error: "No handler for task kind \(task.kind)."))
                 }
                 return
             }
             try await handler.run(task, in: context)
-            try await Self.persistently(logger) { try await controlPlane.submit(.taskFinished(id: id, error: nil)) }
+            // The task's end carries every report still waiting: for a quick create and start, all of them.
+            try await Self.persistently(logger) { try await reports.send(.taskFinished(id: id, error: nil)) }
         } catch {
             logger.warning("task interrupted; it will be retried", metadata: [LogKey.error: "\(String(reflecting: error))"])
-            try? await Self.persistently(logger) { try await controlPlane.submit(.taskDeferred(id: id, seconds: 2)) }
+            try? await Self.persistently(logger) { try await reports.send(.taskDeferred(id: id, seconds: 2)) }
         }
     }
 
@@ -52,9 +63,9 @@ struct TaskExecutor: Sendable {
         context.logger.error("giving up a task that was interrupted by agent failures", metadata: ["interruptions": "\(task.interruptions)"])
         if try await context.container(task) != nil {
             try await context.records.markError(task.containerUUID, reason: reason)
-            try await context.recorder.finish(failed: true)
+            context.recorder.finish(failed: true)
         }
-        try await Self.persistently(context.logger) { try await controlPlane.submit(.taskFinished(id: id, error: reason)) }
+        try await Self.persistently(context.logger) { try await context.reports.send(.taskFinished(id: id, error: reason)) }
     }
 
     /// Retries a report for up to 30 s (a database or replica restart), then gives up and throws.

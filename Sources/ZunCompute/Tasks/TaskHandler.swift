@@ -14,13 +14,24 @@ protocol TaskHandler: Sendable {
     func run(_ task: ComputeTask, in context: TaskContext) async throws
 }
 
-/// What a handler works with: the agent's engine and control plane, the writer of container records, the
-/// recorder of the task's action, and a logger carrying the task's metadata.
+/// What a handler works with: the agent's engine and control plane, the task's outbox of reports, the
+/// writer of container records and the recorder of the task's action (both posting to that outbox), and a
+/// logger carrying the task's metadata. Every report a handler makes goes through `reports`, so that they
+/// arrive in order.
 struct TaskContext: Sendable {
     let agent: ComputeAgent
+    let reports: ReportOutbox
     let records: ContainerStateWriter
     let recorder: ActionRecorder
     let logger: Logger
+
+    init(agent: ComputeAgent, reports: ReportOutbox, containerUUID: String, requestID: String, logger: Logger) {
+        self.agent = agent
+        self.reports = reports
+        self.records = ContainerStateWriter(agent: agent, outbox: reports)
+        self.recorder = ActionRecorder(reports: reports, clock: agent.clock, containerUUID: containerUUID, requestID: requestID)
+        self.logger = logger
+    }
 
     var controlPlane: any ControlPlane { agent.controlPlane }
     var engine: any ContainerEngine { agent.engine }
@@ -35,6 +46,6 @@ struct TaskContext: Sendable {
     func fail(_ uuid: String, _ error: any Error) async throws {
         // The task's logger carries its id, kind, container and request.
         try await records.markError(uuid, reason: TaskFailure.reason(error), logger: logger)
-        try await recorder.finish(failed: true)
+        recorder.finish(failed: true)
     }
 }

@@ -11,11 +11,12 @@ public enum NodeReport: Codable, Sendable, Equatable {
     case taskFinished(id: Int64, error: String?)
     /// A claimed task to be retried after `seconds`.
     case taskDeferred(id: Int64, seconds: Double)
-    /// An action event started or finished.
-    case eventStarted(containerUUID: String, requestID: String, event: String)
-    case eventFinished(containerUUID: String, requestID: String, event: String, result: String, traceback: String?)
+    /// An action event started or finished, `at` the host's time (reports travel in batches, so the time
+    /// they arrive is not the time they happened; nil or a future time is taken as the time of arrival).
+    case eventStarted(containerUUID: String, requestID: String, event: String, at: Date? = nil)
+    case eventFinished(containerUUID: String, requestID: String, event: String, result: String, traceback: String?, at: Date? = nil)
     /// An action finished.
-    case actionFinished(containerUUID: String, requestID: String, failed: Bool)
+    case actionFinished(containerUUID: String, requestID: String, failed: Bool, at: Date? = nil)
     /// The host realized a network as an engine network.
     case networkRealized(uuid: String, dockerID: String)
     /// A container of the host left a network.
@@ -29,7 +30,7 @@ public enum NodeReport: Codable, Sendable, Equatable {
     public var containerUUID: String? {
         switch self {
         case .container(let uuid, _, _, _), .containerDestroyed(let uuid): uuid
-        case .eventStarted(let uuid, _, _), .eventFinished(let uuid, _, _, _, _), .actionFinished(let uuid, _, _): uuid
+        case .eventStarted(let uuid, _, _, _), .eventFinished(let uuid, _, _, _, _, _), .actionFinished(let uuid, _, _, _): uuid
         case .networkDetached(let uuid, _): uuid
         case .taskFinished, .taskDeferred, .networkRealized, .volumePlaced: nil
         }

@@ -113,21 +113,57 @@ public struct StoreControlPlane: ControlPlane {
 
     // MARK: Reports
 
+    /// Applies reports in order. Consecutive reports of the kinds `ReportWriter` covers (container changes,
+    /// events, task and action ends) are one transaction, so a task's reports sent together cost one write; a
+    /// refused report in it changes nothing and the others still apply. Should the transaction itself fail (a
+    /// conflict, a constraint), each report of it is tried alone, so one bad report cannot hold back the rest.
     public func submit(_ reports: [NodeReport]) async throws -> [NodeReportOutcome] {
         var outcomes: [NodeReportOutcome] = []
         outcomes.reserveCapacity(reports.count)
-        for report in reports {
-            do {
-                outcomes.append(.applied(try await apply(report)))
-            } catch let error as ZunError {
-                outcomes.append(.refused(ReportError(error)))
+        var start = reports.startIndex
+        while start < reports.endIndex {
+            guard reports[start].isWrittenTogether else {
+                outcomes.append(try await Self.outcome { try await applyAlone(reports[start]) })
+                start += 1
+                continue
             }
+            let end = reports[start...].firstIndex { !$0.isWrittenTogether } ?? reports.endIndex
+            outcomes += try await applyTogether(Array(reports[start..<end]))
+            start = end
         }
         return outcomes
     }
 
-    private func apply(_ report: NodeReport) async throws -> Container? {
+    private func applyTogether(_ run: [NodeReport]) async throws -> [NodeReportOutcome] {
         let now = clock.now
+        do {
+            return try await store.writeReports { writer in
+                var outcomes: [NodeReportOutcome] = []
+                for report in run { outcomes.append(try await Self.outcome { try await apply(report, writer, now: now) }) }
+                return outcomes
+            }
+        } catch where run.count > 1 {
+            logger.info("a batch of reports failed together; applying each alone", metadata: [LogKey.error: "\(error)"])
+            var outcomes: [NodeReportOutcome] = []
+            for report in run {
+                outcomes.append(try await store.writeReports { writer in try await Self.outcome { try await apply(report, writer, now: now) } })
+            }
+            return outcomes
+        }
+    }
+
+    /// A refusal (`ZunError`) is the report's outcome; any other error is the store's and fails the call.
+    private static func outcome(_ apply: () async throws -> Container?) async throws -> NodeReportOutcome {
+        do {
+            return .applied(try await apply())
+        } catch let error as ZunError {
+            return .refused(ReportError(error))
+        }
+    }
+
+    /// Applies one report of the kinds written together. Each case checks before it writes, so a refused
+    /// report has changed nothing in the shared transaction.
+    private func apply(_ report: NodeReport, _ writer: any ReportWriter, now: Date) async throws -> Container? {
         switch report {
         case .container(let uuid, let change, let actions, let tasks):
             for action in actions where action.containerUUID != uuid {
@@ -140,7 +176,7 @@ public struct StoreControlPlane: ControlPlane {
             // a report that came late (a delete finished): nothing to change, nil.
             let host = self.host
             do {
-                return try await store.updateContainer(uuid: uuid, actions: actions, tasks: tasks) { container in
+                return try await writer.updateContainer(uuid: uuid, actions: actions, tasks: tasks) { container in
                     guard container.host == host else { throw ForeignContainer() }
                     try change.apply(to: &container, now: now)
                 }
@@ -150,20 +186,37 @@ public struct StoreControlPlane: ControlPlane {
                 throw restricted("report on a container of another host", attempted: uuid)
             }
         case .taskFinished(let id, let error):
-            try await requireOwnTask(id)
-            try await store.finishTask(id: id, error: error, at: now)
+            try await requireOwnTask(id, writer)
+            try await writer.finishTask(id: id, error: error, at: now)
         case .taskDeferred(let id, let seconds):
-            try await requireOwnTask(id)
-            try await store.deferTask(id: id, until: now.addingTimeInterval(min(max(seconds, 0), 3600)))
-        case .eventStarted(let uuid, let requestID, let event):
-            try await requireOwnContainer(uuid, "record an event of")
-            try await store.startEvent(containerUUID: uuid, requestID: requestID, event: event, at: now)
-        case .eventFinished(let uuid, let requestID, let event, let result, let traceback):
-            try await requireOwnContainer(uuid, "record an event of")
-            try await store.finishEvent(containerUUID: uuid, requestID: requestID, event: event, result: result, traceback: traceback, at: now)
-        case .actionFinished(let uuid, let requestID, let failed):
-            try await requireOwnContainer(uuid, "finish an action of")
-            try await store.finishAction(containerUUID: uuid, requestID: requestID, failed: failed, at: now)
+            try await requireOwnTask(id, writer)
+            try await writer.deferTask(id: id, until: now.addingTimeInterval(min(max(seconds, 0), 3600)))
+        case .eventStarted(let uuid, let requestID, let event, let at):
+            try await requireOwnContainer(uuid, "record an event of", writer)
+            try await writer.startEvent(containerUUID: uuid, requestID: requestID, event: event, at: Self.time(at, now: now))
+        case .eventFinished(let uuid, let requestID, let event, let result, let traceback, let at):
+            try await requireOwnContainer(uuid, "record an event of", writer)
+            try await writer.finishEvent(
+                containerUUID: uuid, requestID: requestID, event: event, result: result, traceback: traceback, at: Self.time(at, now: now)
+            )
+        case .actionFinished(let uuid, let requestID, let failed, let at):
+            try await requireOwnContainer(uuid, "finish an action of", writer)
+            try await writer.finishAction(containerUUID: uuid, requestID: requestID, failed: failed, at: Self.time(at, now: now))
+        case .networkRealized, .networkDetached, .volumePlaced, .containerDestroyed:
+            preconditionFailure("\(report) is applied alone")
+        }
+        return nil
+    }
+
+    /// The time of an event as the host saw it, never later than the time it arrived.
+    private static func time(_ reported: Date?, now: Date) -> Date {
+        guard let reported else { return now }
+        return min(reported, now)
+    }
+
+    /// Applies one report of the kinds that make their own transaction (networks, volumes, a destroy).
+    private func applyAlone(_ report: NodeReport) async throws -> Container? {
+        switch report {
         case .networkRealized(let uuid, let dockerID):
             guard try await store.network(uuid: uuid) != nil else { throw ZunError.resourceNotFound("Network", uuid) }
             try await store.recordNetworkRealized(uuid: uuid, host: host, dockerID: dockerID)
@@ -178,6 +231,8 @@ public struct StoreControlPlane: ControlPlane {
             guard let container = try await store.container(uuid: uuid) else { return nil }
             guard container.host == host else { throw restricted("destroy a container of another host", attempted: uuid) }
             try await store.destroyContainer(uuid: uuid)
+        case .container, .taskFinished, .taskDeferred, .eventStarted, .eventFinished, .actionFinished:
+            preconditionFailure("\(report) is written together")
         }
         return nil
     }
@@ -224,9 +279,10 @@ public struct StoreControlPlane: ControlPlane {
     /// Checks the container is this host's: true when it is, false when its record is gone but this host ran a
     /// task of it (the events and action of a delete are written after the record goes), 403 otherwise.
     @discardableResult
-    private func requireOwnContainer(_ uuid: String, _ action: String) async throws -> Bool {
+    private func requireOwnContainer(_ uuid: String, _ action: String, _ writer: (any ReportWriter)? = nil) async throws -> Bool {
         if verified.withLockedValue({ $0.contains(uuid) }) { return true }
-        if let container = try await store.container(uuid: uuid) {
+        let container = if let writer { try await writer.container(uuid: uuid) } else { try await store.container(uuid: uuid) }
+        if let container {
             guard container.host == host else { throw restricted("\(action) a container of another host", attempted: uuid) }
             verified.withLockedValue { verified in
                 if verified.count >= 10_000 { verified.removeAll() }
@@ -234,7 +290,8 @@ public struct StoreControlPlane: ControlPlane {
             }
             return true
         }
-        guard try await store.tasks(containerUUID: uuid).contains(where: { $0.host == host }) else {
+        let tasks = if let writer { try await writer.tasks(containerUUID: uuid) } else { try await store.tasks(containerUUID: uuid) }
+        guard tasks.contains(where: { $0.host == host }) else {
             throw restricted("\(action) a container this host never held", attempted: uuid)
         }
         return false
@@ -242,9 +299,9 @@ public struct StoreControlPlane: ControlPlane {
 
     private struct ForeignContainer: Error {}
 
-    private func requireOwnTask(_ id: Int64) async throws {
+    private func requireOwnTask(_ id: Int64, _ writer: any ReportWriter) async throws {
         // A task moves only between hosts while pending (a reschedule); a claimed one stays the claimer's.
-        guard let task = try await store.task(id: id) else { throw ZunError.resourceNotFound("Task", "\(id)") }
+        guard let task = try await writer.task(id: id) else { throw ZunError.resourceNotFound("Task", "\(id)") }
         guard task.host == host else { throw restricted("report on a task of another host", attempted: "task \(id)") }
     }
 
@@ -252,5 +309,15 @@ public struct StoreControlPlane: ControlPlane {
     public func restricted(_ action: String, attempted: String) -> ZunError {
         logger.warning("node tried to act beyond its host", metadata: ["node": "\(host)", "attempted": "\(attempted)", "action": "\(action)"])
         return ZunError(.forbidden, code: "node-restriction", message: "A node may not \(action) (\(host) holds this credential).")
+    }
+}
+
+extension NodeReport {
+    /// Whether the report is of the kinds `ReportWriter` writes, which share one transaction when sent together.
+    fileprivate var isWrittenTogether: Bool {
+        switch self {
+        case .container, .taskFinished, .taskDeferred, .eventStarted, .eventFinished, .actionFinished: true
+        case .networkRealized, .networkDetached, .volumePlaced, .containerDestroyed: false
+        }
     }
 }

@@ -37,46 +37,19 @@ extension SQLStore {
     }
 
     public func startEvent(containerUUID: String, requestID: String, event: String, at: Date) async throws {
-        try await backend.transaction { db in
-            guard let actionID = try await Self.findAction(containerUUID: containerUUID, requestID: requestID, db)?.id else {
-                return
-            }
-            let open = try await db.run(
-                "SELECT id FROM container_actions_events WHERE action_id = \(bind: actionID) AND event = \(bind: event) AND finish_time IS NULL"
-            )
-            if open.isEmpty {
-                try await db.run(
-                    "INSERT INTO container_actions_events (action_id, event, start_time) VALUES (\(bind: actionID), \(bind: event), \(bind: at.timeIntervalSince1970))"
-                )
-            }
-        }
+        try await writeReports { try await $0.startEvent(containerUUID: containerUUID, requestID: requestID, event: event, at: at) }
     }
 
     public func finishEvent(
         containerUUID: String, requestID: String, event: String, result: String, traceback: String?, at: Date
     ) async throws {
-        try await backend.transaction { db in
-            guard let actionID = try await Self.findAction(containerUUID: containerUUID, requestID: requestID, db)?.id else {
-                return
-            }
-            try await db.run(
-                """
-                UPDATE container_actions_events SET finish_time = \(bind: at.timeIntervalSince1970), result = \(bind: result), traceback = \(bind: traceback)
-                WHERE action_id = \(bind: actionID) AND event = \(bind: event) AND finish_time IS NULL
-                """
-            )
+        try await writeReports {
+            try await $0.finishEvent(containerUUID: containerUUID, requestID: requestID, event: event, result: result, traceback: traceback, at: at)
         }
     }
 
     public func finishAction(containerUUID: String, requestID: String, failed: Bool, at: Date) async throws {
-        try await backend.transaction { db in
-            try await db.run(
-                """
-                UPDATE container_actions SET finish_time = \(bind: at.timeIntervalSince1970), message = \(bind: failed ? "Error" : String?.none)
-                WHERE container_uuid = \(bind: containerUUID) AND request_id = \(bind: requestID) AND finish_time IS NULL
-                """
-            )
-        }
+        try await writeReports { try await $0.finishAction(containerUUID: containerUUID, requestID: requestID, failed: failed, at: at) }
     }
 
     func insertAction(_ a: ContainerAction, _ db: any SQLDatabase) async throws {

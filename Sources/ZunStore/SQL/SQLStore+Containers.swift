@@ -150,27 +150,7 @@ extension SQLStore {
         uuid: String, actions: [ContainerAction], tasks: [ComputeTask],
         _ change: @escaping @Sendable (inout Container) throws -> Void
     ) async throws -> Container? {
-        let updated: (container: Container, moved: Bool)? = try await backend.transaction { db in
-            guard let row = try await db.run(
-                "SELECT data FROM container WHERE uuid = \(bind: uuid)\(unsafeRaw: self.dialect.forUpdate)"
-            ).first else { return nil }
-            var container = try Self.decodeContainer(row)
-            let host = container.host
-            try change(&container)
-            container.updatedAt = self.clock.now
-            try await self.writeContainer(container, db)
-            for action in actions { try await self.insertAction(action, db) }
-            for task in tasks { try await self.insertTask(task, db) }
-            // Its ports moved with it: every overlay host of its networks learns the new place.
-            let moved = container.host != host
-            if moved { try await self.overlayChanged(Self.networkUUIDs(container), db) }
-            return (container, moved)
-        }
-        if let updated {
-            for host in Set(tasks.map(\.host)) { backend.taskCommitted(host: host) }
-            if updated.moved { backend.overlayCommitted(networks: Self.networkUUIDs(updated.container)) }
-        }
-        return updated?.container
+        try await writeReports { try await $0.updateContainer(uuid: uuid, actions: actions, tasks: tasks, change) }
     }
 
     public func destroyContainer(uuid: String) async throws {

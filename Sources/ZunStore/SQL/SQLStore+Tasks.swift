@@ -80,17 +80,11 @@ extension SQLStore {
     }
 
     public func finishTask(id: Int64, error: String?, at: Date) async throws {
-        try await backend.transaction { db in
-            try await db.run(
-                "UPDATE task SET state = \(bind: (error == nil ? ComputeTask.State.done : .failed).rawValue), finished_at = \(bind: at.timeIntervalSince1970), error = \(bind: error), lease_until = NULL WHERE id = \(bind: id)"
-            )
-        }
+        try await writeReports { try await $0.finishTask(id: id, error: error, at: at) }
     }
 
     public func deferTask(id: Int64, until: Date) async throws {
-        try await backend.transaction { db in
-            try await db.run("UPDATE task SET lease_until = \(bind: until.timeIntervalSince1970) WHERE id = \(bind: id) AND state = 'running'")
-        }
+        try await writeReports { try await $0.deferTask(id: id, until: until) }
     }
 
     public func unclaimTask(id: Int64, owner: String) async throws {

@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import SQLKit
+import ZunCore
 import SQLiteKit
 import SQLiteNIO
 

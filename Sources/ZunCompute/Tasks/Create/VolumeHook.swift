@@ -16,7 +16,7 @@ struct VolumeHook: ContainerHook {
                 ],
                 logger: context.logger
             )
-            try await context.controlPlane.submit(.volumePlaced(uuid: mount.volumeUUID))
+            try await context.reports.send(.volumePlaced(uuid: mount.volumeUUID))
         }
     }
 

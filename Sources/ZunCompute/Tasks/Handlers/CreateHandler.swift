@@ -36,7 +36,7 @@ struct CreateHandler: TaskHandler {
     /// Starts the new engine container when the task asks for it, else finishes the action.
     static func startIfAsked(_ task: ComputeTask, _ uuid: String, _ context: TaskContext) async throws {
         guard task.payload.run == true, let container = try await context.controlPlane.container(uuid: uuid) else {
-            try await context.recorder.finish(failed: false)
+            context.recorder.finish(failed: false)
             return
         }
         try await StartHandler.startAndFinish(container, context)

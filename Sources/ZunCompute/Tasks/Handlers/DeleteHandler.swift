@@ -20,8 +20,8 @@ struct DeleteHandler: TaskHandler {
                 }
                 try await ContainerHooks.release(container, in: context)
             }
-            try await context.controlPlane.submit(.containerDestroyed(uuid: container.uuid))
-            try await context.recorder.finish(failed: false)
+            try await context.reports.send(.containerDestroyed(uuid: container.uuid))
+            context.recorder.finish(failed: false)
         } catch where TaskFailure.isOperationFailure(error) {
             try await context.fail(container.uuid, error)
         }

@@ -25,15 +25,15 @@ struct EngineOperation: Sendable {
                 }
                 try await context.records.refreshFromEngine(container.uuid, inspect: inspect)
             }
-            try await context.recorder.finish(failed: false)
+            context.recorder.finish(failed: false)
         } catch let error as DockerError where error.isNotFound {
             try await context.records.vanished(container, error)
-            try await context.recorder.finish(failed: true)
+            context.recorder.finish(failed: true)
         } catch where TaskFailure.isOperationFailure(error) {
             context.logger.warning("\(operation.name) failed", metadata: [LogKey.error: "\(error)"])
             // A reboot that failed leaves `Restarting` behind; the next sync shows what the engine says.
             try await context.records.report(.operationFailed, on: container.uuid)
-            try await context.recorder.finish(failed: true)
+            context.recorder.finish(failed: true)
         }
     }
 }

@@ -30,12 +30,12 @@ struct NetworkAttachHandler: TaskHandler {
                 }
                 try await context.records.setTaskState(container.uuid, nil)
             }
-            try await context.recorder.finish(failed: false)
+            context.recorder.finish(failed: false)
         } catch where TaskFailure.isOperationFailure(error) {
             logger.warning("network attach failed", metadata: [LogKey.error: "\(error)"])
-            try await context.controlPlane.submit(.networkDetached(containerUUID: container.uuid, networkUUID: network))
+            try await context.reports.send(.networkDetached(containerUUID: container.uuid, networkUUID: network))
             try await context.records.setTaskState(container.uuid, nil)
-            try await context.recorder.finish(failed: true)
+            context.recorder.finish(failed: true)
         }
     }
 }

@@ -16,18 +16,18 @@ struct NetworkDetachHandler: TaskHandler {
                 if let inspect = try await context.records.inspect(container, logger: logger) {
                     try await context.engine.disconnectNetwork(Network.dockerName(network), container: inspect.id, logger: logger)
                 }
-                try await context.controlPlane.submit(.networkDetached(containerUUID: container.uuid, networkUUID: network))
+                try await context.reports.send(.networkDetached(containerUUID: container.uuid, networkUUID: network))
                 if let fresh = try await context.records.inspect(container, logger: logger) {
                     try await context.records.refreshFromEngine(container.uuid, inspect: fresh)
                     return
                 }
                 try await context.records.setTaskState(container.uuid, nil)
             }
-            try await context.recorder.finish(failed: false)
+            context.recorder.finish(failed: false)
         } catch where TaskFailure.isOperationFailure(error) {
             logger.warning("network detach failed", metadata: [LogKey.error: "\(error)"])
             try await context.records.setTaskState(container.uuid, nil)
-            try await context.recorder.finish(failed: true)
+            context.recorder.finish(failed: true)
         }
     }
 }

@@ -47,6 +47,6 @@ struct RebuildHandler: TaskHandler {
         } else {
             try await context.records.markError(container.uuid, reason: error.message)
         }
-        try await context.recorder.finish(failed: true)
+        context.recorder.finish(failed: true)
     }
 }

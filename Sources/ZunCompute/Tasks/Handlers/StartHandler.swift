@@ -16,7 +16,7 @@ struct StartHandler: TaskHandler {
     static func startAndFinish(_ container: Container, _ context: TaskContext) async throws {
         do {
             try await start(container, context)
-            try await context.recorder.finish(failed: false)
+            context.recorder.finish(failed: false)
         } catch where TaskFailure.isOperationFailure(error) {
             try await context.fail(container.uuid, error)
         }

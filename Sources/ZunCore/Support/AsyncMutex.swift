@@ -1,10 +1,12 @@
 /// A FIFO lock for async code: holds across suspension points, unlike an actor, whose methods interleave
 /// at every `await`. The store uses it to run one transaction at a time on its connection.
-actor AsyncMutex {
+public actor AsyncMutex {
     private var locked = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func lock() async {
+    public init() {}
+
+    public func lock() async {
         if !locked {
             locked = true
             return
@@ -12,7 +14,7 @@ actor AsyncMutex {
         await withCheckedContinuation { waiters.append($0) }
     }
 
-    func unlock() {
+    public func unlock() {
         if waiters.isEmpty {
             locked = false
         } else {
@@ -21,7 +23,7 @@ actor AsyncMutex {
     }
 
     /// Runs `body` while holding the lock.
-    nonisolated func withLock<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+    public nonisolated func withLock<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await lock()
         do {
             let result = try await body()

@@ -1,0 +1,140 @@
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+import ZunCore
+
+/// `ReportTransactions` on SQL: the writes of a batch of reports in one transaction, each container read once.
+/// The single-report methods of `ContainerRecords`, `TaskQueue` and `ActionLog` that hosts report through
+/// (`updateContainer`, `finishTask`, `startEvent`…) are this writer in a transaction of their own.
+extension SQLStore {
+    public func writeReports<T: Sendable>(_ body: @escaping @Sendable (any ReportWriter) async throws -> T) async throws -> T {
+        let (result, writer) = try await backend.transaction { db in
+            let writer = SQLReportWriter(store: self, db: db)
+            return (try await body(writer), writer)
+        }
+        // Wake-ups only once the writes are durable (a woken host must find them).
+        let effects = writer.effects
+        for host in effects.taskHosts { backend.taskCommitted(host: host) }
+        if !effects.movedNetworks.isEmpty { backend.overlayCommitted(networks: effects.movedNetworks) }
+        return result
+    }
+}
+
+/// One transaction's report writes; see `ReportWriter`.
+final class SQLReportWriter: ReportWriter, Sendable {
+    struct Effects {
+        /// Hosts a task was written for.
+        var taskHosts: Set<String> = []
+        /// Networks whose ports moved host with their container.
+        var movedNetworks: [String] = []
+    }
+
+    private struct State {
+        /// Containers this transaction read or wrote, by uuid (nil: read and found missing).
+        var containers: [String: Container?] = [:]
+        /// Action ids by container uuid and request id (nil: no such action).
+        var actionIDs: [String: Int64?] = [:]
+        var effects = Effects()
+    }
+
+    let store: SQLStore
+    let db: any SQLDatabase
+    private let state = NIOLockedValueBox(State())
+
+    init(store: SQLStore, db: any SQLDatabase) {
+        self.store = store
+        self.db = db
+    }
+
+    var effects: Effects { state.withLockedValue { $0.effects } }
+
+    func container(uuid: String) async throws -> Container? {
+        if let known = state.withLockedValue({ $0.containers[uuid] }) { return known }
+        // Locked on PostgreSQL: a report that reads a container usually changes it next.
+        let container = try await db.run(
+            "SELECT data FROM container WHERE uuid = \(bind: uuid)\(unsafeRaw: store.dialect.forUpdate)"
+        ).first.map(SQLStore.decodeContainer)
+        state.withLockedValue { $0.containers[uuid] = .some(container) }
+        return container
+    }
+
+    func updateContainer(
+        uuid: String, actions: [ContainerAction], tasks: [ComputeTask], _ change: @escaping @Sendable (inout Container) throws -> Void
+    ) async throws -> Container? {
+        guard var container = try await container(uuid: uuid) else { return nil }
+        let host = container.host
+        try change(&container)
+        container.updatedAt = store.clock.now
+        try await store.writeContainer(container, db)
+        for action in actions { try await store.insertAction(action, db) }
+        for task in tasks { try await store.insertTask(task, db) }
+        // Its ports moved with it: every overlay host of its networks learns the new place.
+        let moved = container.host != host
+        if moved { try await store.overlayChanged(SQLStore.networkUUIDs(container), db) }
+        state.withLockedValue { [container] state in
+            state.containers[uuid] = .some(container)
+            state.effects.taskHosts.formUnion(tasks.map(\.host))
+            if moved { state.effects.movedNetworks += SQLStore.networkUUIDs(container) }
+        }
+        return container
+    }
+
+    func task(id: Int64) async throws -> ComputeTask? {
+        try await db.run("SELECT * FROM task WHERE id = \(bind: id)").first.map(SQLStore.decodeTask)
+    }
+
+    func tasks(containerUUID: String) async throws -> [ComputeTask] {
+        try await db.run("SELECT * FROM task WHERE container_uuid = \(bind: containerUUID) ORDER BY id").map(SQLStore.decodeTask)
+    }
+
+    func finishTask(id: Int64, error: String?, at: Date) async throws {
+        try await db.run(
+            "UPDATE task SET state = \(bind: (error == nil ? ComputeTask.State.done : .failed).rawValue), finished_at = \(bind: at.timeIntervalSince1970), error = \(bind: error), lease_until = NULL WHERE id = \(bind: id)"
+        )
+    }
+
+    func deferTask(id: Int64, until: Date) async throws {
+        try await db.run("UPDATE task SET lease_until = \(bind: until.timeIntervalSince1970) WHERE id = \(bind: id) AND state = 'running'")
+    }
+
+    /// The id of the action `requestID` made on the container, read once per transaction.
+    private func actionID(containerUUID: String, requestID: String) async throws -> Int64? {
+        let key = "\(containerUUID) \(requestID)"
+        if let known = state.withLockedValue({ $0.actionIDs[key] }) { return known }
+        let id = try await SQLStore.findAction(containerUUID: containerUUID, requestID: requestID, db)?.id
+        state.withLockedValue { $0.actionIDs[key] = .some(id) }
+        return id
+    }
+
+    func startEvent(containerUUID: String, requestID: String, event: String, at: Date) async throws {
+        guard let actionID = try await actionID(containerUUID: containerUUID, requestID: requestID) else { return }
+        // A retried task resumes the event it started rather than opening a second one.
+        try await db.run(
+            """
+            INSERT INTO container_actions_events (action_id, event, start_time)
+            SELECT \(bind: actionID), \(bind: event), \(bind: at.timeIntervalSince1970)
+            WHERE NOT EXISTS (SELECT 1 FROM container_actions_events
+                              WHERE action_id = \(bind: actionID) AND event = \(bind: event) AND finish_time IS NULL)
+            """
+        )
+    }
+
+    func finishEvent(containerUUID: String, requestID: String, event: String, result: String, traceback: String?, at: Date) async throws {
+        guard let actionID = try await actionID(containerUUID: containerUUID, requestID: requestID) else { return }
+        try await db.run(
+            """
+            UPDATE container_actions_events SET finish_time = \(bind: at.timeIntervalSince1970), result = \(bind: result), traceback = \(bind: traceback)
+            WHERE action_id = \(bind: actionID) AND event = \(bind: event) AND finish_time IS NULL
+            """
+        )
+    }
+
+    func finishAction(containerUUID: String, requestID: String, failed: Bool, at: Date) async throws {
+        try await db.run(
+            """
+            UPDATE container_actions SET finish_time = \(bind: at.timeIntervalSince1970), message = \(bind: failed ? "Error" : String?.none)
+            WHERE container_uuid = \(bind: containerUUID) AND request_id = \(bind: requestID) AND finish_time IS NULL
+            """
+        )
+    }
+}
