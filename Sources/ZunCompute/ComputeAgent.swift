@@ -38,6 +38,9 @@ public struct ComputeAgent: Sendable {
         public var imagePullTimeout: Duration = .seconds(600)
         /// This host's part in overlay networks (nil: its networks stay on this host, as in `zun dev`).
         public var overlay: HostOverlay.Configuration?
+        /// How often a change of the container counts alone is sent with the inventory (Zun's periodic resource
+        /// update runs every 60 s); a change of capacity is sent at the next heartbeat.
+        public var inventoryCountsInterval: TimeInterval = 60
         /// How long a task's progress reports may wait to travel with its next report (`ReportOutbox`): the
         /// longest a task state or event shows late, and what lets a quick create and start be one write.
         public var reportLinger: Duration = .milliseconds(200)
@@ -71,8 +74,8 @@ public struct ComputeAgent: Sendable {
     public let clock: any WallClock
     /// Host paths kept out of what tenants read (`status_reason`); the engine's data root is added at start.
     let redaction = NIOLockedValueBox(HostPathRedaction())
-    /// The inventory last sent, so that an unchanged one is not sent again.
-    let lastInventory = NIOLockedValueBox<ComputeNode?>(nil)
+    /// The inventory last sent and when, so that an unchanged one is not sent again.
+    let lastInventory = NIOLockedValueBox<(node: ComputeNode, at: Date)?>(nil)
     /// Claims that found work only because a wait ran out (a lost wake-up): the idle poll is a safety net, and
     /// this should stay zero (BENCHMARKS.md).
     public let idlePollFinds = NIOLockedValueBox(0)
@@ -128,7 +131,10 @@ public struct ComputeAgent: Sendable {
 
     /// Records this host's compute node and service, and takes back tasks a previous run left claimed.
     public func register() async throws {
-        try await controlPlane.register(NodeRegistration(inventory: try await inventory(), heartbeat: heartbeatBody))
+        let node = try await inventory()
+        try await controlPlane.register(NodeRegistration(inventory: node, heartbeat: heartbeatBody))
+        // Registration carried the inventory: the first refresh need not send it again.
+        lastInventory.withLockedValue { $0 = (node, clock.now) }
         try await reconcile()
         try await recoverStrandedContainers()
         logger.info("compute host registered")
@@ -161,12 +167,19 @@ public struct ComputeAgent: Sendable {
         NodeHeartbeat(availabilityZone: configuration.availabilityZone, endpoint: configuration.endpoint)
     }
 
-    /// Sends the engine's `/info` as the host's inventory when it changed since it was last sent.
+    /// Sends the engine's `/info` as the host's inventory when it changed since it was last sent. The container
+    /// counts change with every container but place nothing (they are shown by `host show`), so a change of
+    /// them alone waits for `inventoryCountsInterval`: otherwise every create would rewrite its host's node
+    /// record and make every API replica's host cache read it again.
     public func refreshInventory() async throws {
         let node = try await inventory()
-        guard lastInventory.withLockedValue({ $0 }) != node else { return }
+        let now = clock.now
+        if let last = lastInventory.withLockedValue({ $0 }) {
+            if last.node == node { return }
+            if last.node.withoutCounts == node.withoutCounts, now.timeIntervalSince(last.at) < configuration.inventoryCountsInterval { return }
+        }
         try await controlPlane.reportInventory(node)
-        lastInventory.withLockedValue { $0 = node }
+        lastInventory.withLockedValue { $0 = (node, now) }
     }
 
     /// The engine's `/info` as a compute node record (the control plane keeps the record's uuid and usage).
@@ -208,4 +221,14 @@ public struct ComputeAgent: Sendable {
             + (networks.overlay.map { [OverlayService(overlay: $0, controlPlane: controlPlane, logger: logger)] } ?? [])
     }
 
+}
+
+extension ComputeNode {
+    /// The record without its container counts: what placement depends on.
+    var withoutCounts: ComputeNode {
+        var node = self
+        node.totalContainers = 0
+        node.runningContainers = 0
+        return node
+    }
 }

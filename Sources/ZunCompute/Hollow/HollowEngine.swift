@@ -62,7 +62,14 @@ public final class HollowEngine: ContainerEngine {
     }
 
     public func info(logger: Logger) async throws -> SystemInfo {
-        SystemInfo(ncpu: cpus, memTotal: Int64(memoryMB) << 20, operatingSystem: "Hollow", osType: "linux", architecture: "x86_64", runtimes: ["runc"])
+        var info = SystemInfo(
+            ncpu: cpus, memTotal: Int64(memoryMB) << 20, operatingSystem: "Hollow", osType: "linux", architecture: "x86_64", runtimes: ["runc"]
+        )
+        // The counts a real engine reports, which change with every container.
+        (info.containers, info.containersRunning) = state.withLockedValue { state in
+            (state.containers.count, state.containers.values.filter { $0.status == "running" }.count)
+        }
+        return info
     }
 
     public func inspectImage(_ reference: String, logger: Logger) async throws -> ImageInspect? {

@@ -50,7 +50,7 @@ public enum HollowFleet {
     }
 
     /// Registers concurrently, 64 at a time, so the store can group the writes.
-    static func register(_ agents: [ComputeAgent]) async throws {
+    public static func register(_ agents: [ComputeAgent]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for chunk in stride(from: 0, to: agents.count, by: 64) {
                 group.addTask {

@@ -25,8 +25,8 @@ final class PostgresBackend: SQLBackend {
     }
 
     @discardableResult
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        counters.transactionStarted()
+    func transaction<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        counters.transactionStarted(operation)
         let result = try await Self.withDeadline(operationTimeout) {
             try await self.client.withConnection { connection in
                 try await SQLTransaction.run(on: connection.sql(queryLogLevel: nil), begin: "BEGIN", body)

@@ -23,9 +23,10 @@ protocol SQLBackend: Sendable {
     var dialect: StoreDialect { get }
     /// Write transactions and commits so far.
     var counters: StoreCounters { get }
-    /// Runs `body` in one transaction on one connection; commits on return, rolls back on throw.
+    /// Runs `body` in one transaction on one connection; commits on return, rolls back on throw. `operation`
+    /// names it in the counters.
     @discardableResult
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs read-only statements, all of them in one snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs read-only statements that need no common snapshot (each sees the last commit made before it
@@ -78,6 +79,14 @@ extension SQLRow {
 }
 
 extension SQLBackend {
+    /// A transaction named, in the counters, after the store method that runs it.
+    @discardableResult
+    func transaction<T: Sendable>(
+        _ operation: String = #function, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        try await transaction(named: operation, body)
+    }
+
     /// The hosts that realized any of `networks`: those whose overlays a change of their ports concerns.
     @Sendable func hostsRealizing(_ networks: [String]) async throws -> [String] {
         try await readEach { db in

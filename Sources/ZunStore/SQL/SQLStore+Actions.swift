@@ -37,19 +37,19 @@ extension SQLStore {
     }
 
     public func startEvent(containerUUID: String, requestID: String, event: String, at: Date) async throws {
-        try await writeReports { try await $0.startEvent(containerUUID: containerUUID, requestID: requestID, event: event, at: at) }
+        try await writeReports(named: #function) { try await $0.startEvent(containerUUID: containerUUID, requestID: requestID, event: event, at: at) }
     }
 
     public func finishEvent(
         containerUUID: String, requestID: String, event: String, result: String, traceback: String?, at: Date
     ) async throws {
-        try await writeReports {
+        try await writeReports(named: #function) {
             try await $0.finishEvent(containerUUID: containerUUID, requestID: requestID, event: event, result: result, traceback: traceback, at: at)
         }
     }
 
     public func finishAction(containerUUID: String, requestID: String, failed: Bool, at: Date) async throws {
-        try await writeReports { try await $0.finishAction(containerUUID: containerUUID, requestID: requestID, failed: failed, at: at) }
+        try await writeReports(named: #function) { try await $0.finishAction(containerUUID: containerUUID, requestID: requestID, failed: failed, at: at) }
     }
 
     func insertAction(_ a: ContainerAction, _ db: any SQLDatabase) async throws {

@@ -150,7 +150,7 @@ extension SQLStore {
         uuid: String, actions: [ContainerAction], tasks: [ComputeTask],
         _ change: @escaping @Sendable (inout Container) throws -> Void
     ) async throws -> Container? {
-        try await writeReports { try await $0.updateContainer(uuid: uuid, actions: actions, tasks: tasks, change) }
+        try await writeReports(named: #function) { try await $0.updateContainer(uuid: uuid, actions: actions, tasks: tasks, change) }
     }
 
     public func destroyContainer(uuid: String) async throws {

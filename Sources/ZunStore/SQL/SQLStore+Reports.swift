@@ -8,7 +8,12 @@ import ZunCore
 /// (`updateContainer`, `finishTask`, `startEvent`…) are this writer in a transaction of their own.
 extension SQLStore {
     public func writeReports<T: Sendable>(_ body: @escaping @Sendable (any ReportWriter) async throws -> T) async throws -> T {
-        let (result, writer) = try await backend.transaction { db in
+        try await writeReports(named: #function, body)
+    }
+
+    /// `writeReports`, named in the counters after the single-report method that runs it.
+    func writeReports<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any ReportWriter) async throws -> T) async throws -> T {
+        let (result, writer) = try await backend.transaction(named: operation) { db in
             let writer = SQLReportWriter(store: self, db: db)
             return (try await body(writer), writer)
         }

@@ -46,6 +46,18 @@ extension SQLStore {
         } else {
             kindFilter = " AND t.kind NOT IN (\(binds: closed.flatMap(\.kinds).map(\.rawValue).sorted()))"
         }
+        // Most claims find nothing (a long-poll's first look, the look after a task ends): a plain read says so
+        // without a write transaction. A task committed after this read wakes the claim's wait, and the next claim
+        // takes it.
+        let runnable = try await backend.readEach { db in
+            try await db.run("""
+                SELECT 1 AS found FROM task
+                WHERE host = \(bind: host)
+                  AND (state = 'pending' OR (state = 'running' AND lease_until < \(bind: now.timeIntervalSince1970)))
+                LIMIT 1
+                """).isEmpty == false
+        }
+        guard runnable else { return [] }
         return try await backend.transaction { db in
             let rows = try await db.run("""
                 SELECT * FROM task t
@@ -80,11 +92,11 @@ extension SQLStore {
     }
 
     public func finishTask(id: Int64, error: String?, at: Date) async throws {
-        try await writeReports { try await $0.finishTask(id: id, error: error, at: at) }
+        try await writeReports(named: #function) { try await $0.finishTask(id: id, error: error, at: at) }
     }
 
     public func deferTask(id: Int64, until: Date) async throws {
-        try await writeReports { try await $0.deferTask(id: id, until: until) }
+        try await writeReports(named: #function) { try await $0.deferTask(id: id, until: until) }
     }
 
     public func unclaimTask(id: Int64, owner: String) async throws {

@@ -43,9 +43,9 @@ final class SQLiteBackend: SQLBackend {
     private var db: any SQLDatabase { connection.sql(queryLogLevel: nil) }
 
     @discardableResult
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let (mutex, db, counters) = (self.mutex, self.db, self.counters)
-        counters.transactionStarted()
+        counters.transactionStarted(operation)
         return try await groupCommit.transaction(body) { batch in
             try await mutex.withLock { try await SQLTransaction.run(on: db, begin: "BEGIN IMMEDIATE", batch) }
             counters.committed()

@@ -70,11 +70,15 @@ struct EngineContainerBuilder: Sendable {
         let needsCommand = container.command?.isEmpty ?? true
         let needsEntrypoint = container.entrypoint?.isEmpty ?? true
         guard needsCommand || needsEntrypoint else { return container }
-        let updated = try await context.records.report(
-            .filledFromImage(command: needsCommand ? image.config?.cmd : nil, entrypoint: needsEntrypoint ? image.config?.entrypoint : nil),
-            on: container.uuid
+        let report = ContainerReport.filledFromImage(
+            command: needsCommand ? image.config?.cmd : nil, entrypoint: needsEntrypoint ? image.config?.entrypoint : nil
         )
-        return updated ?? container
+        // The rule is the same on both sides (`ContainerReport.apply`), so the record the control plane will hold
+        // is known here without waiting for it: the report travels with the task's next one.
+        var filled = container
+        try report.apply(to: &filled, now: context.clock.now)
+        try await context.records.post(report, on: container.uuid)
+        return filled
     }
 
     /// Creates `zun-<uuid>` unless an earlier try already did; returns its inspection.
