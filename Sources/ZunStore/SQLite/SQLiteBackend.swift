@@ -5,12 +5,12 @@ import ZunCore
 import SQLiteKit
 import SQLiteNIO
 
-/// One SQLite file in WAL mode with `synchronous=FULL`, so a commit survives a crash. All statements go
-/// through one connection, one transaction at a time: SQLite allows a single writer anyway, and this makes
-/// every read-modify-write atomic. Concurrent transactions share one commit (`GroupCommit`).
+/// One SQLite file in WAL mode with `synchronous=FULL`, so a commit survives a crash. Every write goes through
+/// one connection (`SQLiteWriter`), one transaction at a time: SQLite allows a single writer anyway, and this
+/// makes every read-modify-write atomic. Concurrent transactions share one commit (`GroupCommit`).
 final class SQLiteBackend: SQLBackend {
     let dialect = StoreDialect.sqlite
-    private let connection: SQLiteConnection
+    private let writer: SQLiteWriter
     private let mutex = AsyncMutex()
     /// Read-only connections: in WAL mode readers see the last commit and never wait for the writer.
     private let readers: [(connection: SQLiteConnection, mutex: AsyncMutex)]
@@ -20,16 +20,16 @@ final class SQLiteBackend: SQLBackend {
     private let groupCommit = GroupCommit()
     let counters = StoreCounters()
 
-    private init(connection: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
-        self.connection = connection
+    private init(writer: SQLiteWriter, readers: [SQLiteConnection], logger: Logger) {
+        self.writer = writer
         self.overlayWakeups = OverlayWakeups(logger: logger)
         self.readers = readers.map { ($0, AsyncMutex()) }
     }
 
     static func open(path: String, readers: Int = 2, logger: Logger) async throws -> SQLiteBackend {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let writer = try SQLiteWriter.open(path: path, logger: logger)
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
-            _ = try await connection.query(pragma)
+            _ = try writer.execute(pragma, [])
         }
         var readOnly: [SQLiteConnection] = []
         for _ in 0..<readers {
@@ -37,17 +37,28 @@ final class SQLiteBackend: SQLBackend {
             for pragma in ["PRAGMA query_only=ON", "PRAGMA busy_timeout=5000"] { _ = try await reader.query(pragma) }
             readOnly.append(reader)
         }
-        return SQLiteBackend(connection: connection, readers: readOnly, logger: logger)
+        return SQLiteBackend(writer: writer, readers: readOnly, logger: logger)
     }
 
-    private var db: any SQLDatabase { connection.sql(queryLogLevel: nil) }
+    private var db: any SQLDatabase { SQLiteWriterDatabase(writer: writer) }
 
     @discardableResult
     func transaction<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let (mutex, db, counters) = (self.mutex, self.db, self.counters)
         counters.transactionStarted(operation)
+        let writer = self.writer
         return try await groupCommit.transaction(body) { batch in
-            try await mutex.withLock { try await SQLTransaction.run(on: db, begin: "BEGIN IMMEDIATE", batch) }
+            try await mutex.withLock {
+                _ = try writer.execute("BEGIN IMMEDIATE", [])
+                do {
+                    try await batch(db)
+                    try await writer.executeOffThread("COMMIT")
+                } catch {
+                    // Statements run on this thread, so the rollback happens even when the caller was cancelled.
+                    _ = try? writer.execute("ROLLBACK", [])
+                    throw error
+                }
+            }
             counters.committed()
         }
     }
@@ -102,6 +113,6 @@ final class SQLiteBackend: SQLBackend {
 
     func close() async throws {
         for reader in readers { try await reader.connection.close() }
-        try await connection.close()
+        await mutex.withLock { writer.close() }
     }
 }
