@@ -37,6 +37,8 @@ struct OverlayWakeupsTests {
             let red = try await store.projectDefaultNetwork(projectID: "p2", userID: "u", pool: Self.pool)
             try await store.recordNetworkRealized(uuid: blue.uuid, host: "a", dockerID: "d1")
             try await store.recordNetworkRealized(uuid: red.uuid, host: "z", dockerID: "d2")
+            // y realized blue without an overlay (a hollow host, `zun dev`): its ports changing concern it not.
+            try await store.recordNetworkRealized(uuid: blue.uuid, host: "y", dockerID: "d4", overlay: false)
             let container = Container(
                 uuid: RandomUUID.make(), name: "c", projectID: "p1", userID: "u", image: "busybox", cpu: 0.1, memory: "16", createdAt: Date()
             )
@@ -53,6 +55,8 @@ struct OverlayWakeupsTests {
             // z has only red: nothing wakes it.
             let untouched = try await Self.timeWait(store, host: "z", timeout: .seconds(1)) {}
             #expect(untouched >= .milliseconds(900), "z was woken although none of its networks changed: \(untouched)")
+            let withoutOverlay = try await Self.timeWait(store, host: "y", timeout: .seconds(1)) {}
+            #expect(withoutOverlay >= .milliseconds(900), "y, without an overlay, was woken: \(withoutOverlay)")
 
             // A change made while a was not waiting (it was reading its peers) ends a's next wait at once.
             let missed = try await Self.timeWait(store, host: "a", waitFirst: false) { try await store.destroyContainer(uuid: container.uuid) }

@@ -56,7 +56,7 @@ public actor HostNetworks {
             do {
                 let id = try await getOrCreate(network)
                 await attachOverlay(network)
-                try await controlPlane.submit(.networkRealized(uuid: uuid, dockerID: id))
+                try await controlPlane.submit(.networkRealized(uuid: uuid, dockerID: id, overlay: overlay != nil))
                 return network.dockerName
             } catch let error as DockerError where attempt < 3 && !error.isPermanent {
                 attempt += 1

@@ -17,8 +17,9 @@ public enum NodeReport: Codable, Sendable, Equatable {
     case eventFinished(containerUUID: String, requestID: String, event: String, result: String, traceback: String?, at: Date? = nil)
     /// An action finished.
     case actionFinished(containerUUID: String, requestID: String, failed: Bool, at: Date? = nil)
-    /// The host realized a network as an engine network.
-    case networkRealized(uuid: String, dockerID: String)
+    /// The host realized a network as an engine network, with an overlay of it or not (nil: with one, as hosts
+    /// of earlier versions reported).
+    case networkRealized(uuid: String, dockerID: String, overlay: Bool? = nil)
     /// A container of the host left a network.
     case networkDetached(containerUUID: String, networkUUID: String)
     /// A volume was made on this host.

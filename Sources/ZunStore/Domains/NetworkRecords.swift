@@ -25,8 +25,9 @@ public protocol NetworkRecords: Sendable {
     func listNetworks(visibleTo projectID: String?) async throws -> [Network]
     /// Deletes a network no container uses (else a `ZunError` conflict), with its unbound ports.
     func deleteNetwork(uuid: String) async throws
-    /// Records that `host` realized the network as the engine network `dockerID`.
-    func recordNetworkRealized(uuid: String, host: String, dockerID: String) async throws
+    /// Records that `host` realized the network as the engine network `dockerID`, with an overlay of it or not
+    /// (only hosts with one are woken when the network's ports change).
+    func recordNetworkRealized(uuid: String, host: String, dockerID: String, overlay: Bool) async throws
     /// Hosts that realized the network.
     func networkHosts(uuid: String) async throws -> [String]
     func port(uuid: String) async throws -> NetworkPort?
@@ -44,4 +45,11 @@ public protocol NetworkRecords: Sendable {
     ) async throws -> Container?
     /// Removes a network from a container's record and deletes (or, when preserved, unbinds) its port.
     func detachNetwork(containerUUID: String, networkUUID: String) async throws
+}
+
+extension NetworkRecords {
+    /// Records that `host` realized the network, with an overlay of it.
+    public func recordNetworkRealized(uuid: String, host: String, dockerID: String) async throws {
+        try await recordNetworkRealized(uuid: uuid, host: host, dockerID: dockerID, overlay: true)
+    }
 }

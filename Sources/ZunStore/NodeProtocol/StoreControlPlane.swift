@@ -217,9 +217,9 @@ public struct StoreControlPlane: ControlPlane {
     /// Applies one report of the kinds that make their own transaction (networks, volumes, a destroy).
     private func applyAlone(_ report: NodeReport) async throws -> Container? {
         switch report {
-        case .networkRealized(let uuid, let dockerID):
+        case .networkRealized(let uuid, let dockerID, let overlay):
             guard try await store.network(uuid: uuid) != nil else { throw ZunError.resourceNotFound("Network", uuid) }
-            try await store.recordNetworkRealized(uuid: uuid, host: host, dockerID: dockerID)
+            try await store.recordNetworkRealized(uuid: uuid, host: host, dockerID: dockerID, overlay: overlay ?? true)
         case .networkDetached(let containerUUID, let networkUUID):
             try await requireOwnContainer(containerUUID, "detach a network of")
             try await store.detachNetwork(containerUUID: containerUUID, networkUUID: networkUUID)

@@ -258,6 +258,11 @@ enum Migrations {
         // instead of summing every container of the project (docs/architecture.md, "Quotas"). cpu is kept in
         // thousandths (Zun compares it at 3 decimals), so that adding and removing never drifts.
         projectUsage,
+        // 11: whether the host that realized a network has an overlay of it: only those are woken by its port
+        // changes (hollow hosts and `zun dev` have none). Rows made before are taken to have one.
+        [
+            "ALTER TABLE network_host ADD COLUMN overlay INTEGER NOT NULL DEFAULT 1",
+        ],
     ]
 
     /// The `project_usage` table, its triggers and its backfill. SQLite's triggers run at once (its one writer

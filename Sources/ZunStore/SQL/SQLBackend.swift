@@ -87,10 +87,10 @@ extension SQLBackend {
         try await transaction(named: operation, body)
     }
 
-    /// The hosts that realized any of `networks`: those whose overlays a change of their ports concerns.
+    /// The hosts with an overlay of any of `networks`: those a change of the networks' ports concerns.
     @Sendable func hostsRealizing(_ networks: [String]) async throws -> [String] {
         try await readEach { db in
-            try await db.run("SELECT DISTINCT host FROM network_host WHERE network_uuid IN (\(binds: networks))")
+            try await db.run("SELECT DISTINCT host FROM network_host WHERE network_uuid IN (\(binds: networks)) AND overlay = 1")
                 .compactMap { try $0.string("host") }
         }
     }

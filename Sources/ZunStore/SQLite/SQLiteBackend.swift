@@ -6,41 +6,41 @@ import SQLiteKit
 import SQLiteNIO
 
 /// One SQLite file in WAL mode with `synchronous=FULL`, so a commit survives a crash. Every write goes through
-/// one connection (`SQLiteWriter`), one transaction at a time: SQLite allows a single writer anyway, and this
+/// one connection (`SQLiteDirectConnection`), one transaction at a time: SQLite allows a single writer anyway, and this
 /// makes every read-modify-write atomic. Concurrent transactions share one commit (`GroupCommit`).
 final class SQLiteBackend: SQLBackend {
     let dialect = StoreDialect.sqlite
-    private let writer: SQLiteWriter
+    private let writer: SQLiteDirectConnection
     private let mutex = AsyncMutex()
     /// Read-only connections: in WAL mode readers see the last commit and never wait for the writer.
-    private let readers: [(connection: SQLiteConnection, mutex: AsyncMutex)]
+    private let readers: [(connection: SQLiteDirectConnection, mutex: AsyncMutex)]
     private let nextReader = NIOLockedValueBox(0)
     private let wakeups = TaskWakeups()
     private let overlayWakeups: OverlayWakeups
     private let groupCommit = GroupCommit()
     let counters = StoreCounters()
 
-    private init(writer: SQLiteWriter, readers: [SQLiteConnection], logger: Logger) {
+    private init(writer: SQLiteDirectConnection, readers: [SQLiteDirectConnection], logger: Logger) {
         self.writer = writer
         self.overlayWakeups = OverlayWakeups(logger: logger)
         self.readers = readers.map { ($0, AsyncMutex()) }
     }
 
     static func open(path: String, readers: Int = 2, logger: Logger) async throws -> SQLiteBackend {
-        let writer = try SQLiteWriter.open(path: path, logger: logger)
+        let writer = try SQLiteDirectConnection.open(path: path, logger: logger)
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
             _ = try writer.execute(pragma, [])
         }
-        var readOnly: [SQLiteConnection] = []
+        var readOnly: [SQLiteDirectConnection] = []
         for _ in 0..<readers {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            for pragma in ["PRAGMA query_only=ON", "PRAGMA busy_timeout=5000"] { _ = try await reader.query(pragma) }
+            let reader = try SQLiteDirectConnection.open(path: path, logger: logger)
+            for pragma in ["PRAGMA query_only=ON", "PRAGMA busy_timeout=5000"] { _ = try reader.execute(pragma, []) }
             readOnly.append(reader)
         }
         return SQLiteBackend(writer: writer, readers: readOnly, logger: logger)
     }
 
-    private var db: any SQLDatabase { SQLiteWriterDatabase(writer: writer) }
+    private var db: any SQLDatabase { SQLiteDirectDatabase(connection: writer) }
 
     @discardableResult
     func transaction<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -87,7 +87,7 @@ final class SQLiteBackend: SQLBackend {
             return next
         }]
         return try await reader.mutex.withLock {
-            let db = reader.connection.sql(queryLogLevel: nil)
+            let db = SQLiteDirectDatabase(connection: reader.connection)
             return inTransaction ? try await SQLTransaction.run(on: db, begin: "BEGIN", body) : try await body(db)
         }
     }
@@ -112,7 +112,7 @@ final class SQLiteBackend: SQLBackend {
     }
 
     func close() async throws {
-        for reader in readers { try await reader.connection.close() }
+        for reader in readers { await reader.mutex.withLock { reader.connection.close() } }
         await mutex.withLock { writer.close() }
     }
 }

@@ -6,19 +6,19 @@ import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
-// The C library SQLiteNIO is built on, the one copy of SQLite in the process: the readers (SQLiteNIO connections)
-// and this writer must share it, since two copies of SQLite in one process break each other's file locks.
+// The C library SQLiteNIO is built on (its values, encoder, decoder and dialect are used here too): the one
+// copy of SQLite in the process, as two copies in one process break each other's file locks.
 import VaporCSQLite
 
-/// The store's one SQLite writer connection (docs/architecture.md, "The store"), used by one transaction at a
-/// time under `SQLiteBackend`'s lock.
+/// A connection to the store's SQLite file whose statements run on the calling thread (docs/architecture.md,
+/// "The store"): the writer, and each reader, used by one caller at a time under `SQLiteBackend`'s locks.
 ///
 /// SQLiteNIO runs every statement on its thread pool and answers on an event loop: two thread hand-offs per
 /// statement (and one more per row), for work that takes microseconds. A create and its reports are some
 /// thirty statements, so the hand-offs, not SQLite, bounded the write path (BENCHMARKS.md). Here a statement
-/// runs on the calling thread, prepared once per SQL text and kept. Only `COMMIT`, which waits for the disk
-/// (`synchronous=FULL`), goes to the thread pool, so that no thread of Swift's cooperative pool waits for it.
-final class SQLiteWriter: @unchecked Sendable {
+/// runs on the calling thread, prepared once per SQL text and kept. Only the writer's `COMMIT`, which waits for
+/// the disk (`synchronous=FULL`), goes to the thread pool, so that no thread of Swift's cooperative pool waits.
+final class SQLiteDirectConnection: @unchecked Sendable {
     // @unchecked: the handle and the statement cache are touched only by the holder of the backend's lock.
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
@@ -33,23 +33,23 @@ final class SQLiteWriter: @unchecked Sendable {
         self.logger = logger
     }
 
-    static func open(path: String, logger: Logger) throws -> SQLiteWriter {
+    static func open(path: String, logger: Logger) throws -> SQLiteDirectConnection {
         var handle: OpaquePointer?
-        // NOMUTEX: the backend's lock already makes the connection one user's at a time.
+        // NOMUTEX: the backend's locks already make each connection one caller's at a time.
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {
             let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "code \(code)"
             if let handle { sqlite_nio_sqlite3_close(handle) }
-            throw SQLiteWriterError(code: code, message: "cannot open \(path): \(message)")
+            throw SQLiteDirectError(code: code, message: "cannot open \(path): \(message)")
         }
-        return SQLiteWriter(
+        return SQLiteDirectConnection(
             handle: handle, threadPool: .singleton, eventLoop: MultiThreadedEventLoopGroup.singleton.any(), logger: logger
         )
     }
 
     /// Runs one statement with its values bound, and returns its rows.
-    func execute(_ sql: String, _ binds: [SQLiteData]) throws -> [SQLiteWriterRow] {
+    func execute(_ sql: String, _ binds: [SQLiteData]) throws -> [SQLiteDirectRow] {
         let statement = try prepared(sql)
         defer {
             sqlite_nio_sqlite3_reset(statement)
@@ -59,7 +59,7 @@ final class SQLiteWriter: @unchecked Sendable {
             try check(bind(value, at: Int32(index + 1), of: statement), sql)
         }
         let count = sqlite_nio_sqlite3_column_count(statement)
-        var rows: [SQLiteWriterRow] = []
+        var rows: [SQLiteDirectRow] = []
         var columns: [String]?
         while true {
             let step = sqlite_nio_sqlite3_step(statement)
@@ -67,7 +67,7 @@ final class SQLiteWriter: @unchecked Sendable {
             guard step == SQLITE_ROW else { throw error(step, sql) }
             let names = columns ?? (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
             columns = names
-            rows.append(SQLiteWriterRow(columns: names, values: (0..<count).map { value(at: $0, of: statement) }))
+            rows.append(SQLiteDirectRow(columns: names, values: (0..<count).map { value(at: $0, of: statement) }))
         }
     }
 
@@ -125,20 +125,20 @@ final class SQLiteWriter: @unchecked Sendable {
         guard code == SQLITE_OK else { throw error(code, sql) }
     }
 
-    private func error(_ code: Int32, _ sql: String) -> SQLiteWriterError {
-        SQLiteWriterError(code: code, message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+    private func error(_ code: Int32, _ sql: String) -> SQLiteDirectError {
+        SQLiteDirectError(code: code, message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
     }
 }
 
 /// A failed statement of the writer: SQLite's result code and message (a constraint, a busy database).
-struct SQLiteWriterError: Error, CustomStringConvertible {
+struct SQLiteDirectError: Error, CustomStringConvertible {
     var code: Int32
     var message: String
     var description: String { "SQLite error \(code): \(message)" }
 }
 
 /// A row the writer read.
-struct SQLiteWriterRow: SQLRow {
+struct SQLiteDirectRow: SQLRow {
     let columns: [String]
     let values: [SQLiteData]
 
@@ -171,26 +171,26 @@ struct SQLiteWriterRow: SQLRow {
 
     private func value(_ column: String) throws -> SQLiteData {
         guard let index = columns.firstIndex(of: column) else {
-            throw DecodingError.keyNotFound(SQLiteWriterColumn(stringValue: column), .init(codingPath: [], debugDescription: "no column \(column)"))
+            throw DecodingError.keyNotFound(SQLiteDirectColumn(stringValue: column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
         return values[index]
     }
 }
 
-private struct SQLiteWriterColumn: CodingKey {
+private struct SQLiteDirectColumn: CodingKey {
     var stringValue: String
     var intValue: Int? { nil }
     init(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
 }
 
-/// The writer as SQLKit's `SQLDatabase`, so that the store's statements (written with SQLKit's interpolation)
-/// run on it unchanged.
-struct SQLiteWriterDatabase: SQLDatabase {
-    let writer: SQLiteWriter
+/// A direct connection as SQLKit's `SQLDatabase`, so that the store's statements (written with SQLKit's
+/// interpolation) run on it unchanged.
+struct SQLiteDirectDatabase: SQLDatabase {
+    let connection: SQLiteDirectConnection
 
-    var logger: Logger { writer.logger }
-    var eventLoop: any EventLoop { writer.eventLoop }
+    var logger: Logger { connection.logger }
+    var eventLoop: any EventLoop { connection.eventLoop }
     var dialect: any SQLDialect { SQLiteDialect() }
     var queryLogLevel: Logger.Level? { nil }
 
@@ -205,6 +205,6 @@ struct SQLiteWriterDatabase: SQLDatabase {
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
         let (sql, binds) = serialize(query)
         let encoder = SQLiteDataEncoder()
-        for row in try writer.execute(sql, try binds.map { try encoder.encode($0) }) { onRow(row) }
+        for row in try connection.execute(sql, try binds.map { try encoder.encode($0) }) { onRow(row) }
     }
 }
