@@ -15,7 +15,9 @@ extension SQLStore {
     func writeReports<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any ReportWriter) async throws -> T) async throws -> T {
         let (result, writer) = try await backend.transaction(named: operation) { db in
             let writer = SQLReportWriter(store: self, db: db)
-            return (try await body(writer), writer)
+            let result = try await body(writer)
+            try await writer.writeChangedContainers()
+            return (result, writer)
         }
         // Wake-ups only once the writes are durable (a woken host must find them).
         let effects = writer.effects
@@ -35,8 +37,11 @@ final class SQLReportWriter: ReportWriter, Sendable {
     }
 
     private struct State {
-        /// Containers this transaction read or wrote, by uuid (nil: read and found missing).
+        /// Containers this transaction read or changed, by uuid (nil: read and found missing).
         var containers: [String: Container?] = [:]
+        /// Containers changed and not yet written: several reports on one container cost one write (and one
+        /// encoding of its record), made before the transaction commits.
+        var changed: [String] = []
         /// Action ids by container uuid and request id (nil: no such action).
         var actionIDs: [String: Int64?] = [:]
         var effects = Effects()
@@ -70,7 +75,6 @@ final class SQLReportWriter: ReportWriter, Sendable {
         let host = container.host
         try change(&container)
         container.updatedAt = store.clock.now
-        try await store.writeContainer(container, db)
         for action in actions { try await store.insertAction(action, db) }
         for task in tasks { try await store.insertTask(task, db) }
         // Its ports moved with it: every overlay host of its networks learns the new place.
@@ -78,10 +82,20 @@ final class SQLReportWriter: ReportWriter, Sendable {
         if moved { try await store.overlayChanged(SQLStore.networkUUIDs(container), db) }
         state.withLockedValue { [container] state in
             state.containers[uuid] = .some(container)
+            if !state.changed.contains(uuid) { state.changed.append(uuid) }
             state.effects.taskHosts.formUnion(tasks.map(\.host))
             if moved { state.effects.movedNetworks += SQLStore.networkUUIDs(container) }
         }
         return container
+    }
+
+    /// Writes every container changed in this transaction, once each.
+    func writeChangedContainers() async throws {
+        let changed = state.withLockedValue { state in
+            defer { state.changed = [] }
+            return state.changed.compactMap { state.containers[$0] ?? nil }
+        }
+        for container in changed { try await store.writeContainer(container, db) }
     }
 
     func task(id: Int64) async throws -> ComputeTask? {
