@@ -30,12 +30,14 @@ struct CreateHandler: TaskHandler {
             try await context.fail(container.uuid, error)
             return
         }
-        try await Self.startIfAsked(task, container.uuid, context)
+        try await Self.startIfAsked(task, container, context)
     }
 
-    /// Starts the new engine container when the task asks for it, else finishes the action.
-    static func startIfAsked(_ task: ComputeTask, _ uuid: String, _ context: TaskContext) async throws {
-        guard task.payload.run == true, let container = try await context.controlPlane.container(uuid: uuid) else {
+    /// Starts the new engine container when the task asks for it, else finishes the action. The record read at
+    /// the task's start serves: the start needs only its uuid, engine name and auto-remove, which the create did
+    /// not change (and its reports are still on their way, so a fresh read would show no more).
+    static func startIfAsked(_ task: ComputeTask, _ container: Container, _ context: TaskContext) async throws {
+        guard task.payload.run == true else {
             context.recorder.finish(failed: false)
             return
         }

@@ -36,7 +36,8 @@ struct RebuildHandler: TaskHandler {
             try await context.fail(container.uuid, error)
             return
         }
-        try await CreateHandler.startIfAsked(task, container.uuid, context)
+        // `fresh` has no engine id: the start finds the new engine container by its name.
+        try await CreateHandler.startIfAsked(task, fresh, context)
     }
 
     /// The new image could not be had and nothing was removed: the record shows the old engine container again.
