@@ -24,6 +24,32 @@ struct HostInventoryTests {
         }
     }
 
+    /// The API's host cache reads changed service records and liveness apart: a heartbeat is not a change
+    /// (thousands of hosts heartbeat every few seconds), a new record, a zone move or a disable is.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aHeartbeatIsNotAChangeOfItsServiceButAZoneMoveOrADisableIs(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            // Whole seconds: the stored time is a double, exact for these.
+            let first = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            let beat = { (host: String, zone: String, at: Date) in Heartbeat(host: host, availabilityZone: zone, endpoint: nil, at: at) }
+            try await store.heartbeats([beat("a", "nova", first), beat("b", "nova", first)])
+            let created = try await store.services(changedSince: 0)
+            #expect(Set(created.services.map(\.host)) == ["a", "b"])
+            #expect(created.newestChange != nil)
+
+            try await Task.sleep(for: .milliseconds(20))
+            let mark = Date().timeIntervalSince1970
+            try await store.heartbeats([beat("a", "nova", first.addingTimeInterval(3)), beat("b", "nova", first.addingTimeInterval(3))])
+            #expect(try await store.services(changedSince: mark).services.isEmpty, "a heartbeat counted as a change")
+            let seen = try await store.lastSeenUp(computeHosts: ["a", "b", "unknown"])
+            #expect(seen == ["a": first.addingTimeInterval(3), "b": first.addingTimeInterval(3)])
+
+            try await store.heartbeats([beat("a", "az2", first.addingTimeInterval(6))])
+            try await store.updateService(host: "b", binary: ZunService.computeBinary) { $0.disabled = true }
+            #expect(Set(try await store.services(changedSince: mark).services.map(\.host)) == ["a", "b"])
+        }
+    }
+
     @Test(arguments: TestSupport.Backend.allCases)
     func usageCountsLiveContainersPerHost(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in

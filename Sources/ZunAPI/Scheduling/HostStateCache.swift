@@ -7,7 +7,10 @@ import ZunStore
 /// The API's in-memory view of every compute host, so scheduling never scans tables per request.
 ///
 /// Nodes and services are refreshed incrementally (rows changed since the last read, with an overlap for
-/// clock skew) every `refreshInterval`, and in full every `fullRefreshInterval` (deletions). Usage is
+/// clock skew) every `refreshInterval`, and in full every `fullRefreshInterval` (deletions). A heartbeat is not
+/// a change of its service here: thousands of hosts heartbeating every few seconds would make every refresh read
+/// every row. Liveness is read apart, and only for hosts whose last-seen time in the view is past half the down
+/// time: the view's time can only be older than the record's, so a host it shows up is up. Usage is
 /// re-summed every `usageRefreshInterval`; in between, this replica's own placements are added as they
 /// commit. The view may lag other replicas by a moment: that is safe, because the store re-checks the
 /// chosen host under its lock before committing (optimistic concurrency), and the next candidate is tried.
@@ -31,7 +34,9 @@ actor HostStateCache {
     /// Host states in a stable order, and where each host is in it.
     private var states: [HostState] = []
     private var index: [String: Int] = [:]
-    private var newestStamp: Double = 0
+    /// The newest node `updated_at` and service `changed_at` seen: the next incremental reads start there.
+    private var newestNodeStamp: Double = 0
+    private var newestServiceChange: Double = 0
     private var lastRefresh: Date = .distantPast
     private var lastUsageRefresh: Date = .distantPast
     /// When the usage in the view was last read back from the store (the read's end).
@@ -46,6 +51,12 @@ actor HostStateCache {
         self.clock = clock
         self.configuration = configuration
         self.intervals = intervals
+    }
+
+    /// The hosts the view holds up, after a refresh if one is due.
+    func hostsUp() async throws -> Set<String> {
+        try await refreshIfStale()
+        return Set(states.filter(\.serviceUp).map(\.hostname))
     }
 
     /// Ranks hosts for `request` on the current view.
@@ -90,9 +101,18 @@ actor HostStateCache {
     private func refresh() async throws {
         let now = clock.now
         let full = now.timeIntervalSince(lastFullRefresh) >= intervals.fullRefresh
-        let since = full ? 0 : newestStamp - intervals.skewOverlap
-        let changedNodes = full ? try await store.computeNodes() : try await store.computeNodes(updatedSince: since)
-        let changedServices = full ? try await store.services() : try await store.services(updatedSince: since)
+        let changedNodes = full
+            ? try await store.computeNodes() : try await store.computeNodes(updatedSince: newestNodeStamp - intervals.skewOverlap)
+        let changedServices: [ZunService]
+        if full {
+            changedServices = try await store.services()
+            // Rows changed after this read carry a later stamp (give or take the writers' skew).
+            newestServiceChange = max(newestServiceChange, now.timeIntervalSince1970 - intervals.skewOverlap)
+        } else {
+            let changes = try await store.services(changedSince: newestServiceChange - intervals.skewOverlap)
+            changedServices = changes.services
+            if let newest = changes.newestChange { newestServiceChange = max(newestServiceChange, newest) }
+        }
         let freshUsage = now.timeIntervalSince(lastUsageRefresh) >= intervals.usageRefresh ? try await store.hostUsage() : nil
 
         if full {
@@ -101,11 +121,15 @@ actor HostStateCache {
         }
         for node in changedNodes {
             nodes[node.hostname] = node
-            if let stamp = node.updatedAt?.timeIntervalSince1970 { newestStamp = max(newestStamp, stamp) }
+            if let stamp = node.updatedAt?.timeIntervalSince1970 { newestNodeStamp = max(newestNodeStamp, stamp) }
         }
         for service in changedServices where service.binary == ZunService.computeBinary {
             services[service.host] = service
-            if let stamp = service.updatedAt?.timeIntervalSince1970 { newestStamp = max(newestStamp, stamp) }
+        }
+        let ageing = now.addingTimeInterval(-configuration.serviceDownTime / 2)
+        let atRisk = services.values.filter { ($0.lastSeenUp ?? .distantPast) < ageing }.map(\.host)
+        for (host, seen) in try await store.lastSeenUp(computeHosts: atRisk) {
+            services[host]?.lastSeenUp = seen
         }
         if let freshUsage {
             usage = freshUsage

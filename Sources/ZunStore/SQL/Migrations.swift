@@ -265,6 +265,14 @@ enum Migrations {
             // The wake-up's read: the overlay hosts of a network, without visiting the thousands without one.
             "CREATE INDEX network_host_overlay ON network_host(network_uuid, overlay, host)",
         ],
+        // 12: when a service record last changed other than by a heartbeat (created, enabled, disabled, forced
+        // down, moved zone or endpoint): the API's host cache reads those rows, and each host's liveness apart,
+        // since 5,000 hosts heartbeating every 3 s change `updated_at` of every row every few seconds.
+        [
+            "ALTER TABLE zun_service ADD COLUMN changed_at REAL NOT NULL DEFAULT 0",
+            "UPDATE zun_service SET changed_at = COALESCE(updated_at, created_at, 0)",
+            "CREATE INDEX zun_service_changed ON zun_service(changed_at)",
+        ],
     ]
 
     /// The `project_usage` table, its triggers and its backfill. SQLite's triggers run at once (its one writer

@@ -6,6 +6,8 @@ public enum StoreDialect: Sendable {
 
     /// Row lock on a `SELECT` inside a transaction (SQLite's write transaction is exclusive already).
     var forUpdate: String { self == .postgres ? " FOR UPDATE" : "" }
+    /// Null-safe "differs": `a IS NOT b` on SQLite, `a IS DISTINCT FROM b` on PostgreSQL.
+    var distinctFrom: String { self == .postgres ? "IS DISTINCT FROM" : "IS NOT" }
     /// Lets concurrent claimers skip rows another transaction holds.
     var skipLocked: String { self == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
 

@@ -57,11 +57,9 @@ extension SQLStore {
             try await db.run(
                 """
                 INSERT INTO zun_service (host, "binary", availability_zone, endpoint, report_count, last_seen_up,
-                                         created_at, updated_at)
-                VALUES (\(bind: host), \(bind: binary), \(bind: availabilityZone), \(bind: endpoint), 1, \(bind: seen), \(bind: stamp), \(bind: stamp))
-                ON CONFLICT(host, "binary") DO UPDATE SET report_count = zun_service.report_count + 1,
-                    last_seen_up = excluded.last_seen_up, updated_at = excluded.updated_at,
-                    availability_zone = excluded.availability_zone, endpoint = excluded.endpoint
+                                         created_at, updated_at, changed_at)
+                VALUES (\(bind: host), \(bind: binary), \(bind: availabilityZone), \(bind: endpoint), 1, \(bind: seen), \(bind: stamp), \(bind: stamp), \(bind: stamp))
+                \(unsafeRaw: self.heartbeatConflict)
                 """
             )
             guard let row = try await db.run(
@@ -80,20 +78,16 @@ extension SQLStore {
                 let chunk = beats[start..<min(start + 500, beats.count)]
                 var query = SQLQueryString("""
                     INSERT INTO zun_service (host, "binary", availability_zone, endpoint, report_count, last_seen_up,
-                                             created_at, updated_at) VALUES
+                                             created_at, updated_at, changed_at) VALUES
                     """)
                 for (index, beat) in chunk.enumerated() {
                     let seen = beat.at.timeIntervalSince1970
                     query.appendInterpolation(unsafeRaw: index == 0 ? " " : ", ")
                     query.appendInterpolation(SQLQueryString("""
-                        (\(bind: beat.host), \(bind: ZunService.computeBinary), \(bind: beat.availabilityZone), \(bind: beat.endpoint), 1, \(bind: seen), \(bind: max(seen, stamp)), \(bind: max(seen, stamp)))
+                        (\(bind: beat.host), \(bind: ZunService.computeBinary), \(bind: beat.availabilityZone), \(bind: beat.endpoint), 1, \(bind: seen), \(bind: max(seen, stamp)), \(bind: max(seen, stamp)), \(bind: max(seen, stamp)))
                         """))
                 }
-                query.appendInterpolation(unsafeRaw: """
-                     ON CONFLICT(host, "binary") DO UPDATE SET report_count = zun_service.report_count + 1,
-                        last_seen_up = excluded.last_seen_up, updated_at = excluded.updated_at,
-                        availability_zone = excluded.availability_zone, endpoint = excluded.endpoint
-                    """)
+                query.appendInterpolation(unsafeRaw: " " + self.heartbeatConflict)
                 try await db.run(query)
             }
         }
@@ -105,10 +99,46 @@ extension SQLStore {
         }
     }
 
-    public func services(updatedSince since: Double) async throws -> [ZunService] {
+    public func services(changedSince since: Double) async throws -> ServiceChanges {
         try await backend.read { db in
-            try await db.run("SELECT * FROM zun_service WHERE updated_at >= \(bind: since) ORDER BY id").map(Self.decodeService)
+            let rows = try await db.run("SELECT * FROM zun_service WHERE changed_at >= \(bind: since) ORDER BY id")
+            return ServiceChanges(
+                services: try rows.map(Self.decodeService), newestChange: try rows.compactMap { try $0.double("changed_at") }.max()
+            )
         }
+    }
+
+    public func lastSeenUp(computeHosts hosts: [String]) async throws -> [String: Date] {
+        guard !hosts.isEmpty else { return [:] }
+        return try await backend.read { db in
+            var seen: [String: Date] = [:]
+            // 500 hosts per statement: under both databases' limits on bound values.
+            for start in stride(from: 0, to: hosts.count, by: 500) {
+                let chunk = Array(hosts[start..<min(start + 500, hosts.count)])
+                for row in try await db.run("""
+                    SELECT host, last_seen_up FROM zun_service
+                    WHERE "binary" = \(bind: ZunService.computeBinary) AND host IN (\(binds: chunk))
+                    """) {
+                    if let host = try row.string("host"), let stamp = try row.double("last_seen_up") {
+                        seen[host] = Date(timeIntervalSince1970: stamp)
+                    }
+                }
+            }
+            return seen
+        }
+    }
+
+    /// A heartbeat's upsert: liveness always; `changed_at` only when the zone or endpoint moved.
+    private var heartbeatConflict: String {
+        let differs = dialect.distinctFrom
+        return """
+            ON CONFLICT(host, "binary") DO UPDATE SET report_count = zun_service.report_count + 1,
+                last_seen_up = excluded.last_seen_up, updated_at = excluded.updated_at,
+                changed_at = CASE WHEN zun_service.availability_zone \(differs) excluded.availability_zone
+                                    OR zun_service.endpoint \(differs) excluded.endpoint
+                                  THEN excluded.changed_at ELSE zun_service.changed_at END,
+                availability_zone = excluded.availability_zone, endpoint = excluded.endpoint
+            """
     }
 
     @discardableResult
@@ -124,7 +154,7 @@ extension SQLStore {
             service.updatedAt = self.clock.now
             try await db.run(
                 """
-                UPDATE zun_service SET disabled = \(bind: service.disabled ? 1 : 0), disabled_reason = \(bind: service.disabledReason), forced_down = \(bind: service.forcedDown ? 1 : 0), updated_at = \(bind: service.updatedAt?.timeIntervalSince1970)
+                UPDATE zun_service SET disabled = \(bind: service.disabled ? 1 : 0), disabled_reason = \(bind: service.disabledReason), forced_down = \(bind: service.forcedDown ? 1 : 0), updated_at = \(bind: service.updatedAt?.timeIntervalSince1970), changed_at = \(bind: service.updatedAt?.timeIntervalSince1970 ?? 0)
                 WHERE host = \(bind: host) AND "binary" = \(bind: binary)
                 """
             )
