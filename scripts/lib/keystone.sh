@@ -27,7 +27,8 @@ start_keystone() {
 [DEFAULT]
 log_file = $dir/keystone.log
 [database]
-connection = sqlite:///$dir/keystone.db
+# Locks are waited for up to 30 s rather than failing a request with a 500 (the tests run in parallel).
+connection = sqlite:///$dir/keystone.db?timeout=30
 [token]
 provider = fernet
 expiration = 3600
@@ -42,6 +43,8 @@ CONF
   local manage=("$venv/bin/keystone-manage" --config-file "$dir/keystone.conf")
   {
     "${manage[@]}" db_sync
+    # WAL: keystone's readers (token validation) no longer wait for its writers (token issue, bootstrap).
+    python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$dir/keystone.db"
     "${manage[@]}" fernet_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
     "${manage[@]}" credential_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
     OS_BOOTSTRAP_PASSWORD=$(cat "$dir/password") "${manage[@]}" bootstrap \

@@ -22,6 +22,9 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     // @unchecked: the handle and the statement cache are touched only by the holder of the backend's lock.
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
+    /// Set by `close`: a call after it (a request still in flight as the store shuts down) is refused rather than
+    /// given a freed handle.
+    private var isClosed = false
     let threadPool: NIOThreadPool
     let eventLoop: any EventLoop
     let logger: Logger
@@ -50,6 +53,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
 
     /// Runs one statement with its values bound, and returns its rows.
     func execute(_ sql: String, _ binds: [SQLiteData]) throws -> [SQLiteDirectRow] {
+        guard !isClosed else { throw SQLiteDirectError(code: SQLITE_MISUSE, message: "the store is closed") }
         let statement = try prepared(sql)
         defer {
             sqlite_nio_sqlite3_reset(statement)
@@ -77,6 +81,8 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     }
 
     func close() {
+        guard !isClosed else { return }
+        isClosed = true
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements = [:]
         sqlite_nio_sqlite3_close(handle)
