@@ -203,7 +203,8 @@ public struct StoreControlPlane: ControlPlane {
             try await requireOwnContainer(uuid, "finish an action of", writer)
             try await writer.finishAction(containerUUID: uuid, requestID: requestID, failed: failed, at: Self.time(at, now: now))
         case .networkRealized, .networkDetached, .volumePlaced, .containerDestroyed:
-            preconditionFailure("\(report) is applied alone")
+            // `submit` sends these to `applyAlone`; refused rather than trapped, should that ever change.
+            throw ZunError.internalError("a report of this kind is applied in a transaction of its own")
         }
         return nil
     }
@@ -232,7 +233,7 @@ public struct StoreControlPlane: ControlPlane {
             guard container.host == host else { throw restricted("destroy a container of another host", attempted: uuid) }
             try await store.destroyContainer(uuid: uuid)
         case .container, .taskFinished, .taskDeferred, .eventStarted, .eventFinished, .actionFinished:
-            preconditionFailure("\(report) is written together")
+            throw ZunError.internalError("a report of this kind is written together with others")
         }
         return nil
     }
