@@ -99,11 +99,11 @@ final class SQLReportWriter: ReportWriter, Sendable {
     }
 
     func task(id: Int64) async throws -> ComputeTask? {
-        try await db.run("SELECT * FROM task WHERE id = \(bind: id)").first.map(SQLStore.decodeTask)
+        try await SQLStore.task(id: id, db)
     }
 
     func tasks(containerUUID: String) async throws -> [ComputeTask] {
-        try await db.run("SELECT * FROM task WHERE container_uuid = \(bind: containerUUID) ORDER BY id").map(SQLStore.decodeTask)
+        try await SQLStore.tasks(containerUUID: containerUUID, db)
     }
 
     func finishTask(id: Int64, error: String?, at: Date) async throws {

@@ -126,15 +126,21 @@ extension SQLStore {
     }
 
     public func tasks(containerUUID: String) async throws -> [ComputeTask] {
-        try await backend.read { db in
-            try await db.run("SELECT * FROM task WHERE container_uuid = \(bind: containerUUID) ORDER BY id").map(Self.decodeTask)
-        }
+        try await backend.read { db in try await Self.tasks(containerUUID: containerUUID, db) }
     }
 
     public func task(id: Int64) async throws -> ComputeTask? {
-        try await backend.read { db in
-            try await db.run("SELECT * FROM task WHERE id = \(bind: id)").first.map(Self.decodeTask)
-        }
+        try await backend.read { db in try await Self.task(id: id, db) }
+    }
+
+    /// A container's tasks, oldest first, read on `db` (a read, or a report transaction).
+    static func tasks(containerUUID: String, _ db: any SQLDatabase) async throws -> [ComputeTask] {
+        try await db.run("SELECT * FROM task WHERE container_uuid = \(bind: containerUUID) ORDER BY id").map(decodeTask)
+    }
+
+    /// One task by id, read on `db`.
+    static func task(id: Int64, _ db: any SQLDatabase) async throws -> ComputeTask? {
+        try await db.run("SELECT * FROM task WHERE id = \(bind: id)").first.map(decodeTask)
     }
 
     public func runningTasks(host: String, leaseOwner: String) async throws -> [ComputeTask] {
