@@ -115,8 +115,12 @@ public struct DeadHostReaper: Service {
         request.differentHostFrom.insert(task.host)
         // Reschedules are rare: rank every host on a fresh view.
         try await placement.cache.refreshFully()
-        let ranked = try await placement.cache.rank(request, with: placement.scheduler.exhaustive).hosts
-        guard !ranked.isEmpty else { return nil }
+        let ranking = try await placement.cache.rank(request, with: placement.scheduler.exhaustive)
+        let ranked = ranking.hosts
+        guard !ranked.isEmpty else {
+            logger.notice("no host to reschedule to", metadata: [LogKey.filter: "\(ranking.rejectedBy ?? "-")"])
+            return nil
+        }
         let candidates = ranked.map(\.hostname)
         let fits = placement.fitsCheck(request)
         return try await store.rescheduleTask(

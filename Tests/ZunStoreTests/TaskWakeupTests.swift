@@ -33,6 +33,37 @@ struct TaskWakeupTests {
         }
     }
 
+    /// A long-poll woken by a task answers with that task, claimed, in the same answer (not an empty answer
+    /// that makes the node ask again); one whose wait runs out answers empty, and the store says it ran out.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aLongPollWokenByATaskAnswersWithIt(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let plane = StoreControlPlane(host: "h1", store: store, logger: TestSupport.logger)
+            let request = TaskClaimRequest(slots: [.graceful: 4, .operations: 4], owner: "h1/test", leaseSeconds: 60, waitSeconds: 20)
+            let container = TestSupport.container("answered")
+            let poll = Task { try await plane.claimTasks(request) }
+            try await Task.sleep(for: .milliseconds(200))
+            try await store.createContainer(container, action: nil, task: Self.task(for: container))
+            let claimed = try await poll.value
+            #expect(claimed.map(\.containerUUID) == [container.uuid])
+            #expect(claimed.first?.state == .running && claimed.first?.leaseOwner == "h1/test")
+
+            let short = TaskClaimRequest(slots: [.graceful: 4, .operations: 4], owner: "h1/test", leaseSeconds: 60, waitSeconds: 0.2)
+            #expect(try await plane.claimTasks(short).isEmpty)
+            #expect(await store.waitForTasks(host: "h1", timeout: .milliseconds(50)) == false)
+
+            // Across HTTP (an API replica) the woken poll answers empty and leaves the task pending: its host may
+            // have died while the poll waited, and a pending task is one the dead-host reaper can move.
+            let remote = StoreControlPlane(host: "h1", store: store, logger: TestSupport.logger, claimsWhenWoken: false)
+            let other = TestSupport.container("unanswered")
+            let remotePoll = Task { try await remote.claimTasks(request) }
+            try await Task.sleep(for: .milliseconds(200))
+            try await store.createContainer(other, action: nil, task: Self.task(for: other))
+            #expect(try await remotePoll.value.isEmpty)
+            #expect(try await store.tasks(containerUUID: other.uuid).map(\.state) == [.pending])
+        }
+    }
+
     /// A wait armed on one API process ends when another process commits a task (PostgreSQL's NOTIFY), at once
     /// rather than at the wait's 20 s end. The bound is wider than above: the notification crosses the database
     /// and a second connection, with every other suite running beside this one on two cores (it measures a few

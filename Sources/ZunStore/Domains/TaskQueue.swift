@@ -37,8 +37,10 @@ public protocol TaskQueue: Sendable {
     /// Marks an unfinished task of `fromHost` failed; false when it already finished or moved (another
     /// reaper got there first).
     func abandonTask(id: Int64, fromHost: String, error: String, at: Date) async throws -> Bool
-    /// Waits until a task for `host` is written (by any process sharing the store) or `timeout` passes.
-    func waitForTasks(host: String, timeout: Duration) async
+    /// Waits until a task for `host` is written (by any process sharing the store) or `timeout` passes: true
+    /// when woken by a write, false when the time ran out.
+    @discardableResult
+    func waitForTasks(host: String, timeout: Duration) async -> Bool
 }
 
 extension TaskQueue {

@@ -21,12 +21,19 @@ public struct StoreControlPlane: ControlPlane {
     private let verified = NIOLockedValueBox<Set<String>>([])
     /// Where heartbeats go: straight to the store, or to an API replica's in-memory buffer.
     let recordHeartbeat: @Sendable (Heartbeat) async throws -> Void
+    /// Whether a long-poll woken by a task claims it and answers with it. Only where the agent lives in this
+    /// process (`zun dev`, the benchmarks): across HTTP, the long-poll of a host that just died is still
+    /// waiting on the API (its connection looks open), and a claim made for it would hold the task, running
+    /// under a dead host's lease, where the dead-host reaper would have moved it to another host.
+    let claimsWhenWoken: Bool
 
     public init(
         host: String, store: any ZunStore, clock: any WallClock = SystemWallClock(), logger: Logger,
-        serviceDownTime: TimeInterval? = nil, recordHeartbeat: (@Sendable (Heartbeat) async throws -> Void)? = nil
+        serviceDownTime: TimeInterval? = nil, recordHeartbeat: (@Sendable (Heartbeat) async throws -> Void)? = nil,
+        claimsWhenWoken: Bool = true
     ) {
         self.serviceDownTime = serviceDownTime
+        self.claimsWhenWoken = claimsWhenWoken
         self.host = host
         self.store = store
         self.clock = clock
@@ -80,10 +87,13 @@ public struct StoreControlPlane: ControlPlane {
         if request.recover { try await recoverLostClaims(owner: request.owner, running: Set(request.running)) }
         let claimed = try await claimBatch(request)
         let wait = min(max(request.waitSeconds, 0), TaskClaimRequest.maximumWait)
-        if claimed.isEmpty, wait > 0 {
-            await store.waitForTasks(host: host, timeout: .milliseconds(Int64(wait * 1000)))
-        }
-        return claimed
+        guard claimed.isEmpty, wait > 0 else { return claimed }
+        // Woken by a task written for this host: claim it now and answer with it, rather than answer empty and
+        // have the agent ask again (one claim per task fewer). A wait that ran out answers empty, so the agent's
+        // next claim is its idle poll, which it counts.
+        let woken = await store.waitForTasks(host: host, timeout: .milliseconds(Int64(wait * 1000)))
+        guard woken, claimsWhenWoken else { return [] }
+        return try await claimBatch(request)
     }
 
     /// Claims up to each lane's free slots (at most `maximumBatch` in all), in one transaction.

@@ -53,6 +53,9 @@ final class PostgresBackend: SQLBackend {
         let resumed = NIOLockedValueBox(false)
         let claim: @Sendable () -> Bool = { resumed.withLockedValue { done in defer { done = true }; return !done } }
         return try await withCheckedThrowingContinuation { continuation in
+            // The deadline is an entry on the shared wheel, gone when the call answers (a `Task.sleep` per call
+            // kept a timer alive for 20 s after each of thousands of calls a second).
+            let deadline = NIOLockedValueBox<TimeoutWheel.Token?>(nil)
             let work = Task {
                 do {
                     let value = try await operation()
@@ -60,14 +63,15 @@ final class PostgresBackend: SQLBackend {
                 } catch {
                     if claim() { continuation.resume(throwing: error) }
                 }
+                if let token = deadline.withLockedValue({ $0 }) { TimeoutWheel.shared.cancel(token) }
             }
-            Task {
-                try? await Task.sleep(for: timeout)
+            let token = TimeoutWheel.shared.schedule(after: timeout) {
                 if claim() {
                     work.cancel()
                     continuation.resume(throwing: StoreError("database call did not finish within \(timeout)", outcomeUnknown: true))
                 }
             }
+            deadline.withLockedValue { $0 = token }
         }
     }
 
@@ -77,7 +81,7 @@ final class PostgresBackend: SQLBackend {
 
     func taskCommitted(host: String) { wakeups.signal(host: host) }
 
-    func waitForTasks(host: String, timeout: Duration) async {
+    func waitForTasks(host: String, timeout: Duration) async -> Bool {
         await wakeups.wait(host: host, timeout: timeout)
     }
 

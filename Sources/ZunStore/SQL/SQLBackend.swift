@@ -39,7 +39,7 @@ protocol SQLBackend: Sendable {
     func taskWritten(host: String, in db: any SQLDatabase) async throws
     /// Wakes local waiters after the transaction committed.
     func taskCommitted(host: String)
-    func waitForTasks(host: String, timeout: Duration) async
+    func waitForTasks(host: String, timeout: Duration) async -> Bool
     /// Called inside the transaction that changed ports of `networks` (PostgreSQL sends a NOTIFY on commit).
     func overlayChanged(networks: [String], in db: any SQLDatabase) async throws
     /// Wakes the local overlay waiters of those networks' hosts after the transaction committed.

@@ -208,7 +208,8 @@ extension SQLStore {
         }
     }
 
-    public func waitForTasks(host: String, timeout: Duration) async {
+    @discardableResult
+    public func waitForTasks(host: String, timeout: Duration) async -> Bool {
         await backend.waitForTasks(host: host, timeout: timeout)
     }
 

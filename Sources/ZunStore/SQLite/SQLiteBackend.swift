@@ -28,17 +28,23 @@ final class SQLiteBackend: SQLBackend {
 
     static func open(path: String, readers: Int = 2, logger: Logger) async throws -> SQLiteBackend {
         let writer = try SQLiteDirectConnection.open(path: path, logger: logger)
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", mapFile] {
             _ = try writer.execute(pragma, [])
         }
         var readOnly: [SQLiteDirectConnection] = []
         for _ in 0..<readers {
             let reader = try SQLiteDirectConnection.open(path: path, logger: logger)
-            for pragma in ["PRAGMA query_only=ON", "PRAGMA busy_timeout=5000"] { _ = try reader.execute(pragma, []) }
+            for pragma in ["PRAGMA query_only=ON", "PRAGMA busy_timeout=5000", mapFile] { _ = try reader.execute(pragma, []) }
             readOnly.append(reader)
         }
         return SQLiteBackend(writer: writer, readers: readOnly, logger: logger)
     }
+
+    /// Past a few thousand containers the writer read pages back from the file with `pread` (a tenth of the
+    /// accept path's profile at 40,000 containers). Mapping the file makes those reads plain memory reads. A
+    /// larger page cache was tried and is worse: SQLite walks the whole cache at every commit (writer) and
+    /// drops it whenever another connection committed (readers).
+    private static let mapFile = "PRAGMA mmap_size=1073741824"
 
     private var db: any SQLDatabase { SQLiteDirectDatabase(connection: writer) }
 
@@ -96,7 +102,7 @@ final class SQLiteBackend: SQLBackend {
 
     func taskCommitted(host: String) { wakeups.signal(host: host) }
 
-    func waitForTasks(host: String, timeout: Duration) async {
+    func waitForTasks(host: String, timeout: Duration) async -> Bool {
         await wakeups.wait(host: host, timeout: timeout)
     }
 

@@ -36,7 +36,7 @@ final class OverlayWakeups: Sendable {
 
     /// Returns when a network `host` realized changed, after `timeout`, or when the waiting task is cancelled.
     func wait(host: String, timeout: Duration) async {
-        await hosts.wait(host: host, timeout: timeout)
+        _ = await hosts.wait(host: host, timeout: timeout)
     }
 
     private func drain(_ hostsRealizing: @Sendable ([String]) async throws -> [String]) async {

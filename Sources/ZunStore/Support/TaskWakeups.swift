@@ -7,7 +7,7 @@ import NIOConcurrencyHelpers
 final class TaskWakeups: Sendable {
     private struct Waiter {
         var id: Int
-        var continuation: CheckedContinuation<Void, Never>
+        var continuation: CheckedContinuation<Bool, Never>
     }
 
     private struct State {
@@ -18,6 +18,11 @@ final class TaskWakeups: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    private let timeouts: TimeoutWheel
+
+    init(timeouts: TimeoutWheel = .shared) {
+        self.timeouts = timeouts
+    }
 
     /// Wakes every waiter of `host`, or remembers the signal for the next waiter.
     func signal(host: String) {
@@ -26,35 +31,38 @@ final class TaskWakeups: Sendable {
             if waiters.isEmpty { state.pending.insert(host) }
             return waiters
         }
-        for waiter in woken { waiter.continuation.resume() }
+        for waiter in woken { waiter.continuation.resume(returning: true) }
     }
 
-    /// Returns when `host` is signalled, after `timeout`, or when the waiting task is cancelled.
-    func wait(host: String, timeout: Duration) async {
+    /// Returns true when `host` is signalled (or was, while nobody waited), false after `timeout` or when the
+    /// waiting task is cancelled.
+    @discardableResult
+    func wait(host: String, timeout: Duration) async -> Bool {
         let id = state.withLockedValue { state -> Int in
             state.nextID += 1
             return state.nextID
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let timer = NIOLockedValueBox<TimeoutWheel.Token?>(nil)
+        let woken = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 // Checked under the lock: a cancellation either came before (no wait) or finds the waiter.
-                let registered = state.withLockedValue { state -> Bool in
-                    if state.pending.remove(host) != nil || Task.isCancelled { return false }
+                let registered = state.withLockedValue { state -> Bool? in
+                    if state.pending.remove(host) != nil { return nil }
+                    if Task.isCancelled { return false }
                     state.waiters[host, default: []].append(Waiter(id: id, continuation: continuation))
                     return true
                 }
-                guard registered else {
-                    continuation.resume()
-                    return
-                }
-                Task {
-                    try? await Task.sleep(for: timeout)
-                    self.timeOut(host: host, id: id)
+                switch registered {
+                case nil: continuation.resume(returning: true)
+                case false?: continuation.resume(returning: false)
+                case true?: timer.withLockedValue { $0 = timeouts.schedule(after: timeout) { self.timeOut(host: host, id: id) } }
                 }
             }
         } onCancel: {
             self.timeOut(host: host, id: id)
         }
+        if let token = timer.withLockedValue({ $0 }) { timeouts.cancel(token) }
+        return woken
     }
 
     private func timeOut(host: String, id: Int) {
@@ -66,6 +74,6 @@ final class TaskWakeups: Sendable {
             state.waiters[host] = waiters.isEmpty ? nil : waiters
             return waiter
         }
-        waiter?.continuation.resume()
+        waiter?.continuation.resume(returning: false)
     }
 }
