@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZunCore
+import ZunScheduler
 import ZunStore
 import ZunTestSupport
 @testable import ZunAPI
@@ -28,6 +29,29 @@ struct HostStateCacheTests {
             try await store.heartbeats([Heartbeat(host: "silent", availabilityZone: "nova", endpoint: nil, at: clock.now)])
             clock.advance(by: 1)
             #expect(try await cache.hostsUp() == ["steady", "silent"])
+        }
+    }
+
+    /// A node changed after a quiet spell (longer than the skew overlap) is still read by the incremental
+    /// refresh: the reads start where the last ones began, not at the newest stamp seen.
+    @Test func aNodeChangedAfterAQuietSpellIsSeen() async throws {
+        try await TestSupport.withStore { store, _ in
+            try await TestSupport.seedHost(store, host: "small", memTotal: 128)
+            try await TestSupport.seedHost(store, host: "big")
+            let placement = try ContainerPlacement(store: store, configuration: APIConfiguration())
+            let request = SchedulingRequest(cpu: 1, memoryMB: 4096)
+            let ranked = { try await placement.cache.rank(request, with: placement.scheduler).hosts.map(\.hostname).sorted() }
+            #expect(try await ranked() == ["big"])
+            // Quiet for longer than the 2 s overlap, refreshing on the way (the interval is 1 s).
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(1100))
+                #expect(try await ranked() == ["big"])
+            }
+            var node = try #require(try await store.computeNode(ident: "small"))
+            node.memTotal = 8192
+            try await store.saveComputeNode(node)
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await ranked() == ["big", "small"])
         }
     }
 }

@@ -100,4 +100,35 @@ struct ReportBatchTests {
             #expect(started.timeIntervalSince(arrival) < 60)
         }
     }
+
+    /// An event started and finished in one batch is one row written finished; events keep the order they
+    /// started in (ids), one left open is written open, and one an earlier attempt left open is finished rather
+    /// than opened a second time.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func eventsOfABatchKeepTheirOrderAndAnOpenOneIsResumed(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let (container, _) = try await Self.claimed(store)
+            let plane = StoreControlPlane(host: "h1", store: store, logger: TestSupport.logger)
+            let uuid = container.uuid
+            let base = Date().addingTimeInterval(-10)
+            let at = (0..<6).map { base.addingTimeInterval(Double($0)) }
+            // An earlier attempt opened "pull" and died.
+            _ = try await plane.submit([.eventStarted(containerUUID: uuid, requestID: "req-h1", event: "pull", at: at[0])])
+            let outcomes = try await plane.submit([
+                .eventStarted(containerUUID: uuid, requestID: "req-h1", event: "outer", at: at[1]),
+                .eventStarted(containerUUID: uuid, requestID: "req-h1", event: "pull", at: at[2]),
+                .eventStarted(containerUUID: uuid, requestID: "req-h1", event: "inner", at: at[3]),
+                .eventFinished(containerUUID: uuid, requestID: "req-h1", event: "inner", result: "Success", traceback: nil, at: at[4]),
+                .eventFinished(containerUUID: uuid, requestID: "req-h1", event: "pull", result: "Error", traceback: "boom", at: at[5]),
+            ])
+            #expect(outcomes.allSatisfy { if case .applied = $0 { true } else { false } })
+            let actionID = try #require(try await store.action(containerUUID: uuid, requestID: "req-h1")?.id)
+            let events = try await store.events(actionID: actionID).sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+            #expect(events.map(\.event) == ["pull", "outer", "inner"])
+            #expect(events.map { $0.startTime.timeIntervalSince1970 } == [at[0], at[1], at[3]].map(\.timeIntervalSince1970))
+            #expect(events.map { $0.finishTime?.timeIntervalSince1970 } == [at[5].timeIntervalSince1970, nil, at[4].timeIntervalSince1970])
+            #expect(events.map(\.result) == ["Error", nil, "Success"])
+            #expect(events.first?.traceback == "boom")
+        }
+    }
 }

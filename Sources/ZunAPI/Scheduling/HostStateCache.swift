@@ -34,7 +34,8 @@ actor HostStateCache {
     /// Host states in a stable order, and where each host is in it.
     private var states: [HostState] = []
     private var index: [String: Int] = [:]
-    /// The newest node `updated_at` and service `changed_at` seen: the next incremental reads start there.
+    /// When the last reads began, or the newest node `updated_at` and service `changed_at` seen if later: the
+    /// next incremental reads start there, less the skew overlap.
     private var newestNodeStamp: Double = 0
     private var newestServiceChange: Double = 0
     private var lastRefresh: Date = .distantPast
@@ -106,8 +107,6 @@ actor HostStateCache {
         let changedServices: [ZunService]
         if full {
             changedServices = try await store.services()
-            // Rows changed after this read carry a later stamp (give or take the writers' skew).
-            newestServiceChange = max(newestServiceChange, now.timeIntervalSince1970 - intervals.skewOverlap)
         } else {
             let changes = try await store.services(changedSince: newestServiceChange - intervals.skewOverlap)
             changedServices = changes.services
@@ -123,6 +122,12 @@ actor HostStateCache {
             nodes[node.hostname] = node
             if let stamp = node.updatedAt?.timeIntervalSince1970 { newestNodeStamp = max(newestNodeStamp, stamp) }
         }
+        // A row written after these reads began carries a later stamp (give or take the writers' skew, which the
+        // overlap covers): the next reads start here even when nothing changed. Before, a quiet fleet's newest
+        // node stamp stayed at its registration, and every refresh read again every node registered within the
+        // overlap of it: all 5,000 hollow hosts each second (6 % of the benchmark's time).
+        newestNodeStamp = max(newestNodeStamp, now.timeIntervalSince1970)
+        newestServiceChange = max(newestServiceChange, now.timeIntervalSince1970)
         for service in changedServices where service.binary == ZunService.computeBinary {
             services[service.host] = service
         }

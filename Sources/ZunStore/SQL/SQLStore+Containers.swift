@@ -61,21 +61,25 @@ extension SQLStore {
     /// The first candidate that still fits, each checked with its node row locked and its usage re-read in
     /// this transaction, so a concurrent placement on the same host waits for ours to commit. The lock on a
     /// candidate that does not fit is released at once (rolled back to a savepoint), so a transaction holds
-    /// at most the one lock it keeps and placements ranking hosts in different orders cannot deadlock.
+    /// at most the one lock it keeps and placements ranking hosts in different orders cannot deadlock. SQLite
+    /// has one writer and no row locks, and nothing is written before the check: there, no savepoint.
     func firstFittingHost(_ placement: Placement, _ db: any SQLDatabase) async throws -> String? {
+        let rowLocks = dialect == .postgres
         for host in placement.candidates {
-            try await db.run("SAVEPOINT candidate")
+            if rowLocks { try await db.run("SAVEPOINT candidate") }
             let nodes = try await db.run("SELECT data FROM compute_node WHERE hostname = \(bind: host)\(unsafeRaw: dialect.forUpdate)")
             if let row = nodes.first {
                 let service = try await db.run("SELECT * FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: ZunService.computeBinary)")
                     .first.map(Self.decodeService)
                 if placement.fits(try Self.decodeNode(row), try await Self.usage(onHost: host, db), service) {
-                    try await db.run("RELEASE candidate")
+                    if rowLocks { try await db.run("RELEASE candidate") }
                     return host
                 }
             }
-            try await db.run("ROLLBACK TO candidate")
-            try await db.run("RELEASE candidate")
+            if rowLocks {
+                try await db.run("ROLLBACK TO candidate")
+                try await db.run("RELEASE candidate")
+            }
         }
         return nil
     }

@@ -16,7 +16,7 @@ extension SQLStore {
         let (result, writer) = try await backend.transaction(named: operation) { db in
             let writer = SQLReportWriter(store: self, db: db)
             let result = try await body(writer)
-            try await writer.writeChangedContainers()
+            try await writer.writePending()
             return (result, writer)
         }
         // Wake-ups only once the writes are durable (a woken host must find them).
@@ -44,7 +44,16 @@ final class SQLReportWriter: ReportWriter, Sendable {
         var changed: [String] = []
         /// Action ids by container uuid and request id (nil: no such action).
         var actionIDs: [String: Int64?] = [:]
+        /// Events started and not yet written, in order: an event that also finishes in this transaction is
+        /// written once, finished (a create and start report four event changes, now two statements).
+        var startedEvents: [StartedEvent] = []
         var effects = Effects()
+    }
+
+    private struct StartedEvent {
+        var actionID: Int64
+        var event: String
+        var at: Date
     }
 
     let store: SQLStore
@@ -89,8 +98,12 @@ final class SQLReportWriter: ReportWriter, Sendable {
         return container
     }
 
-    /// Writes every container changed in this transaction, once each.
-    func writeChangedContainers() async throws {
+    /// Writes what waits for the end of the transaction: events started and not finished, then every container
+    /// changed, once each.
+    func writePending() async throws {
+        for started in state.withLockedValue({ state in defer { state.startedEvents = [] }; return state.startedEvents }) {
+            try await insertEvent(started, finished: nil)
+        }
         let changed = state.withLockedValue { state in
             defer { state.changed = [] }
             return state.changed.compactMap { state.containers[$0] ?? nil }
@@ -125,21 +138,44 @@ final class SQLReportWriter: ReportWriter, Sendable {
         return id
     }
 
+    /// Held until the event finishes in this transaction or the transaction ends (`writePending`).
     func startEvent(containerUUID: String, requestID: String, event: String, at: Date) async throws {
         guard let actionID = try await actionID(containerUUID: containerUUID, requestID: requestID) else { return }
-        // A retried task resumes the event it started rather than opening a second one.
-        try await db.run(
+        state.withLockedValue { state in
+            guard !state.startedEvents.contains(where: { $0.actionID == actionID && $0.event == event }) else { return }
+            state.startedEvents.append(StartedEvent(actionID: actionID, event: event, at: at))
+        }
+    }
+
+    /// Inserts an event, finished or not, unless one of its name is open on the action: a retried task resumes
+    /// the event it started rather than opening a second one. True when it inserted.
+    @discardableResult
+    private func insertEvent(_ started: StartedEvent, finished: (at: Date, result: String, traceback: String?)?) async throws -> Bool {
+        try await !db.run(
             """
-            INSERT INTO container_actions_events (action_id, event, start_time)
-            SELECT \(bind: actionID), \(bind: event), \(bind: at.timeIntervalSince1970)
+            INSERT INTO container_actions_events (action_id, event, start_time, finish_time, result, traceback)
+            SELECT \(bind: started.actionID), \(bind: started.event), \(bind: started.at.timeIntervalSince1970),
+                   \(bind: finished?.at.timeIntervalSince1970), \(bind: finished?.result), \(bind: finished?.traceback)
             WHERE NOT EXISTS (SELECT 1 FROM container_actions_events
-                              WHERE action_id = \(bind: actionID) AND event = \(bind: event) AND finish_time IS NULL)
+                              WHERE action_id = \(bind: started.actionID) AND event = \(bind: started.event) AND finish_time IS NULL)
+            RETURNING id
             """
-        )
+        ).isEmpty
     }
 
     func finishEvent(containerUUID: String, requestID: String, event: String, result: String, traceback: String?, at: Date) async throws {
         guard let actionID = try await actionID(containerUUID: containerUUID, requestID: requestID) else { return }
+        // Started in this transaction: the events started before it are written first (ids keep their order),
+        // then this one, finished. Should an earlier attempt have left it open, that row is finished instead.
+        let held = state.withLockedValue { state -> (before: [StartedEvent], event: StartedEvent)? in
+            guard let index = state.startedEvents.firstIndex(where: { $0.actionID == actionID && $0.event == event }) else { return nil }
+            defer { state.startedEvents.removeFirst(index + 1) }
+            return (Array(state.startedEvents[..<index]), state.startedEvents[index])
+        }
+        if let held {
+            for started in held.before { try await insertEvent(started, finished: nil) }
+            if try await insertEvent(held.event, finished: (at, result, traceback)) { return }
+        }
         try await db.run(
             """
             UPDATE container_actions_events SET finish_time = \(bind: at.timeIntervalSince1970), result = \(bind: result), traceback = \(bind: traceback)
