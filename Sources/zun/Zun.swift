@@ -15,7 +15,8 @@ struct Zun: AsyncParsableCommand {
     /// the thread that does its I/O instead of hopping to the global pool and back. Measured with 5,000 hollow
     /// hosts in one process (BENCHMARKS.md, "The node protocol at scale"): without it, their heartbeats fall
     /// behind by seconds and thousands of hosts look down; with it, none does. Nothing in `zun` blocks a thread of
-    /// the global executor for long: SQLite runs on its own thread pool.
+    /// the global executor for long: SQLite statements (microseconds) run inline, and its commits, which wait for
+    /// the disk, on NIO's thread pool (docs/architecture.md, "The store").
     static func main() async {
         LoggingSystem.bootstrap(DeferredMetadataLogHandler.init, metadataProvider: nil)
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
