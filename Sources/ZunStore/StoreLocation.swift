@@ -50,10 +50,16 @@ extension SQLStore {
         }
     }
 
-    /// Runs `body` with a migrated store at `location`. For PostgreSQL the connection pool and the task
-    /// notification listener run as child tasks for exactly the duration of `body`.
+    /// PostgreSQL connections one process opens at most unless told otherwise. Measured (BENCHMARKS.md, "third
+    /// pass"): two replicas serving 5,000 hosts use all 16 each; 40 each made creates 26 % faster, but 80 connections
+    /// come close to PostgreSQL's default `max_connections` of 100, so the larger pool is the operator's choice
+    /// (`zun api --database-pool-size`).
+    public static let defaultPoolSize = 16
+
+    /// Runs `body` with a migrated store at `location`. For PostgreSQL the connection pool (at most `poolSize`
+    /// connections) and the task notification listener run as child tasks for exactly the duration of `body`.
     public static func withStore<T: Sendable>(
-        at location: StoreLocation, logger: Logger, _ body: @Sendable (SQLStore) async throws -> T
+        at location: StoreLocation, poolSize: Int = defaultPoolSize, logger: Logger, _ body: @Sendable (SQLStore) async throws -> T
     ) async throws -> T {
         switch location {
         case .sqlite(let path):
@@ -70,7 +76,7 @@ extension SQLStore {
             var configuration = PostgresClient.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: .disable
             )
-            configuration.options.maximumConnections = 16
+            configuration.options.maximumConnections = max(1, poolSize)
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             let backend = PostgresBackend(client: client, logger: logger)
             let store = SQLStore(backend: backend, logger: logger, onClose: {})

@@ -35,6 +35,8 @@ struct FleetBench: AsyncParsableCommand {
     var concurrency = 32
     @Option(help: "First port of the API replicas on 127.0.0.1.")
     var port = 9600
+    @Option(help: "Each replica's --database-pool-size.")
+    var poolSize = 16
 
     func run() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("zun-fleet-\(UUID().uuidString.prefix(8))").path
@@ -47,7 +49,7 @@ struct FleetBench: AsyncParsableCommand {
 
         let urls = (0..<replicas).map { "http://127.0.0.1:\(port + $0)" }
         for (index, url) in urls.enumerated() {
-            processes.append(try Spawned(zun, ["api", "--listen", "127.0.0.1:\(port + index)", "--no-quotas"], env: common, log: "\(work)/api-\(index).log"))
+            processes.append(try Spawned(zun, ["api", "--listen", "127.0.0.1:\(port + index)", "--no-quotas", "--database-pool-size", "\(poolSize)"], env: common, log: "\(work)/api-\(index).log"))
             try await waitFor("API \(url)", timeout: 60) { try await self.get(url, "/").0 == 200 }
         }
         let apis = Array(processes)
@@ -65,12 +67,12 @@ struct FleetBench: AsyncParsableCommand {
 
         // Phase 1: heartbeats and idle long-polls only.
         let idle = try await measure(seconds: duration, apis: apis, fleet: fleet, urls: urls)
-        emit("heartbeats (\(Int(duration)) s): " + idle.description(replicas: replicas))
+        emit("heartbeats (\(Int(duration)) s): " + idle.description(replicas: replicas, poolSize: poolSize))
 
         // Phase 2: the fleet receives tasks while it heartbeats.
         let (creates, creating) = try await measuring(apis: apis, fleet: fleet, urls: urls) { try await self.create(urls) }
         emit("creates: \(creates)")
-        emit("creates (\(String(format: "%.0f", creating.seconds)) s): " + creating.description(replicas: replicas))
+        emit("creates (\(String(format: "%.0f", creating.seconds)) s): " + creating.description(replicas: replicas, poolSize: poolSize))
         emit("logs: \(work)")
     }
 
@@ -85,12 +87,12 @@ struct FleetBench: AsyncParsableCommand {
         /// Seconds into the phase at which hosts were down, and how many.
         var downAt: [(second: Int, hosts: Int)] = []
 
-        func description(replicas: Int) -> String {
+        func description(replicas: Int, poolSize: Int) -> String {
             let total = apiCPU.reduce(0, +)
             let perReplica = apiCPU.map { String(format: "%.1f %%", 100 * $0 / seconds) }.joined(separator: ", ")
             return String(
                 format: "API CPU %.1f %% of one core in all (%@), fleet process %.1f %%; PostgreSQL connections at most %d (bound %d); hosts down at most %d",
-                100 * total / seconds, perReplica, 100 * fleetCPU / seconds, maxConnections, 2 * replicas * 16, maxDown
+                100 * total / seconds, perReplica, 100 * fleetCPU / seconds, maxConnections, 2 * replicas * poolSize, maxDown
             ) + (downAt.isEmpty ? "" : " (at " + downAt.map { "\($0.second) s: \($0.hosts)" }.joined(separator: ", ") + ")")
         }
     }

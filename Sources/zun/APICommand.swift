@@ -61,7 +61,7 @@ struct APICommand: AsyncParsableCommand {
         let secret = try nodeSecret.nodeSecret()
         configuration.nodeClusterKey = secret
         let settings = configuration
-        try await SQLStore.withStore(at: location, logger: logger) { store in
+        try await SQLStore.withStore(at: location, poolSize: storage.databasePoolSize, logger: logger) { store in
             let nodes = ClusterNodeResolver(store: store, secret: secret, serviceDownTime: settings.serviceDownTime)
             let dependencies = APIDependencies(store: store, nodes: nodes, configuration: settings)
             let app = try ZunAPIRouter.application(

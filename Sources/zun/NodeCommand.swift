@@ -32,7 +32,7 @@ struct NodeCommand: AsyncParsableCommand {
                 throw ValidationError("\(host) is not a host name (letters, digits, . _ -)")
             }
             let location = try storage.location()
-            let tokens = try await SQLStore.withStore(at: location, logger: common.logger("zun-node")) { store in
+            let tokens = try await SQLStore.withStore(at: location, poolSize: storage.databasePoolSize, logger: common.logger("zun-node")) { store in
                 var tokens: [String] = []
                 for host in names { tokens.append(try await NodeCredentials(store: store).enroll(host: host)) }
                 return tokens
@@ -58,7 +58,7 @@ struct NodeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let location = try storage.location()
-            let count = try await SQLStore.withStore(at: location, logger: common.logger("zun-node")) { store in
+            let count = try await SQLStore.withStore(at: location, poolSize: storage.databasePoolSize, logger: common.logger("zun-node")) { store in
                 try await NodeCredentials(store: store).revoke(host: host)
             }
             print("revoked \(count) credential(s) of \(host)")

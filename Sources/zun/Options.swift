@@ -97,9 +97,16 @@ struct DatabaseOption: ParsableArguments {
     @Option(help: "Database URL, e.g. postgres://zun@127.0.0.1/zun (env ZUN_DATABASE).")
     var database: String = env("ZUN_DATABASE") ?? ""
 
+    @Option(help: "PostgreSQL connections this process may open at most (env ZUN_DATABASE_POOL_SIZE). Mind the server's max_connections across replicas.")
+    var databasePoolSize: Int = env("ZUN_DATABASE_POOL_SIZE").flatMap(Int.init) ?? SQLStore.defaultPoolSize
+
     func location() throws -> StoreLocation {
         guard !database.isEmpty else { throw ValidationError("--database (or ZUN_DATABASE) is required") }
         return try storeLocation(database)
+    }
+
+    func validate() throws {
+        guard (1...500).contains(databasePoolSize) else { throw ValidationError("--database-pool-size must be between 1 and 500") }
     }
 }
 

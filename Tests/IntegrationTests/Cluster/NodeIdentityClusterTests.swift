@@ -23,6 +23,17 @@ extension ClusterTests {
         #expect(noAPI.status != 0 && noAPI.output.contains("--api"), "\(noAPI.output)")
     }
 
+    /// `zun api --database-pool-size` bounds the replica's PostgreSQL connections; nonsense is refused before
+    /// anything starts.
+    @Test func aDatabasePoolSizeOutOfRangeIsRefused() throws {
+        for size in ["0", "501", "many"] {
+            let refused = try Self.runZun(["api", "--database", "postgres://zun@127.0.0.1:1/zun", "--database-pool-size", size, "--insecure-noauth"])
+            #expect(refused.status != 0, "--database-pool-size \(size)")
+            #expect(refused.output.contains("database-pool-size"), "\(refused.output)")
+        }
+        #expect(try Self.runZun(["api", "--help"]).output.contains("--database-pool-size"))
+    }
+
     @Test func aNodeIsConfinedToItsOwnHostOnRealProcesses() async throws {
         try await ClusterFixture.run { cluster in
             let api = try await cluster.startAPI()
