@@ -34,19 +34,18 @@ struct HostInventoryTests {
             let beat = { (host: String, zone: String, at: Date) in Heartbeat(host: host, availabilityZone: zone, endpoint: nil, at: at) }
             try await store.heartbeats([beat("a", "nova", first), beat("b", "nova", first)])
             let created = try await store.services(changedSince: 0)
-            #expect(Set(created.services.map(\.host)) == ["a", "b"])
-            #expect(created.newestChange != nil)
+            #expect(Set(created.map(\.host)) == ["a", "b"])
 
             try await Task.sleep(for: .milliseconds(20))
             let mark = Date().timeIntervalSince1970
             try await store.heartbeats([beat("a", "nova", first.addingTimeInterval(3)), beat("b", "nova", first.addingTimeInterval(3))])
-            #expect(try await store.services(changedSince: mark).services.isEmpty, "a heartbeat counted as a change")
+            #expect(try await store.services(changedSince: mark).isEmpty, "a heartbeat counted as a change")
             let seen = try await store.lastSeenUp(computeHosts: ["a", "b", "unknown"])
             #expect(seen == ["a": first.addingTimeInterval(3), "b": first.addingTimeInterval(3)])
 
             try await store.heartbeats([beat("a", "az2", first.addingTimeInterval(6))])
             try await store.updateService(host: "b", binary: ZunService.computeBinary) { $0.disabled = true }
-            #expect(Set(try await store.services(changedSince: mark).services.map(\.host)) == ["a", "b"])
+            #expect(Set(try await store.services(changedSince: mark).map(\.host)) == ["a", "b"])
         }
     }
 

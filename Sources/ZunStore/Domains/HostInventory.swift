@@ -22,8 +22,8 @@ public protocol HostInventory: Sendable {
     func heartbeats(_ beats: [Heartbeat]) async throws
     func services() async throws -> [ZunService]
     /// Services whose record changed other than by a heartbeat (created, enabled, disabled, forced down, moved
-    /// zone or endpoint) at or after `since`, with the newest such change.
-    func services(changedSince since: Double) async throws -> ServiceChanges
+    /// zone or endpoint) at or after `since`.
+    func services(changedSince since: Double) async throws -> [ZunService]
     /// When each of `hosts`' `zun-compute` service was last seen up (hosts without a service are left out).
     func lastSeenUp(computeHosts hosts: [String]) async throws -> [String: Date]
     /// Changes one service record; nil when there is no such service.
@@ -46,16 +46,5 @@ public struct Heartbeat: Sendable, Equatable {
         self.availabilityZone = availabilityZone
         self.endpoint = endpoint
         self.at = at
-    }
-}
-
-/// Service records changed since a stamp, and the newest change among them (nil when none).
-public struct ServiceChanges: Sendable {
-    public var services: [ZunService]
-    public var newestChange: Double?
-
-    public init(services: [ZunService], newestChange: Double?) {
-        self.services = services
-        self.newestChange = newestChange
     }
 }

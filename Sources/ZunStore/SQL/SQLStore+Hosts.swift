@@ -99,12 +99,9 @@ extension SQLStore {
         }
     }
 
-    public func services(changedSince since: Double) async throws -> ServiceChanges {
+    public func services(changedSince since: Double) async throws -> [ZunService] {
         try await backend.read { db in
-            let rows = try await db.run("SELECT * FROM zun_service WHERE changed_at >= \(bind: since) ORDER BY id")
-            return ServiceChanges(
-                services: try rows.map(Self.decodeService), newestChange: try rows.compactMap { try $0.double("changed_at") }.max()
-            )
+            try await db.run("SELECT * FROM zun_service WHERE changed_at >= \(bind: since) ORDER BY id").map(Self.decodeService)
         }
     }
 
