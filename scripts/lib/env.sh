@@ -116,6 +116,7 @@ YAML
 
 # start_postgres DIR PORT : a throwaway PostgreSQL cluster in DIR on 127.0.0.1:PORT with database `zun`
 # (user postgres, trust auth). PostgreSQL refuses to run as root, so it runs as the `postgres` user.
+# max_connections 300: the parallel tests' pools, and the tests' Keystone (scripts/lib/keystone.sh) beside them.
 start_postgres() {
   local dir=$1 port=$2 bin
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -126,7 +127,7 @@ start_postgres() {
   "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
-    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=200" start >/dev/null \
+    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=300" start >/dev/null \
     || { tail -20 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
   "${as[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres zun
 }
