@@ -404,9 +404,13 @@ extension SQLStore {
         }
     }
 
+    /// Networks decoded from recently read rows: every create reads its project's network (1 % of the e2e
+    /// benchmark decoding the same text again).
+    static let decodedNetworks = DecodedRecordCache<Network>(capacity: 1024)
+
     static func decodeNetwork(_ row: any SQLRow) throws -> Network {
         guard let text = try row.string("data") else { throw StoreError("network row without data") }
-        var network = try StoreCoding.decoder.decode(Network.self, from: Data(text.utf8))
+        var network = try decodedNetworks.value(for: text) { try StoreCoding.decoder.decode(Network.self, from: Data($0.utf8)) }
         // Networks written before VNIs got theirs in the column only (migration 9).
         if network.vni == nil, row.contains(column: "vni") { network.vni = try row.int("vni") }
         return network
