@@ -72,6 +72,25 @@ struct NetworkStoreTests {
         }
     }
 
+    /// Every usable address of a /24 given out by concurrent creates (on PostgreSQL random picks, each insert
+    /// skipping an address another took, then a search once 8 picks were taken), each once; the next is refused.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aNetworkGivesOutEveryAddressOnceThenRefuses(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let network = try await store.projectDefaultNetwork(projectID: "p1", userID: "u", pool: Self.pool)
+            let attach: @Sendable () -> NetworkAttachment = { NetworkAttachment(networkUUID: network.uuid, portUUID: UUID().uuidString.lowercased()) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<253 {
+                    group.addTask { try await store.createContainer(self.container("p1", networks: [attach()]), action: nil, task: nil) }
+                }
+                try await group.waitForAll()
+            }
+            let addresses = try await store.listContainers(.init()).compactMap { $0.networks?.first?.ipv4 }
+            #expect(addresses.count == 253 && Set(addresses) == Set((2...254).map { "10.60.0.\($0)" }))
+            await #expect(throws: ZunError.self) { try await store.createContainer(self.container("p1", networks: [attach()]), action: nil, task: nil) }
+        }
+    }
+
     @Test(arguments: TestSupport.Backend.allCases)
     func aVolumeMountedByOneContainerIsRefusedToAnotherAndToDelete(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in

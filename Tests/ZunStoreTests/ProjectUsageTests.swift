@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import ZunCore
-import ZunStore
+@testable import ZunStore
 import ZunTestSupport
 
 /// A project's usage is one row kept by triggers (migration 10): it must say what summing the project's rows
@@ -54,6 +54,30 @@ struct ProjectUsageTests {
             try await store.destroyContainer(uuid: joined.uuid)
             try await store.deleteNetwork(uuid: network.uuid)
             #expect(try await store.quotaUsage(projectID: "p1") == QuotaUsage(containers: 1, cpu: 2, memory: 512, volumes: 1))
+        }
+    }
+
+    /// Creates and deletes of one project running side by side on many connections (on PostgreSQL each adds to
+    /// its connection's shard of the usage, migration 13): the sum is exact, and more than one shard took part.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func concurrentChangesOfOneProjectSumExactly(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let containers = (0..<48).map { _ in Self.container("busy", cpu: 0.125, memory: "16") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for container in containers { group.addTask { try await store.createContainer(container, action: nil, task: nil) } }
+                try await group.waitForAll()
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for container in containers.prefix(20) { group.addTask { try await store.destroyContainer(uuid: container.uuid) } }
+                try await group.waitForAll()
+            }
+            #expect(try await store.quotaUsage(projectID: "busy") == QuotaUsage(containers: 28, cpu: 3.5, memory: 448))
+            let rows = try await store.backend.read { db in try await db.run("SELECT * FROM project_usage WHERE project_id = 'busy'").count }
+            if backend == .postgres {
+                #expect(rows > 1, "the creates ran on several connections, each adding to its own shard")
+            } else {
+                #expect(rows == 1)
+            }
         }
     }
 }

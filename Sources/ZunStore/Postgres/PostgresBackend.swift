@@ -79,6 +79,10 @@ final class PostgresBackend: SQLBackend {
         try await db.run("SELECT pg_notify(\(bind: Self.channel), \(bind: host))")
     }
 
+    func insertTask(_ insert: SQLQueryString, host: String, in db: any SQLDatabase) async throws {
+        try await db.run("WITH written AS (" + insert + " RETURNING host) SELECT pg_notify(\(bind: Self.channel), host) FROM written")
+    }
+
     func taskCommitted(host: String) { wakeups.signal(host: host) }
 
     func waitForTasks(host: String, timeout: Duration) async -> Bool {

@@ -273,6 +273,10 @@ enum Migrations {
             "UPDATE zun_service SET changed_at = COALESCE(updated_at, created_at, 0)",
             "CREATE INDEX zun_service_changed ON zun_service(changed_at)",
         ],
+        // 13: PostgreSQL keeps a project's usage in shards, one per connection slot, summed when read, so that
+        // creates of one project committing on different connections do not queue for one row lock
+        // (docs/architecture.md, "Quotas").
+        projectUsageShards,
     ]
 
     /// The `project_usage` table, its triggers and its backfill. SQLite's triggers run at once (its one writer
@@ -398,4 +402,65 @@ enum Migrations {
         }
         return statements
     }()
+
+    /// Migration 13 (PostgreSQL only; SQLite's single writer never waits for the row). The deferred usage triggers
+    /// run at the commit, and each held the project's one row from its update until the commit's WAL flush: with
+    /// one project creating from every connection, every commit of the project waited for the one before
+    /// (3.2 ms per create on average in `zun-bench fleet`). Now a trigger adds its change to the row of its
+    /// project and its connection's slot (`pg_backend_pid()`, so one transaction always touches the same
+    /// slot), in one upsert; a shard may go below zero, the sum is the usage. Strict quota checks are unchanged:
+    /// they hold the project's advisory lock until their commit, so each reads every committed shard.
+    private static let projectUsageShards: [MigrationStatement] = {
+        let shard = "pg_backend_pid() % \(usageShards)"
+        func upsert(_ row: String, sign: String, counted: [(column: String, value: String)]) -> String {
+            let columns = counted.map(\.column)
+            return """
+                INSERT INTO project_usage (project_id, shard, \(columns.joined(separator: ", ")))
+                VALUES (\(row).project_id, \(shard), \(counted.map { "\(sign) * \($0.value)" }.joined(separator: ", ")))
+                ON CONFLICT (project_id, shard) DO UPDATE SET
+                    \(columns.map { "\($0) = project_usage.\($0) + excluded.\($0)" }.joined(separator: ", "))
+                """
+        }
+        func containerShare(_ row: String) -> [(column: String, value: String)] {
+            [("containers", "1"), ("cpu_milli", "CAST(ROUND(COALESCE(\(row).cpu, 0) * 1000) AS INTEGER)"),
+             ("memory", "COALESCE(CAST(\(row).memory AS INTEGER), 0)"), ("disk", "COALESCE(\(row).disk, 0)")]
+        }
+        var statements: [MigrationStatement] = [
+            .postgres("ALTER TABLE project_usage ADD COLUMN shard INTEGER NOT NULL DEFAULT 0"),
+            .postgres("ALTER TABLE project_usage DROP CONSTRAINT project_usage_pkey"),
+            .postgres("ALTER TABLE project_usage ADD PRIMARY KEY (project_id, shard)"),
+            .postgres("""
+                CREATE OR REPLACE FUNCTION zun_project_usage_container() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                        \(upsert("OLD", sign: "-1", counted: containerShare("OLD")));
+                    END IF;
+                    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+                        \(upsert("NEW", sign: "1", counted: containerShare("NEW")));
+                    END IF;
+                    RETURN NULL;
+                END
+                $$
+                """),
+        ]
+        for (table, column) in [("network", "networks"), ("volume", "volumes"), ("port", "ports")] {
+            statements.append(.postgres("""
+                CREATE OR REPLACE FUNCTION zun_project_usage_\(table)() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'DELETE' THEN
+                        \(upsert("OLD", sign: "-1", counted: [(column, "1")]));
+                    ELSE
+                        \(upsert("NEW", sign: "1", counted: [(column, "1")]));
+                    END IF;
+                    RETURN NULL;
+                END
+                $$
+                """))
+        }
+        return statements
+    }()
+
+    /// Usage shards per project on PostgreSQL (migration 13): more than a replica's pooled connections, so
+    /// that few of them share a slot.
+    static let usageShards = 32
 }

@@ -294,17 +294,15 @@ extension SQLStore {
                 // The quick path: the address after the last one, checked by the unique index alone. Should
                 // it be taken, the insert fails, the hint goes, and the retried create takes the slow path.
                 port.ipv4 = IPv4Address(hint.value &+ 1).description
+            } else if dialect == .postgres {
+                try await insertAtFreeAddress(&port, network, subnet, reserved, db)
+                return port
             } else {
                 port.ipv4 = try await nextFreeAddress(network, subnet, reserved, db).description
             }
         }
         do {
-            try await db.run(
-                """
-                INSERT INTO port (uuid, name, network_uuid, project_id, container_uuid, ipv4, ipv6, preserve_on_delete, created_at)
-                VALUES (\(bind: port.uuid), \(bind: port.name), \(bind: network.uuid), \(bind: port.projectID), \(bind: port.containerUUID), \(bind: port.ipv4), \(bind: port.ipv6), \(bind: port.preserveOnDelete ? 1 : 0), \(bind: port.createdAt.timeIntervalSince1970))
-                """
-            )
+            try await insertPortRow(port, skippingTakenAddress: false, db)
         } catch {
             addressHints.withLockedValue { _ = $0.removeValue(forKey: network.uuid) }
             throw error
@@ -353,6 +351,48 @@ extension SQLStore {
     /// after the newest port's when free (one indexed lookup). PostgreSQL runs creates at once, so each probes
     /// random addresses and the unique index settles the rare collision (the loser's create is retried).
     /// Either way a full scan finds the lowest free address when the quick path fails.
+    /// Inserts the port's row; with `skippingTakenAddress`, an address already taken on its network inserts nothing
+    /// (false) instead of failing.
+    @discardableResult
+    private func insertPortRow(_ port: NetworkPort, skippingTakenAddress: Bool, _ db: any SQLDatabase) async throws -> Bool {
+        try await !db.run(
+            """
+            INSERT INTO port (uuid, name, network_uuid, project_id, container_uuid, ipv4, ipv6, preserve_on_delete, created_at)
+            VALUES (\(bind: port.uuid), \(bind: port.name), \(bind: port.networkUUID), \(bind: port.projectID), \(bind: port.containerUUID), \(bind: port.ipv4), \(bind: port.ipv6), \(bind: port.preserveOnDelete ? 1 : 0), \(bind: port.createdAt.timeIntervalSince1970))
+            \(unsafeRaw: skippingTakenAddress ? "ON CONFLICT (network_uuid, ipv4) DO NOTHING " : "")RETURNING id
+            """
+        ).isEmpty
+    }
+
+    /// PostgreSQL: writes the port at a free address, each insert skipping an address another create took
+    /// meanwhile (`ON CONFLICT … DO NOTHING` on the network's unique addresses), so that concurrent creates on
+    /// several connections never fail on one: first up to 8 random addresses (one round trip each, no probe
+    /// before the insert), then, as the network fills, every free one in random order.
+    private func insertAtFreeAddress(
+        _ port: inout NetworkPort, _ network: Network, _ subnet: IPv4Subnet, _ reserved: Set<IPv4Address>, _ db: any SQLDatabase
+    ) async throws {
+        func inserted(at candidate: IPv4Address) async throws -> Bool {
+            var placed = port
+            placed.ipv4 = candidate.description
+            guard try await insertPortRow(placed, skippingTakenAddress: true, db) else { return false }
+            port = placed
+            return true
+        }
+        let first = subnet.network.value + 1, last = subnet.broadcast.value - 1
+        if first < last {
+            for _ in 0..<8 {
+                let candidate = IPv4Address(UInt32.random(in: first...last))
+                if subnet.isAssignable(candidate, excluding: reserved), try await inserted(at: candidate) { return }
+            }
+        }
+        let used = Set(try await db.run("SELECT ipv4 FROM port WHERE network_uuid = \(bind: network.uuid) AND ipv4 IS NOT NULL")
+            .compactMap { try $0.string("ipv4").flatMap(IPv4Address.init) })
+        let taken = reserved.union(used)
+        let free = (first...max(first, last)).map { IPv4Address($0) }.filter { subnet.isAssignable($0, excluding: taken) }
+        for candidate in free.shuffled() where try await inserted(at: candidate) { return }
+        throw ZunError.conflict("No free IP address is left in network \(network.uuid).")
+    }
+
     private func nextFreeAddress(
         _ network: Network, _ subnet: IPv4Subnet, _ reserved: Set<IPv4Address>, _ db: any SQLDatabase
     ) async throws -> IPv4Address {
@@ -360,12 +400,7 @@ extension SQLStore {
             guard subnet.isAssignable(address, excluding: reserved) else { return false }
             return try await db.run("SELECT 1 FROM port WHERE network_uuid = \(bind: network.uuid) AND ipv4 = \(bind: address.description)").isEmpty
         }
-        if dialect == .postgres, subnet.size > 4 {
-            for _ in 0..<8 {
-                let candidate = IPv4Address(subnet.network.value + UInt32.random(in: 1..<UInt32(subnet.size - 1)))
-                if try await isFree(candidate) { return candidate }
-            }
-        } else if let last = try await db.run(
+        if let last = try await db.run(
             "SELECT ipv4 FROM port WHERE network_uuid = \(bind: network.uuid) AND ipv4 IS NOT NULL ORDER BY id DESC LIMIT 1"
         ).first.flatMap({ try $0.string("ipv4") }).flatMap(IPv4Address.init) {
             let next = IPv4Address(last.value &+ 1)

@@ -76,9 +76,14 @@ extension SQLStore {
     /// The advisory-lock class of project quotas (distinct from the networks' and the migration's).
     static let quotaLockClass = 0x71756f  // "quo"
 
-    /// The project's usage: one row, kept by triggers (migration 10), whatever the project holds.
+    /// The project's usage, kept by triggers (migration 10), whatever the project holds: one row on SQLite, the
+    /// sum of at most `Migrations.usageShards` on PostgreSQL (migration 13).
     static func usage(projectID: String, _ db: any SQLDatabase) async throws -> QuotaUsage {
-        guard let row = try await db.run("SELECT * FROM project_usage WHERE project_id = \(bind: projectID)").first else {
+        guard let row = try await db.run("""
+            SELECT SUM(containers) AS containers, SUM(cpu_milli) AS cpu_milli, SUM(memory) AS memory, SUM(disk) AS disk,
+                   SUM(networks) AS networks, SUM(volumes) AS volumes, SUM(ports) AS ports
+            FROM project_usage WHERE project_id = \(bind: projectID)
+            """).first else {
             return QuotaUsage()
         }
         return QuotaUsage(

@@ -5,13 +5,13 @@ import ZunCore
 /// `TaskQueue` on SQL: the `task` table; claims lock the row they take (`SKIP LOCKED` on PostgreSQL).
 extension SQLStore {
     func insertTask(_ t: ComputeTask, _ db: any SQLDatabase) async throws {
-        try await db.run(
+        try await backend.insertTask(
             """
             INSERT INTO task (host, container_uuid, kind, payload, state, attempts, created_at)
             VALUES (\(bind: t.host), \(bind: t.containerUUID), \(bind: t.kind.rawValue), \(bind: try json(t.payload)), \(bind: ComputeTask.State.pending.rawValue), 0, \(bind: t.createdAt.timeIntervalSince1970))
-            """
+            """,
+            host: t.host, in: db
         )
-        try await backend.taskWritten(host: t.host, in: db)
     }
 
     public func claimTask(host: String, owner: String, leaseUntil: Date, now: Date, lanes: Set<ComputeTask.Lane>?) async throws -> ComputeTask? {
