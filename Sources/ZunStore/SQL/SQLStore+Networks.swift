@@ -347,10 +347,6 @@ extension SQLStore {
         }
     }
 
-    /// A free address of the subnet. SQLite has one writer at a time, so addresses go in order: the one
-    /// after the newest port's when free (one indexed lookup). PostgreSQL runs creates at once, so each probes
-    /// random addresses and the unique index settles the rare collision (the loser's create is retried).
-    /// Either way a full scan finds the lowest free address when the quick path fails.
     /// Inserts the port's row; with `skippingTakenAddress`, an address already taken on its network inserts nothing
     /// (false) instead of failing.
     @discardableResult
@@ -388,11 +384,15 @@ extension SQLStore {
         let used = Set(try await db.run("SELECT ipv4 FROM port WHERE network_uuid = \(bind: network.uuid) AND ipv4 IS NOT NULL")
             .compactMap { try $0.string("ipv4").flatMap(IPv4Address.init) })
         let taken = reserved.union(used)
-        let free = (first...max(first, last)).map { IPv4Address($0) }.filter { subnet.isAssignable($0, excluding: taken) }
-        for candidate in free.shuffled() where try await inserted(at: candidate) { return }
+        // Only the free addresses are collected (a nearly full network has few), then tried in random order.
+        let free = (first...max(first, last)).lazy.map { IPv4Address($0) }.filter { subnet.isAssignable($0, excluding: taken) }
+        for candidate in Array(free).shuffled() where try await inserted(at: candidate) { return }
         throw ZunError.conflict("No free IP address is left in network \(network.uuid).")
     }
 
+    /// A free address of the subnet on SQLite, whose one writer runs one create at a time, so addresses go in
+    /// order: the one after the newest port's when free (one indexed lookup), else the lowest free one (a scan).
+    /// PostgreSQL, which runs creates at once, allocates in `insertAtFreeAddress` instead.
     private func nextFreeAddress(
         _ network: Network, _ subnet: IPv4Subnet, _ reserved: Set<IPv4Address>, _ db: any SQLDatabase
     ) async throws -> IPv4Address {
