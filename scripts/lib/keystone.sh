@@ -20,8 +20,9 @@ keystone_venv() {
 
 # start_keystone DIR PORT [POSTGRES_PORT] : Keystone on http://127.0.0.1:PORT/v3 with the fixtures of
 # scripts/lib/keystone-fixtures.py. With POSTGRES_PORT (a start_postgres cluster on 127.0.0.1, user postgres,
-# trust auth), its database is a new `keystone` database there: under the test suite's parallel load, four gunicorn workers on one SQLite
-# file still answered an occasional 500 "database is locked", even with WAL and a 30 s busy timeout.
+# trust auth), its database is a new `keystone` database there: under the test suite's parallel load, four
+# gunicorn workers on one SQLite file still answered an occasional 500 "database is locked", even with WAL and a
+# 30 s busy timeout.
 start_keystone() {
   local dir=$1 port=$2 postgres_port=${3:-} venv connection
   venv=$(keystone_venv)
