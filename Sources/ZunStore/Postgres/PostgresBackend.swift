@@ -83,29 +83,7 @@ final class PostgresBackend: SQLBackend {
         try await db.run("WITH written AS (" + insert + " RETURNING host) SELECT pg_notify(\(bind: Self.channel), host) FROM written")
     }
 
-    /// Wakes the host's waiters in this process at once, without waiting for the NOTIFY to come back.
-    func taskCommitted(host: String) {
-        echoes.withLockedValue { $0[host] = .now }
-        wakeups.signal(host: host)
-    }
-
-    /// Hosts this process woke at a commit, and when, until that commit's own NOTIFY comes back to its `LISTEN`
-    /// loop. Waking the host again at the echo found the agent already gone to claim, so the signal waited for its
-    /// next long-poll and answered it at once with nothing to claim: one empty claim per task (on PostgreSQL in
-    /// process, 5.6 claim reads per container against SQLite's 2.4; over HTTP, one more request). An echo that
-    /// has not come within `echoWindow` (a `LISTEN` reconnecting) is forgotten, so a later NOTIFY wakes again.
-    private let echoes = NIOLockedValueBox<[String: ContinuousClock.Instant]>([:])
-    static let echoWindow: Duration = .seconds(2)
-
-    /// A task notification: a wake-up, unless it is the echo of one this process gave at its commit. Should
-    /// another process's NOTIFY for the host come first and be taken for the echo, the echo itself wakes.
-    private func notified(host: String) {
-        let echo = echoes.withLockedValue { echoes -> Bool in
-            guard let since = echoes.removeValue(forKey: host) else { return false }
-            return ContinuousClock.now - since < Self.echoWindow
-        }
-        if !echo { wakeups.signal(host: host) }
-    }
+    func taskCommitted(host: String) { wakeups.signal(host: host) }
 
     func waitForTasks(host: String, timeout: Duration) async -> Bool {
         await wakeups.wait(host: host, timeout: timeout)
@@ -135,7 +113,7 @@ final class PostgresBackend: SQLBackend {
                             if payload.hasPrefix(Self.networkPrefix) {
                                 self.overlayWakeups.changed(networks: [String(payload.dropFirst(Self.networkPrefix.count))], hostsRealizing: self.hostsRealizing)
                             } else {
-                                self.notified(host: payload)
+                                self.wakeups.signal(host: payload)
                             }
                         }
                     }
