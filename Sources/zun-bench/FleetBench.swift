@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import Synchronization
+import ZunStore
 
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +37,7 @@ struct FleetBench: AsyncParsableCommand {
     @Option(help: "First port of the API replicas on 127.0.0.1.")
     var port = 9600
     @Option(help: "Each replica's --database-pool-size.")
-    var poolSize = 16
+    var poolSize = SQLStore.defaultPoolSize
 
     func run() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("zun-fleet-\(UUID().uuidString.prefix(8))").path
