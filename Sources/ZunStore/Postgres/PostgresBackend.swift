@@ -28,9 +28,7 @@ final class PostgresBackend: SQLBackend {
     func transaction<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         counters.transactionStarted(operation)
         let result = try await Self.withDeadline(operationTimeout) {
-            try await self.client.withConnection { connection in
-                try await SQLTransaction.run(on: connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
-            }
+            try await self.withDatabase { db in try await SQLTransaction.run(on: db, begin: "BEGIN", body) }
         }
         counters.committed()
         return result
@@ -38,7 +36,31 @@ final class PostgresBackend: SQLBackend {
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await Self.withDeadline(operationTimeout) {
-            try await self.client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+            try await self.withDatabase(body)
+        }
+    }
+
+    /// The names of the statements prepared on this process's connections.
+    let statementNames = StatementNames()
+
+    /// `ZUN_POSTGRES_UNNAMED_STATEMENTS=1` sends every statement unnamed, as before prepared statements: kept only
+    /// to measure the difference (BENCHMARKS.md).
+    private static let unnamedStatements = ProcessInfo.processInfo.environment["ZUN_POSTGRES_UNNAMED_STATEMENTS"] == "1"
+
+    /// Runs `body` on a pooled connection. A connection whose prepared statements a failed preparation spoiled
+    /// is closed once `body` is done with it (closing it sooner would leave the transaction's `ROLLBACK` waiting),
+    /// and the pool opens a clean one.
+    private func withDatabase<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            if Self.unnamedStatements { return try await body(connection.sql(queryLogLevel: nil)) }
+            let db = PreparingPostgresDatabase(connection: connection, names: self.statementNames)
+            let result: Result<T, any Error>
+            do { result = .success(try await body(db)) } catch { result = .failure(error) }
+            if db.isSpoiled {
+                self.logger.debug("closing a connection whose prepared statements a failed preparation spoiled")
+                try? await connection.close()
+            }
+            return try result.get()
         }
     }
 
