@@ -122,4 +122,36 @@ struct TaskQueueTests {
             #expect(try await store.container(uuid: made.uuid)?.host == "h1")
         }
     }
+
+    /// The reaper reads only what is down: the services not up at `now` (silent, forced down, or heard from
+    /// "in the future" beyond the down time) and the unfinished tasks of those hosts and of hosts with no service,
+    /// with when each host was last heard from. Up hosts' tasks, and finished tasks, are left out.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func theReapersReadsHoldOnlyWhatIsDown(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            let downAfter: TimeInterval = 15
+            let seen: [String: Date] = [
+                "up": now.addingTimeInterval(-14), "silent": now.addingTimeInterval(-16),
+                "forced": now.addingTimeInterval(-1), "ahead": now.addingTimeInterval(60),
+            ]
+            for (host, at) in seen { try await TestSupport.seedHost(store, host: host, heartbeatAt: at) }
+            try await store.updateService(host: "forced", binary: ZunService.computeBinary) { $0.forcedDown = true }
+            for host in ["up", "silent", "forced", "ahead", "gone"] {
+                let c = TestSupport.container("c-\(host)", host: host)
+                try await store.createContainer(c, action: nil, task: ComputeTask(host: host, containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r"), createdAt: now))
+            }
+            let finished = TestSupport.container("c-done", host: "silent")
+            try await store.createContainer(finished, action: nil, task: ComputeTask(host: "silent", containerUUID: finished.uuid, kind: .create, payload: .init(requestID: "r"), createdAt: now))
+            let done = try #require(try await store.tasks(containerUUID: finished.uuid).first?.id)
+            try await store.finishTask(id: done, error: nil, at: now)
+
+            let down = try await store.computeServicesDown(now: now, downAfter: downAfter)
+            #expect(Set(down.map(\.host)) == ["silent", "forced", "ahead"])
+            let stranded = try await store.unfinishedTasksOfHostsDown(now: now, downAfter: downAfter)
+            #expect(stranded.map(\.task.host).sorted() == ["ahead", "forced", "gone", "silent"])
+            #expect(stranded.first { $0.task.host == "silent" }?.hostLastSeen == seen["silent"])
+            #expect(stranded.first { $0.task.host == "gone" }.map { $0.hostLastSeen == nil } == true)
+        }
+    }
 }

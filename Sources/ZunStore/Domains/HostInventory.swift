@@ -21,6 +21,9 @@ public protocol HostInventory: Sendable {
     /// protocol's batched liveness, docs/node-protocol.md). One entry per host.
     func heartbeats(_ beats: [Heartbeat]) async throws
     func services() async throws -> [ZunService]
+    /// The `zun-compute` services that are not up at `now` (`ZunService.isUp`: forced down, or not heard from
+    /// within `downAfter`), reading only their rows: in a healthy fleet, none.
+    func computeServicesDown(now: Date, downAfter: TimeInterval) async throws -> [ZunService]
     /// Services whose record changed other than by a heartbeat (created, enabled, disabled, forced down, moved
     /// zone or endpoint) at or after `since`.
     func services(changedSince since: Double) async throws -> [ZunService]

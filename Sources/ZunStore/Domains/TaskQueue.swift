@@ -25,8 +25,11 @@ public protocol TaskQueue: Sendable {
     func task(id: Int64) async throws -> ComputeTask?
     /// The running tasks of `host` leased to `leaseOwner` (a node's runner finding claims it never heard of).
     func runningTasks(host: String, leaseOwner: String) async throws -> [ComputeTask]
-    /// Unfinished tasks of every host, oldest first (for the reaper).
+    /// Unfinished tasks of every host, oldest first.
     func unfinishedTasks() async throws -> [ComputeTask]
+    /// Unfinished tasks whose host is not up at `now` (as `computeServicesDown` says) or has no `zun-compute`
+    /// service at all, oldest first, with when the host was last heard from (for the reaper).
+    func unfinishedTasksOfHostsDown(now: Date, downAfter: TimeInterval) async throws -> [TaskOfHostDown]
     /// Moves a pending (never claimed) task of `fromHost` whose container has no engine container yet to the
     /// first candidate host that still fits (checked under that host's lock, as for a create), updating the
     /// container in the same transaction. Returns the new host, or nil when no candidate fits or the task was
@@ -41,6 +44,17 @@ public protocol TaskQueue: Sendable {
     /// when woken by a write, false when the time ran out.
     @discardableResult
     func waitForTasks(host: String, timeout: Duration) async -> Bool
+}
+
+/// An unfinished task whose host is down, and when that host was last heard from (nil: it has no service).
+public struct TaskOfHostDown: Sendable {
+    public var task: ComputeTask
+    public var hostLastSeen: Date?
+
+    public init(task: ComputeTask, hostLastSeen: Date?) {
+        self.task = task
+        self.hostLastSeen = hostLastSeen
+    }
 }
 
 extension TaskQueue {

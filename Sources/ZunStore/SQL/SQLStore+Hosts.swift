@@ -103,6 +103,27 @@ extension SQLStore {
         }
     }
 
+    public func computeServicesDown(now: Date, downAfter: TimeInterval) async throws -> [ZunService] {
+        try await backend.read { db in
+            try await db.run("""
+                SELECT * FROM zun_service AS s
+                WHERE s."binary" = \(bind: ZunService.computeBinary) AND \(Self.serviceNotUp(now: now, downAfter: downAfter))
+                ORDER BY s.id
+                """).map(Self.decodeService)
+        }.filter { !$0.isUp(now: now, downAfter: downAfter) }
+    }
+
+    /// The condition `ZunService.isUp` is false for, on a `zun_service` row named `s` (a superset: a
+    /// stamp exactly at a bound is decided again by `isUp`).
+    static func serviceNotUp(now: Date, downAfter: TimeInterval) -> SQLQueryString {
+        let seen = "COALESCE(s.last_seen_up, s.updated_at, s.created_at)"
+        let stamp = now.timeIntervalSince1970
+        return """
+            (s.forced_down <> 0 OR \(unsafeRaw: seen) IS NULL OR \(unsafeRaw: seen) <= \(bind: stamp - downAfter)
+             OR \(unsafeRaw: seen) >= \(bind: stamp + downAfter))
+            """
+    }
+
     public func services(changedSince since: Double) async throws -> [ZunService] {
         try await backend.read { db in
             try await db.run("SELECT * FROM zun_service WHERE changed_at >= \(bind: since) ORDER BY id").map(Self.decodeService)
