@@ -29,8 +29,7 @@ public struct ClusterNodeResolver: NodeLocalCallsResolver {
     }
 
     public func calls(forHost host: String) async -> (any NodeLocalCalls)? {
-        guard let services = try? await store.services(),
-              let service = services.first(where: { $0.host == host && $0.binary == ZunService.computeBinary }),
+        guard let service = try? await store.service(host: host, binary: ZunService.computeBinary),
               service.isUp(now: clock.now, downAfter: serviceDownTime),
               let endpoint = service.endpoint
         else { return nil }

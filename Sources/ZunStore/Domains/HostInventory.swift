@@ -21,6 +21,8 @@ public protocol HostInventory: Sendable {
     /// protocol's batched liveness, docs/node-protocol.md). One entry per host.
     func heartbeats(_ beats: [Heartbeat]) async throws
     func services() async throws -> [ZunService]
+    /// One service record, or nil.
+    func service(host: String, binary: String) async throws -> ZunService?
     /// The `zun-compute` services that are not up at `now` (`ZunService.isUp`: forced down, or not heard from
     /// within `downAfter`), reading only their rows: in a healthy fleet, none.
     func computeServicesDown(now: Date, downAfter: TimeInterval) async throws -> [ZunService]

@@ -103,6 +103,12 @@ extension SQLStore {
         }
     }
 
+    public func service(host: String, binary: String) async throws -> ZunService? {
+        try await backend.read { db in
+            try await db.run("SELECT * FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: binary)").first.map(Self.decodeService)
+        }
+    }
+
     public func computeServicesDown(now: Date, downAfter: TimeInterval) async throws -> [ZunService] {
         try await backend.read { db in
             try await db.run("""
