@@ -7,7 +7,7 @@ import SQLKit
 
 /// A `SQLDatabase` over one pooled `PostgresConnection` that runs the store's statements as named prepared
 /// statements, so PostgreSQL parses, analyses and plans each statement text once per connection instead of at
-/// every run (a third of PostgreSQL's CPU on the create path went there; docs/architecture.md, "PostgreSQL").
+/// every run (a third of PostgreSQL's CPU on the create path went there; docs/architecture.md, "The store").
 ///
 /// PostgresNIO prepares a `PostgresPreparedStatement` on a connection at its first run and keeps it by name; it
 /// declares the parameter types of that first run. So a statement's name here stands for its SQL text *and* its
