@@ -64,4 +64,17 @@ struct PreparedStatementsTests {
             #expect(try await store.containers(named: "after", projectID: "p1").count == 1)
         }
     }
+
+    /// A name per (text, parameter types), the same on every call; past the capacity, new texts get none (they
+    /// run unnamed) while named ones keep their names.
+    @Test func statementNamesAreStableDistinctAndBounded() {
+        let names = StatementNames(capacity: 2)
+        let text = names.name(sql: "SELECT $1", parameterTypes: [25])
+        #expect(text != nil)
+        #expect(names.name(sql: "SELECT $1", parameterTypes: [25]) == text)
+        let null = names.name(sql: "SELECT $1", parameterTypes: [0])
+        #expect(null != nil && null != text)
+        #expect(names.name(sql: "SELECT $2", parameterTypes: [25]) == nil)
+        #expect(names.name(sql: "SELECT $1", parameterTypes: [0]) == null)
+    }
 }

@@ -123,8 +123,6 @@ final class StatementNames: Sendable {
             return name
         }
     }
-
-    var count: Int { names.withLockedValue { $0.count } }
 }
 
 /// One run of a named statement. PostgresNIO reads a prepared statement's name and text from its type; the store's
