@@ -69,8 +69,7 @@ extension SQLStore {
             if rowLocks { try await db.run("SAVEPOINT candidate") }
             let nodes = try await db.run("SELECT data FROM compute_node WHERE hostname = \(bind: host)\(unsafeRaw: dialect.forUpdate)")
             if let row = nodes.first {
-                let service = try await db.run("SELECT * FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: ZunService.computeBinary)")
-                    .first.map(Self.decodeService)
+                let service = try await Self.service(host: host, binary: ZunService.computeBinary, db)
                 if placement.fits(try Self.decodeNode(row), try await Self.usage(onHost: host, db), service) {
                     if rowLocks { try await db.run("RELEASE candidate") }
                     return host

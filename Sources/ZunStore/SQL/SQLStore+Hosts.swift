@@ -66,10 +66,10 @@ extension SQLStore {
                 \(unsafeRaw: self.heartbeatConflict)
                 """
             )
-            guard let row = try await db.run(
-                "SELECT * FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: binary)"
-            ).first else { throw StoreError("service vanished during heartbeat") }
-            return try Self.decodeService(row)
+            guard let service = try await Self.service(host: host, binary: binary, db) else {
+                throw StoreError("service vanished during heartbeat")
+            }
+            return service
         }
     }
 
@@ -104,9 +104,12 @@ extension SQLStore {
     }
 
     public func service(host: String, binary: String) async throws -> ZunService? {
-        try await backend.read { db in
-            try await db.run("SELECT * FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: binary)").first.map(Self.decodeService)
-        }
+        try await backend.read { db in try await Self.service(host: host, binary: binary, db) }
+    }
+
+    /// One service record read in `db` (a read, or a transaction that just wrote it).
+    static func service(host: String, binary: String, _ db: any SQLDatabase) async throws -> ZunService? {
+        try await db.run("SELECT * FROM zun_service WHERE host = \(bind: host) AND \"binary\" = \(bind: binary)").first.map(decodeService)
     }
 
     public func computeServicesDown(now: Date, downAfter: TimeInterval) async throws -> [ZunService] {
@@ -119,10 +122,13 @@ extension SQLStore {
         }.filter { !$0.isUp(now: now, downAfter: downAfter) }
     }
 
+    /// When the `zun_service` row named `s` was last heard from, as `ZunService.isUp` reads it.
+    static let serviceLastHeard = "COALESCE(s.last_seen_up, s.updated_at, s.created_at)"
+
     /// The condition `ZunService.isUp` is false for, on a `zun_service` row named `s` (a superset: a
     /// stamp exactly at a bound is decided again by `isUp`).
     static func serviceNotUp(now: Date, downAfter: TimeInterval) -> SQLQueryString {
-        let seen = "COALESCE(s.last_seen_up, s.updated_at, s.created_at)"
+        let seen = serviceLastHeard
         let stamp = now.timeIntervalSince1970
         return """
             (s.forced_down <> 0 OR \(unsafeRaw: seen) IS NULL OR \(unsafeRaw: seen) <= \(bind: stamp - downAfter)

@@ -160,7 +160,7 @@ extension SQLStore {
     public func unfinishedTasksOfHostsDown(now: Date, downAfter: TimeInterval) async throws -> [TaskOfHostDown] {
         let rows = try await backend.read { db in
             try await db.run("""
-                SELECT task.*, s.id AS service_id, COALESCE(s.last_seen_up, s.updated_at, s.created_at) AS service_seen
+                SELECT task.*, s.id AS service_id, \(unsafeRaw: Self.serviceLastHeard) AS service_seen
                 FROM task LEFT JOIN zun_service AS s ON s.host = task.host AND s."binary" = \(bind: ZunService.computeBinary)
                 WHERE task.state IN ('pending', 'running') AND (s.id IS NULL OR \(Self.serviceNotUp(now: now, downAfter: downAfter)))
                 ORDER BY task.id
