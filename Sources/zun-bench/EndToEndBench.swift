@@ -99,11 +99,17 @@ struct EndToEndBench: AsyncParsableCommand {
     private var api: BenchAPI { BenchAPI(base: "http://127.0.0.1:\(port)") }
 
     /// The store's writes during the run, per container (heartbeats and other background writes included).
-    private func emitWrites(_ writes: StoreCounters.Snapshot) {
+    private func emitWrites(_ writes: StoreCounters.Snapshot, over run: Duration) {
         emit(String(
             format: "store writes: %d transactions (%.2f per container), %d commits (%.2f per container)",
             writes.transactions, Double(writes.transactions) / Double(containers), writes.commits, Double(writes.commits) / Double(containers)
         ))
+        if writes.writerHeld > .zero {
+            emit(String(
+                format: "SQLite writer held %.0f %% of the run, %.0f %% in COMMIT (WAL write, fsync, checkpoints)",
+                100 * writes.writerHeld.seconds / run.seconds, 100 * writes.writerCommitting.seconds / run.seconds
+            ))
+        }
         // Where the writes go: transactions per container by the store method that asked for them.
         for (operation, count) in writes.byOperation.sorted(by: { $0.value > $1.value }) {
             emit(String(format: "  %6.2f per container  %@", Double(count) / Double(containers), operation))
@@ -133,7 +139,7 @@ struct EndToEndBench: AsyncParsableCommand {
         let acceptedIn = clock.now - began
         if acceptOnly {
             emit("accepted \(containers) creates in \(LatencySummary.format(acceptedIn)) (\(Int(Double(containers) / acceptedIn.seconds))/s); POST latency \(LatencySummary(await posted.acceptLatencies))")
-            emitWrites(counters.snapshot - writesBefore)
+            emitWrites(counters.snapshot - writesBefore, over: acceptedIn)
             return
         }
         // Wait for every container to be recorded Running.
@@ -153,7 +159,7 @@ struct EndToEndBench: AsyncParsableCommand {
         emit("Running: \(running.count), Error: \(all.count - running.count)")
         emit(String(format: "throughput: %.0f containers/s (POST of the first to Running of the last: %.2f s)", Double(running.count) / total, total))
         emit("POST → Running latency: \(LatencySummary(latencies))")
-        emitWrites(counters.snapshot - writesBefore)
+        emitWrites(counters.snapshot - writesBefore, over: .seconds(total))
         emit("claims that found work only after their wait ran out (lost wake-ups): \(agents.reduce(0) { $0 + $1.idlePollFinds.withLockedValue { $0 } })")
         let perHost = Dictionary(grouping: running, by: { $0.host ?? "" }).mapValues(\.count)
         emit("hosts used: \(perHost.count), containers per host: min \(perHost.values.min() ?? 0), max \(perHost.values.max() ?? 0)")

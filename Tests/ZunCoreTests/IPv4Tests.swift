@@ -4,7 +4,10 @@ import ZunCore
 struct IPv4Tests {
     @Test func parsesAndPrintsAddressesAndSubnets() {
         #expect(IPv4Address("10.1.2.3")?.description == "10.1.2.3")
-        for bad in ["10.1.2", "10.1.2.3.4", "256.1.1.1", "a.b.c.d", "10..2.3", "", "1.2.3.04444"] {
+        #expect(IPv4Address("255.0.010.9")?.description == "255.0.10.9")
+        #expect(IPv4Address(Substring("0.0.0.0/8".prefix(7)))?.value == 0)
+        for bad in ["10.1.2", "10.1.2.3.4", "256.1.1.1", "a.b.c.d", "10..2.3", "", "1.2.3.04444", "+1.2.3.4", " 1.2.3.4", "1.2.3.4 ",
+                    "1.2.3.", ".1.2.3", "1.2.3.256", "١.2.3.4"] {
             #expect(IPv4Address(bad) == nil, "\(bad)")
         }
         let subnet = IPv4Subnet("10.1.2.77/24")

@@ -50,7 +50,10 @@ struct ActionParameters {
         var values: [String: String] = [:]
         for pair in (request.uri.query ?? "").split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            // Most values have neither `+` nor `%`: they skip Foundation's replacing, which was a percent of
+            // the accept path's time (every create carries `?run=true`).
             func decode(_ part: Substring) -> String {
+                guard part.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(part) }
                 let spaced = part.replacingOccurrences(of: "+", with: " ")
                 return spaced.removingPercentEncoding ?? spaced
             }

@@ -61,6 +61,21 @@ public final class HollowEngine: ContainerEngine {
         self.latencies = latencies
     }
 
+    /// Waits a simulated call's time. A zero delay does not wait: even `Task.sleep(for: .zero)` arms a timer,
+    /// a cost no real engine call has.
+    private func pause(_ delay: Duration) async throws {
+        if delay > .zero { try await Task.sleep(for: delay) }
+    }
+
+    /// A 64-hex-digit id, as Docker's.
+    private static func containerID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
     public func info(logger: Logger) async throws -> SystemInfo {
         var info = SystemInfo(
             ncpu: cpus, memTotal: Int64(memoryMB) << 20, operatingSystem: "Hollow", osType: "linux", architecture: "x86_64", runtimes: ["runc"]
@@ -78,13 +93,13 @@ public final class HollowEngine: ContainerEngine {
     }
 
     public func pullImage(repository: String, tag: String, timeout: Duration, logger: Logger) async throws {
-        try await Task.sleep(for: latencies.pull)
+        try await pause(latencies.pull)
         state.withLockedValue { _ = $0.images.insert(Self.normalized("\(repository):\(tag)")) }
     }
 
     public func createContainer(name: String, config: ContainerConfig, logger: Logger) async throws -> String {
-        try await Task.sleep(for: latencies.create)
-        let id = (UUID().uuidString + UUID().uuidString).replacingOccurrences(of: "-", with: "").lowercased()
+        try await pause(latencies.create)
+        let id = Self.containerID()
         return try state.withLockedValue { state in
             if let existing = state.idsByName[name] {
                 throw DockerError(status: 409, message: "Conflict. The container name \"/\(name)\" is already in use by container \"\(existing)\".")
@@ -121,7 +136,7 @@ public final class HollowEngine: ContainerEngine {
     }
 
     public func startContainer(_ id: String, logger: Logger) async throws {
-        try await Task.sleep(for: latencies.start)
+        try await pause(latencies.start)
         try change(id) { entry in
             guard entry.status != "running" else { return }
             entry.status = "running"
@@ -130,12 +145,12 @@ public final class HollowEngine: ContainerEngine {
     }
 
     public func stopContainer(_ id: String, timeout: Int?, logger: Logger) async throws {
-        try await Task.sleep(for: latencies.stop)
+        try await pause(latencies.stop)
         try change(id) { Self.exit(&$0, code: 0) }
     }
 
     public func restartContainer(_ id: String, timeout: Int?, logger: Logger) async throws {
-        try await Task.sleep(for: latencies.stop + latencies.start)
+        try await pause(latencies.stop + latencies.start)
         try change(id) { entry in
             entry.status = "running"
             entry.startedAt = Self.now()
@@ -164,7 +179,7 @@ public final class HollowEngine: ContainerEngine {
     }
 
     public func removeContainer(_ id: String, force: Bool, logger: Logger) async throws {
-        try await Task.sleep(for: latencies.remove)
+        try await pause(latencies.remove)
         try state.withLockedValue { state in
             guard let entry = Self.entry(id, in: state) else { throw DockerError(status: 404, message: "No such container: \(id)") }
             if entry.status == "running" || entry.status == "paused", !force {

@@ -5,7 +5,7 @@ import ZunCore
 /// `ActionLog` on SQL: `container_actions` and `container_actions_events`.
 extension SQLStore {
     public func actions(containerUUID: String) async throws -> [ContainerAction] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run(
                 "SELECT * FROM container_actions WHERE container_uuid = \(bind: containerUUID) ORDER BY start_time DESC, id DESC"
             ).map(Self.decodeAction)
@@ -13,13 +13,13 @@ extension SQLStore {
     }
 
     public func action(containerUUID: String, requestID: String) async throws -> ContainerAction? {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await Self.findAction(containerUUID: containerUUID, requestID: requestID, db)
         }
     }
 
     public func events(actionID: Int64) async throws -> [ContainerActionEvent] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run(
                 "SELECT * FROM container_actions_events WHERE action_id = \(bind: actionID) ORDER BY start_time DESC, id DESC"
             ).map { row in

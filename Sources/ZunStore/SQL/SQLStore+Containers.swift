@@ -98,7 +98,7 @@ extension SQLStore {
     }
 
     public func containers(onHost host: String) async throws -> [Container] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT data FROM container WHERE host = \(bind: host) ORDER BY id").map(Self.decodeContainer)
         }
     }
@@ -107,7 +107,7 @@ extension SQLStore {
         guard ContainerQuery.sortColumns.contains(query.sortKey) else {
             throw StoreError("unsupported sort key \(query.sortKey)")
         }
-        return try await backend.readEach { db in
+        return try await backend.read { db in
             var clauses: [SQLQueryString] = []
             for (column, value) in query.filters.sorted(by: { $0.key < $1.key }) {
                 // Only the listed columns reach the SQL text; values are bound.
@@ -176,7 +176,7 @@ extension SQLStore {
     }
 
     public func hostUsage() async throws -> [String: HostUsage] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             var usage: [String: HostUsage] = [:]
             for row in try await db.run("\(unsafeRaw: Self.usageSelect) GROUP BY host") {
                 guard let host = try row.string("host") else { continue }

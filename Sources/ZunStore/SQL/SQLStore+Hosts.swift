@@ -16,19 +16,19 @@ extension SQLStore {
     }
 
     public func computeNodes() async throws -> [ComputeNode] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT data, updated_at FROM compute_node ORDER BY id").map(Self.decodeNode)
         }
     }
 
     public func computeNodes(updatedSince since: Double) async throws -> [ComputeNode] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT data, updated_at FROM compute_node WHERE updated_at >= \(bind: since) ORDER BY id").map(Self.decodeNode)
         }
     }
 
     public func computeNode(ident: String) async throws -> ComputeNode? {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run(
                 "SELECT data FROM compute_node WHERE uuid = \(bind: ident) OR hostname = \(bind: ident) ORDER BY id LIMIT 1"
             ).first.map(Self.decodeNode)
@@ -98,13 +98,13 @@ extension SQLStore {
     }
 
     public func services() async throws -> [ZunService] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT * FROM zun_service ORDER BY id").map(Self.decodeService)
         }
     }
 
     public func service(host: String, binary: String) async throws -> ZunService? {
-        try await backend.read { db in try await Self.service(host: host, binary: binary, db) }
+        try await backend.readEach { db in try await Self.service(host: host, binary: binary, db) }
     }
 
     /// One service record read in `db` (a read, or a transaction that just wrote it).
@@ -113,7 +113,7 @@ extension SQLStore {
     }
 
     public func computeServicesDown(now: Date, downAfter: TimeInterval) async throws -> [ZunService] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("""
                 SELECT * FROM zun_service AS s
                 WHERE s."binary" = \(bind: ZunService.computeBinary) AND \(Self.serviceNotUp(now: now, downAfter: downAfter))
@@ -137,7 +137,7 @@ extension SQLStore {
     }
 
     public func services(changedSince since: Double) async throws -> [ZunService] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT * FROM zun_service WHERE changed_at >= \(bind: since) ORDER BY id").map(Self.decodeService)
         }
     }

@@ -95,13 +95,13 @@ extension SQLStore {
     }
 
     public func network(uuid: String) async throws -> Network? {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT data, vni FROM network WHERE uuid = \(bind: uuid)").first.map(Self.decodeNetwork)
         }
     }
 
     public func networks(named name: String, visibleTo projectID: String?) async throws -> [Network] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             if let projectID {
                 return try await db.run(
                     "SELECT data, vni FROM network WHERE name = \(bind: name) AND (project_id = \(bind: projectID) OR shared = 1) ORDER BY id"
@@ -112,7 +112,7 @@ extension SQLStore {
     }
 
     public func listNetworks(visibleTo projectID: String?) async throws -> [Network] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             if let projectID {
                 return try await db.run(
                     "SELECT data, vni FROM network WHERE project_id = \(bind: projectID) OR shared = 1 ORDER BY id"
@@ -147,13 +147,13 @@ extension SQLStore {
     }
 
     public func networkHosts(uuid: String) async throws -> [String] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT host FROM network_host WHERE network_uuid = \(bind: uuid) ORDER BY host").compactMap { try $0.string("host") }
         }
     }
 
     public func port(uuid: String) async throws -> NetworkPort? {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT * FROM port WHERE uuid = \(bind: uuid)").first.map(Self.decodePort)
         }
     }
@@ -320,7 +320,7 @@ extension SQLStore {
     }
 
     public func ports(projectID: String?) async throws -> [NetworkPort] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             if let projectID {
                 return try await db.run("SELECT * FROM port WHERE project_id = \(bind: projectID) ORDER BY id").map(Self.decodePort)
             }
@@ -329,7 +329,7 @@ extension SQLStore {
     }
 
     public func ports(named name: String, projectID: String?) async throws -> [NetworkPort] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             if let projectID {
                 return try await db.run("SELECT * FROM port WHERE name = \(bind: name) AND project_id = \(bind: projectID) ORDER BY id").map(Self.decodePort)
             }

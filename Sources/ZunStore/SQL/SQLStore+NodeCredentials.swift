@@ -28,7 +28,7 @@ extension SQLStore {
     }
 
     public func nodeCredentialHost(digest: String, now: Date) async throws -> String? {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("""
                 SELECT host FROM node_credential WHERE digest = \(bind: digest) AND kind = 'node'
                 AND (expires_at IS NULL OR expires_at >= \(bind: now.timeIntervalSince1970))
@@ -37,7 +37,7 @@ extension SQLStore {
     }
 
     public func validNodeCredentials(now: Date) async throws -> [ValidNodeCredential] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("""
                 SELECT digest, host, expires_at FROM node_credential WHERE kind = 'node'
                 AND (expires_at IS NULL OR expires_at >= \(bind: now.timeIntervalSince1970))

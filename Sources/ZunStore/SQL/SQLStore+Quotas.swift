@@ -5,7 +5,7 @@ import ZunCore
 /// `QuotaRecords` on SQL: the `quota` and `quota_class` tables; usage is summed from the container table.
 extension SQLStore {
     public func quotas(projectID: String) async throws -> [String: Int] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await Self.limits(db.run("SELECT resource, hard_limit FROM quota WHERE project_id = \(bind: projectID)"))
         }
     }
@@ -21,7 +21,7 @@ extension SQLStore {
     }
 
     public func quotaClass(name: String) async throws -> [String: Int] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await Self.limits(db.run("SELECT resource, hard_limit FROM quota_class WHERE class_name = \(bind: name)"))
         }
     }
@@ -45,7 +45,7 @@ extension SQLStore {
     }
 
     public func quotaUsage(projectID: String) async throws -> QuotaUsage {
-        try await backend.read { db in try await Self.usage(projectID: projectID, db) }
+        try await backend.readEach { db in try await Self.usage(projectID: projectID, db) }
     }
 
     public func checkQuota(_ check: QuotaCheck) async throws {

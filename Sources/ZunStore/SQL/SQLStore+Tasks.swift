@@ -126,11 +126,11 @@ extension SQLStore {
     }
 
     public func tasks(containerUUID: String) async throws -> [ComputeTask] {
-        try await backend.read { db in try await Self.tasks(containerUUID: containerUUID, db) }
+        try await backend.readEach { db in try await Self.tasks(containerUUID: containerUUID, db) }
     }
 
     public func task(id: Int64) async throws -> ComputeTask? {
-        try await backend.read { db in try await Self.task(id: id, db) }
+        try await backend.readEach { db in try await Self.task(id: id, db) }
     }
 
     /// A container's tasks, oldest first, read on `db` (a read, or a report transaction).
@@ -144,7 +144,7 @@ extension SQLStore {
     }
 
     public func runningTasks(host: String, leaseOwner: String) async throws -> [ComputeTask] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run(
                 "SELECT * FROM task WHERE host = \(bind: host) AND state = 'running' AND lease_owner = \(bind: leaseOwner) ORDER BY id"
             ).map(Self.decodeTask)
@@ -152,13 +152,13 @@ extension SQLStore {
     }
 
     public func unfinishedTasks() async throws -> [ComputeTask] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT * FROM task WHERE state IN ('pending', 'running') ORDER BY id").map(Self.decodeTask)
         }
     }
 
     public func unfinishedTasksOfHostsDown(now: Date, downAfter: TimeInterval) async throws -> [TaskOfHostDown] {
-        let rows = try await backend.read { db in
+        let rows = try await backend.readEach { db in
             try await db.run("""
                 SELECT task.*, s.id AS service_id, \(unsafeRaw: Self.serviceLastHeard) AS service_seen
                 FROM task LEFT JOIN zun_service AS s ON s.host = task.host AND s."binary" = \(bind: ZunService.computeBinary)

@@ -14,13 +14,13 @@ extension SQLStore {
     }
 
     public func volume(uuid: String) async throws -> Volume? {
-        try await backend.read { db in
+        try await backend.readEach { db in
             try await db.run("SELECT data FROM volume WHERE uuid = \(bind: uuid)").first.map(Self.decodeVolume)
         }
     }
 
     public func volumes(named name: String, projectID: String?) async throws -> [Volume] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             if let projectID {
                 return try await db.run("SELECT data FROM volume WHERE name = \(bind: name) AND project_id = \(bind: projectID) ORDER BY id")
                     .map(Self.decodeVolume)
@@ -30,7 +30,7 @@ extension SQLStore {
     }
 
     public func listVolumes(projectID: String?) async throws -> [Volume] {
-        try await backend.read { db in
+        try await backend.readEach { db in
             if let projectID {
                 return try await db.run("SELECT data FROM volume WHERE project_id = \(bind: projectID) ORDER BY id").map(Self.decodeVolume)
             }
@@ -50,7 +50,7 @@ extension SQLStore {
     }
 
     public func volumeUsers(uuid: String) async throws -> [String] {
-        try await backend.read { db in try await Self.volumeUsers(uuid, db) }
+        try await backend.readEach { db in try await Self.volumeUsers(uuid, db) }
     }
 
     private static func volumeUsers(_ uuid: String, _ db: any SQLDatabase) async throws -> [String] {

@@ -61,9 +61,14 @@ final class SQLiteBackend: SQLBackend {
         let writer = self.writer
         return try await groupCommit.transaction(body) { batch in
             try await mutex.withLock {
+                let clock = ContinuousClock()
+                let taken = clock.now
+                var committing: ContinuousClock.Instant?
+                defer { counters.writerReleased(held: taken.duration(to: clock.now), committing: committing?.duration(to: clock.now) ?? .zero) }
                 _ = try writer.execute("BEGIN IMMEDIATE", [])
                 do {
                     try await batch(db)
+                    committing = clock.now
                     try await writer.executeOffThread("COMMIT")
                 } catch {
                     // Statements run on this thread, so the rollback happens even when the caller was cancelled.

@@ -9,11 +9,17 @@ public final class StoreCounters: Sendable {
         public var commits = 0
         /// Write transactions by the store method that asked for them.
         public var byOperation: [String: Int] = [:]
+        /// SQLite: how long its one writer was held (a batch's statements and its `COMMIT`), and the part of it
+        /// spent in `COMMIT` (writing the WAL, its fsync, and a checkpoint when one is due). Held close to all of
+        /// a run's time, the writer is what bounds it. Zero on PostgreSQL.
+        public var writerHeld: Duration = .zero
+        public var writerCommitting: Duration = .zero
 
         public static func - (later: Snapshot, earlier: Snapshot) -> Snapshot {
             Snapshot(
                 transactions: later.transactions - earlier.transactions, commits: later.commits - earlier.commits,
-                byOperation: later.byOperation.merging(earlier.byOperation.mapValues { -$0 }, uniquingKeysWith: +).filter { $0.value != 0 }
+                byOperation: later.byOperation.merging(earlier.byOperation.mapValues { -$0 }, uniquingKeysWith: +).filter { $0.value != 0 },
+                writerHeld: later.writerHeld - earlier.writerHeld, writerCommitting: later.writerCommitting - earlier.writerCommitting
             )
         }
     }
@@ -32,4 +38,11 @@ public final class StoreCounters: Sendable {
     }
 
     func committed() { counts.withLockedValue { $0.commits += 1 } }
+
+    func writerReleased(held: Duration, committing: Duration) {
+        counts.withLockedValue { counts in
+            counts.writerHeld += held
+            counts.writerCommitting += committing
+        }
+    }
 }
