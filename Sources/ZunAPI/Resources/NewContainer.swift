@@ -8,7 +8,7 @@ enum NewContainer {
     static func make(_ spec: CreateContainerRequest, _ identity: Identity, configuration: APIConfiguration, now: Date) -> Container {
         let name = spec.name.flatMap { $0.isEmpty ? nil : $0 } ?? ContainerNameGenerator.generate()
         var c = Container(
-            uuid: RandomUUID.make(), name: name, projectID: identity.projectID, userID: identity.userID,
+            uuid: RandomUUID.timeOrdered(at: now), name: name, projectID: identity.projectID, userID: identity.userID,
             image: spec.image, cpu: spec.cpu ?? configuration.defaultCPU,
             memory: String(spec.memory ?? configuration.defaultMemoryMB), createdAt: now
         )

@@ -18,7 +18,7 @@ struct RequestedResources {
             let network = try await dependencies.defaultNetworks.network(projectID: identity.projectID) {
                 try await store.projectDefaultNetwork(projectID: identity.projectID, userID: identity.userID, pool: configuration.subnetPool)
             }
-            return [NetworkAttachment(networkUUID: network.uuid, portUUID: Self.newUUID())]
+            return [NetworkAttachment(networkUUID: network.uuid, portUUID: newUUID())]
         }
         var attachments: [NetworkAttachment] = []
         for item in nets {
@@ -32,7 +32,7 @@ struct RequestedResources {
                 if fixedV6 != nil, network.ipv6 == nil {
                     throw ZunError.invalidValue("Network \(network.uuid) has no IPv6 subnet for v6-fixed-ip.")
                 }
-                attachment = NetworkAttachment(networkUUID: network.uuid, portUUID: Self.newUUID(), ipv4: fixedV4, ipv6: fixedV6)
+                attachment = NetworkAttachment(networkUUID: network.uuid, portUUID: newUUID(), ipv4: fixedV4, ipv6: fixedV6)
             }
             if attachments.contains(where: { $0.networkUUID == attachment.networkUUID }) {
                 throw ZunError.invalidValue("Network \(attachment.networkUUID) is requested more than once.")
@@ -113,7 +113,8 @@ struct RequestedResources {
         return text
     }
 
-    static func newUUID() -> String { RandomUUID.make() }
+    /// Ports and volumes made for a create are written with it: time-ordered, as the container's uuid.
+    func newUUID() -> String { RandomUUID.timeOrdered(at: dependencies.clock.now) }
 
     // MARK: Volumes
 
@@ -130,14 +131,14 @@ struct RequestedResources {
                     throw ZunError(.invalidInput, code: "base64-exception", message: "Failed to decode the file content of the mount at \(spec.destination) from base64.")
                 }
                 let volume = Volume(
-                    uuid: Self.newUUID(), name: "\(containerUUID)-file-\(index)", projectID: identity.projectID, userID: identity.userID,
+                    uuid: newUUID(), name: "\(containerUUID)-file-\(index)", projectID: identity.projectID, userID: identity.userID,
                     kind: .bind, autoRemove: true, contents: source, createdAt: dependencies.clock.now
                 )
                 mounts.append(VolumeAttachment(volumeUUID: volume.uuid, destination: spec.destination, kind: .bind, autoRemove: true, newVolume: volume))
             case .volume:
                 if let size = spec.size {
                     let volume = Volume(
-                        uuid: Self.newUUID(), name: "\(containerUUID)-volume-\(index)", projectID: identity.projectID,
+                        uuid: newUUID(), name: "\(containerUUID)-volume-\(index)", projectID: identity.projectID,
                         userID: identity.userID, kind: .volume, size: size, autoRemove: true, createdAt: dependencies.clock.now
                     )
                     mounts.append(VolumeAttachment(volumeUUID: volume.uuid, destination: spec.destination, kind: .volume, autoRemove: true, newVolume: volume))
