@@ -107,7 +107,7 @@ extension SQLStore {
         guard ContainerQuery.sortColumns.contains(query.sortKey) else {
             throw StoreError("unsupported sort key \(query.sortKey)")
         }
-        return try await backend.read { db in
+        return try await backend.readEach { db in
             var clauses: [SQLQueryString] = []
             for (column, value) in query.filters.sorted(by: { $0.key < $1.key }) {
                 // Only the listed columns reach the SQL text; values are bound.
