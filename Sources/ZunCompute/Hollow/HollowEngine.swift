@@ -67,8 +67,8 @@ public final class HollowEngine: ContainerEngine {
         if delay > .zero { try await Task.sleep(for: delay) }
     }
 
-    /// A 64-hex-digit id, as Docker's.
-    private static func containerID() -> String {
+    /// A 64-hex-digit id, as Docker gives its containers and networks.
+    private static func engineID() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<4).map { _ in
             let hex = String(generator.next() as UInt64, radix: 16)
@@ -99,7 +99,7 @@ public final class HollowEngine: ContainerEngine {
 
     public func createContainer(name: String, config: ContainerConfig, logger: Logger) async throws -> String {
         try await pause(latencies.create)
-        let id = Self.containerID()
+        let id = Self.engineID()
         return try state.withLockedValue { state in
             if let existing = state.idsByName[name] {
                 throw DockerError(status: 409, message: "Conflict. The container name \"/\(name)\" is already in use by container \"\(existing)\".")
@@ -203,7 +203,7 @@ public final class HollowEngine: ContainerEngine {
     public func createNetwork(_ body: NetworkCreate, logger: Logger) async throws -> String {
         try state.withLockedValue { state in
             if state.networks[body.name] != nil { throw DockerError(status: 409, message: "network with name \(body.name) already exists") }
-            let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let id = Self.engineID()
             state.networks[body.name] = NetworkInspect(id: id, name: body.name, labels: body.labels, ipam: body.ipam)
             return id
         }
