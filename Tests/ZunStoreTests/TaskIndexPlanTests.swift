@@ -11,8 +11,8 @@ struct TaskIndexPlanTests {
     @Test(arguments: TestSupport.Backend.allCases)
     func aHostsUnfinishedTasksAreReadThroughTheirIndex(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in
-            let probe = "SELECT 1 AS found FROM task WHERE host = 'h1' AND \(SQLStore.unfinished) AND (state = 'pending' OR (state = 'running' AND lease_until < 0)) LIMIT 1"
-            let claim = "SELECT * FROM task t WHERE t.host = 'h1' AND t.\(SQLStore.unfinished) AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < 0)) ORDER BY t.id LIMIT 8"
+            let probe = "SELECT 1 AS found FROM task WHERE host = 'h1' AND \(SQLStore.unfinished()) AND (state = 'pending' OR (state = 'running' AND lease_until < 0)) LIMIT 1"
+            let claim = "SELECT * FROM task t WHERE t.host = 'h1' AND \(SQLStore.unfinished("t.state")) AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < 0)) ORDER BY t.id LIMIT 8"
             for query in [probe, claim] {
                 let plan: String = try await store.backend.transaction { db in
                     switch backend {

@@ -52,7 +52,7 @@ extension SQLStore {
         let runnable = try await backend.readEach { db in
             try await db.run("""
                 SELECT 1 AS found FROM task
-                WHERE host = \(bind: host) AND \(unsafeRaw: Self.unfinished)
+                WHERE host = \(bind: host) AND \(unsafeRaw: Self.unfinished())
                   AND (state = 'pending' OR (state = 'running' AND lease_until < \(bind: now.timeIntervalSince1970)))
                 LIMIT 1
                 """).isEmpty == false
@@ -61,7 +61,7 @@ extension SQLStore {
         return try await backend.transaction { db in
             let rows = try await db.run("""
                 SELECT * FROM task t
-                WHERE t.host = \(bind: host) AND t.\(unsafeRaw: Self.unfinished)
+                WHERE t.host = \(bind: host) AND \(unsafeRaw: Self.unfinished("t.state"))
                   AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < \(bind: now.timeIntervalSince1970)))
                 """ + kindFilter + """
                   AND NOT EXISTS (SELECT 1 FROM task p WHERE p.container_uuid = t.container_uuid AND p.id < t.id
@@ -119,15 +119,16 @@ extension SQLStore {
             try await db.run(
                 """
                 UPDATE task SET state = 'pending', lease_owner = NULL, lease_until = NULL, interruptions = interruptions + 1
-                WHERE host = \(bind: host) AND \(unsafeRaw: Self.unfinished) AND state = 'running'
+                WHERE host = \(bind: host) AND \(unsafeRaw: Self.unfinished()) AND state = 'running'
                 """
             )
         }
     }
 
-    /// The condition of the index of a host's unfinished tasks (migration 15). A query by host says it word for
-    /// word: SQLite uses a partial index only for a query whose conditions include the index's own.
-    static let unfinished = "state IN ('pending', 'running')"
+    /// The condition of the index of a host's unfinished tasks (migration 15), on `column` (`t.state` for a query
+    /// that names the table `t`). A query by host says it word for word: SQLite uses a partial index only for a
+    /// query whose conditions include the index's own.
+    static func unfinished(_ column: String = "state") -> String { "\(column) IN ('pending', 'running')" }
 
     public func tasks(containerUUID: String) async throws -> [ComputeTask] {
         try await backend.readEach { db in try await Self.tasks(containerUUID: containerUUID, db) }
@@ -150,7 +151,7 @@ extension SQLStore {
     public func runningTasks(host: String, leaseOwner: String) async throws -> [ComputeTask] {
         try await backend.readEach { db in
             try await db.run(
-                "SELECT * FROM task WHERE host = \(bind: host) AND \(unsafeRaw: Self.unfinished) AND state = 'running' AND lease_owner = \(bind: leaseOwner) ORDER BY id"
+                "SELECT * FROM task WHERE host = \(bind: host) AND \(unsafeRaw: Self.unfinished()) AND state = 'running' AND lease_owner = \(bind: leaseOwner) ORDER BY id"
             ).map(Self.decodeTask)
         }
     }
