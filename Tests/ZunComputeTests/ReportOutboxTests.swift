@@ -75,4 +75,59 @@ struct ReportOutboxTests {
             try await outbox.flush()
         }
     }
+
+    /// A host's first container on a network without an overlay: the realization travels with the task's reports
+    /// and is written in their transaction (a host's first container costs no extra write); the poster learns
+    /// when it was delivered, so it stops posting it. Reported twice, the record is written again, not doubled.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aRealizationPostedIsWrittenWithTheTasksReports(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let (container, taskID) = try await Self.seeded(store)
+            let network = try await store.projectDefaultNetwork(projectID: "p1", userID: "u", pool: TestSupport.nextSubnetPool())
+            let plane = StoreControlPlane(host: "h1", store: store, logger: TestSupport.logger)
+            let outbox = ReportOutbox(controlPlane: plane, linger: .seconds(600))
+            let delivered = Tally()
+            let before = store.counters.snapshot
+            outbox.post(.networkRealized(uuid: network.uuid, dockerID: "d1", overlay: false)) { await delivered.add() }
+            outbox.post(.container(uuid: container.uuid, report: .taskState(.containerCreating), actions: [], tasks: []))
+            #expect(await delivered.count == 0)
+            #expect(try await store.networkHosts(uuid: network.uuid).isEmpty)
+
+            try await outbox.send(.taskFinished(id: taskID, error: nil))
+            #expect((store.counters.snapshot - before).transactions == 1)
+            #expect(await delivered.count == 1)
+            #expect(try await store.networkHosts(uuid: network.uuid) == ["h1"])
+            #expect(try await store.task(id: taskID)?.state == .done)
+
+            // A second report of the same network (another task posted it before the first was delivered).
+            _ = try await plane.submit([.networkRealized(uuid: network.uuid, dockerID: "d1", overlay: false)]).map { try $0.get() }
+            #expect(try await store.networkHosts(uuid: network.uuid) == ["h1"])
+        }
+    }
+
+    /// A realization of a network that is gone is refused, changing nothing, and the reports beside it still
+    /// apply; a refusal is a delivery too (posting it again would not help).
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aRealizationOfAMissingNetworkIsRefusedAlone(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let (container, taskID) = try await Self.seeded(store)
+            let plane = StoreControlPlane(host: "h1", store: store, logger: TestSupport.logger)
+            let outbox = ReportOutbox(controlPlane: plane, linger: .seconds(600))
+            let missing = RandomUUID.make()
+            let delivered = Tally()
+            outbox.post(.networkRealized(uuid: missing, dockerID: "d1", overlay: false)) { await delivered.add() }
+            outbox.post(.container(uuid: container.uuid, report: .taskState(.containerCreating), actions: [], tasks: []))
+            await #expect(throws: ZunError.self) { try await outbox.send(.taskFinished(id: taskID, error: nil)) }
+            #expect(await delivered.count == 1)
+            #expect(try await store.networkHosts(uuid: missing).isEmpty)
+            #expect(try await store.container(uuid: container.uuid)?.taskState == .containerCreating)
+            #expect(try await store.task(id: taskID)?.state == .done)
+        }
+    }
+}
+
+/// Counts the calls of a closure.
+private actor Tally {
+    private(set) var count = 0
+    func add() { count += 1 }
 }

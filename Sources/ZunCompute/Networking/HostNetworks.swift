@@ -22,6 +22,10 @@ public actor HostNetworks {
     /// Networks this agent realized (or found) since it started: later containers only check the engine
     /// still has the copy, without reading or writing the store.
     private var realized: Set<String> = []
+    /// Realizations not yet known to be recorded, by network. Without an overlay nothing waits on the record (only
+    /// overlay hosts are woken by port changes), so it travels with the task's own reports and costs no
+    /// transaction of its own; every task on the network posts it again until one delivery answered for it.
+    private var unrecorded: [String: NodeReport] = [:]
 
     init(engine: any ContainerEngine, controlPlane: any ControlPlane, hostName: String, overlay: HostOverlay? = nil, logger: Logger) {
         self.engine = engine
@@ -31,8 +35,17 @@ public actor HostNetworks {
         self.logger = logger
     }
 
-    /// The engine network of `networkUUID` on this host, made if missing; returns its name.
-    public func ensure(_ networkUUID: String) async throws -> String {
+    /// The engine network of `networkUUID` on this host, made if missing; returns its name. A realization
+    /// that was not recorded yet is posted to `reports`, the outbox of the task that needs the network.
+    func ensure(_ networkUUID: String, reports: ReportOutbox) async throws -> String {
+        let name = try await ensureRealized(networkUUID)
+        if let report = unrecorded[networkUUID] {
+            reports.post(report) { await self.delivered(report, of: networkUUID) }
+        }
+        return name
+    }
+
+    private func ensureRealized(_ networkUUID: String) async throws -> String {
         if realized.contains(networkUUID) {
             let name = Network.dockerName(networkUUID)
             if try await engine.inspectNetwork(name, logger: logger) != nil { return name }
@@ -47,6 +60,10 @@ public actor HostNetworks {
         return name
     }
 
+    private func delivered(_ report: NodeReport, of networkUUID: String) {
+        if unrecorded[networkUUID] == report { unrecorded[networkUUID] = nil }
+    }
+
     private func realize(_ uuid: String) async throws -> String {
         guard let network = try await controlPlane.network(uuid: uuid) else {
             throw ZunError.resourceNotFound("Network", uuid)
@@ -56,7 +73,14 @@ public actor HostNetworks {
             do {
                 let id = try await getOrCreate(network)
                 await attachOverlay(network)
-                try await controlPlane.submit(.networkRealized(uuid: uuid, dockerID: id, overlay: overlay != nil))
+                let report = NodeReport.networkRealized(uuid: uuid, dockerID: id, overlay: overlay != nil)
+                if overlay == nil {
+                    unrecorded[uuid] = report
+                } else {
+                    // Recorded before the container's port goes live, so that this host is woken by the
+                    // network's port changes from then on.
+                    try await controlPlane.submit(report)
+                }
                 return network.dockerName
             } catch let error as DockerError where attempt < 3 && !error.isPermanent {
                 attempt += 1

@@ -20,6 +20,8 @@ final class ReportOutbox: Sendable {
 
     private struct State {
         var queued: [NodeReport] = []
+        /// Told when the queued report at their index was delivered (applied or refused).
+        var deliveryWatchers: [Int: @Sendable () async -> Void] = [:]
         /// A refusal of a posted report, sent by the linger, for the next caller to see.
         var refusal: ZunError?
         /// Whether the linger is counting for what is queued.
@@ -37,9 +39,11 @@ final class ReportOutbox: Sendable {
         self.linger = linger
     }
 
-    /// Queues a report whose outcome the caller does not need now.
-    func post(_ report: NodeReport) {
+    /// Queues a report whose outcome the caller does not need now; `whenDelivered` runs once the control
+    /// plane has answered for it (whether it applied or refused it), not when it could not be delivered.
+    func post(_ report: NodeReport, whenDelivered: (@Sendable () async -> Void)? = nil) {
         let arm = state.withLockedValue { state in
+            if let whenDelivered { state.deliveryWatchers[state.queued.count] = whenDelivered }
             state.queued.append(report)
             defer { state.lingering = true }
             return !state.lingering
@@ -76,13 +80,14 @@ final class ReportOutbox: Sendable {
     @discardableResult
     private func deliver(including report: NodeReport?, keepingRefusal: Bool = false) async throws -> Container? {
         try await delivering.withLock {
-            let (posted, earlier) = state.withLockedValue { state in
+            let (posted, watchers, earlier) = state.withLockedValue { state in
                 defer {
                     state.queued = []
+                    state.deliveryWatchers = [:]
                     state.lingering = false
                     if !keepingRefusal { state.refusal = nil }
                 }
-                return (state.queued, keepingRefusal ? nil : state.refusal)
+                return (state.queued, state.deliveryWatchers, keepingRefusal ? nil : state.refusal)
             }
             let batch = report.map { posted + [$0] } ?? posted
             guard !batch.isEmpty else {
@@ -94,9 +99,15 @@ final class ReportOutbox: Sendable {
                 outcomes = try await controlPlane.submit(batch)
             } catch {
                 // Not delivered: the posted reports go again with the next attempt, ahead of anything newer.
-                state.withLockedValue { $0.queued = posted + $0.queued }
+                state.withLockedValue { state in
+                    state.deliveryWatchers = watchers.merging(
+                        state.deliveryWatchers.map { ($0.key + posted.count, $0.value) }, uniquingKeysWith: { first, _ in first }
+                    )
+                    state.queued = posted + state.queued
+                }
                 throw error
             }
+            for index in watchers.keys.sorted() { await watchers[index]?() }
             var refusal = earlier
             for outcome in outcomes.prefix(posted.count) {
                 if case .refused(let error) = outcome, refusal == nil { refusal = error.zunError }

@@ -33,4 +33,8 @@ public protocol ReportWriter: Sendable {
     func finishEvent(containerUUID: String, requestID: String, event: String, result: String, traceback: String?, at: Date) async throws
     /// As `ActionLog.finishAction`.
     func finishAction(containerUUID: String, requestID: String, failed: Bool, at: Date) async throws
+    /// As `NetworkRecords.recordNetworkRealized`; a `ZunError` not-found, changing nothing, when the network is
+    /// gone. Written with the task's other reports, a host's first container on a network costs no transaction
+    /// of its own.
+    func recordNetworkRealized(uuid: String, host: String, dockerID: String, overlay: Bool) async throws
 }

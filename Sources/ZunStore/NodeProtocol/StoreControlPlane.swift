@@ -212,7 +212,9 @@ public struct StoreControlPlane: ControlPlane {
         case .actionFinished(let uuid, let requestID, let failed, let at):
             try await requireOwnContainer(uuid, "finish an action of", writer)
             try await writer.finishAction(containerUUID: uuid, requestID: requestID, failed: failed, at: Self.time(at, now: now))
-        case .networkRealized, .networkDetached, .volumePlaced, .containerDestroyed:
+        case .networkRealized(let uuid, let dockerID, let overlay):
+            try await writer.recordNetworkRealized(uuid: uuid, host: host, dockerID: dockerID, overlay: overlay ?? true)
+        case .networkDetached, .volumePlaced, .containerDestroyed:
             // `submit` sends these to `applyAlone`; refused rather than trapped, should that ever change.
             throw ZunError.internalError("a report of this kind is applied in a transaction of its own")
         }
@@ -228,9 +230,6 @@ public struct StoreControlPlane: ControlPlane {
     /// Applies one report of the kinds that make their own transaction (networks, volumes, a destroy).
     private func applyAlone(_ report: NodeReport) async throws -> Container? {
         switch report {
-        case .networkRealized(let uuid, let dockerID, let overlay):
-            guard try await store.network(uuid: uuid) != nil else { throw ZunError.resourceNotFound("Network", uuid) }
-            try await store.recordNetworkRealized(uuid: uuid, host: host, dockerID: dockerID, overlay: overlay ?? true)
         case .networkDetached(let containerUUID, let networkUUID):
             try await requireOwnContainer(containerUUID, "detach a network of")
             try await store.detachNetwork(containerUUID: containerUUID, networkUUID: networkUUID)
@@ -242,7 +241,7 @@ public struct StoreControlPlane: ControlPlane {
             guard let container = try await store.container(uuid: uuid) else { return nil }
             guard container.host == host else { throw restricted("destroy a container of another host", attempted: uuid) }
             try await store.destroyContainer(uuid: uuid)
-        case .container, .taskFinished, .taskDeferred, .eventStarted, .eventFinished, .actionFinished:
+        case .container, .taskFinished, .taskDeferred, .eventStarted, .eventFinished, .actionFinished, .networkRealized:
             throw ZunError.internalError("a report of this kind is written together with others")
         }
         return nil
@@ -327,8 +326,8 @@ extension NodeReport {
     /// Whether the report is of the kinds `ReportWriter` writes, which share one transaction when sent together.
     fileprivate var isWrittenTogether: Bool {
         switch self {
-        case .container, .taskFinished, .taskDeferred, .eventStarted, .eventFinished, .actionFinished: true
-        case .networkRealized, .networkDetached, .volumePlaced, .containerDestroyed: false
+        case .container, .taskFinished, .taskDeferred, .eventStarted, .eventFinished, .actionFinished, .networkRealized: true
+        case .networkDetached, .volumePlaced, .containerDestroyed: false
         }
     }
 }

@@ -138,11 +138,8 @@ extension SQLStore {
     }
 
     public func recordNetworkRealized(uuid: String, host: String, dockerID: String, overlay: Bool) async throws {
-        try await backend.transaction { db in
-            try await db.run("DELETE FROM network_host WHERE network_uuid = \(bind: uuid) AND host = \(bind: host)")
-            try await db.run(
-                "INSERT INTO network_host (network_uuid, host, docker_id, created_at, overlay) VALUES (\(bind: uuid), \(bind: host), \(bind: dockerID), \(bind: self.clock.now.timeIntervalSince1970), \(bind: overlay ? 1 : 0))"
-            )
+        try await writeReports(named: #function) { writer in
+            try await writer.recordNetworkRealized(uuid: uuid, host: host, dockerID: dockerID, overlay: overlay)
         }
     }
 

@@ -192,4 +192,19 @@ final class SQLReportWriter: ReportWriter, Sendable {
             """
         )
     }
+
+    /// One statement: the row is written only while the network exists, and written again (not duplicated)
+    /// when a host reports the same network twice, as concurrent creates may.
+    func recordNetworkRealized(uuid: String, host: String, dockerID: String, overlay: Bool) async throws {
+        let written = try await db.run(
+            """
+            INSERT INTO network_host (network_uuid, host, docker_id, created_at, overlay)
+            SELECT \(bind: uuid), \(bind: host), \(bind: dockerID), \(bind: store.clock.now.timeIntervalSince1970), \(bind: overlay ? 1 : 0)
+            WHERE EXISTS (SELECT 1 FROM network WHERE uuid = \(bind: uuid))
+            ON CONFLICT (network_uuid, host) DO UPDATE SET docker_id = excluded.docker_id, created_at = excluded.created_at, overlay = excluded.overlay
+            RETURNING host
+            """
+        )
+        if written.isEmpty { throw ZunError.resourceNotFound("Network", uuid) }
+    }
 }

@@ -15,7 +15,7 @@ struct NetworkAttachHandler: TaskHandler {
         do {
             try await context.recorder.event(operation) {
                 try await context.records.setTaskState(container.uuid, operation.task?.taskState)
-                let name = try await context.agent.networks.ensure(network)
+                let name = try await context.agent.networks.ensure(network, reports: context.reports)
                 if let inspect = try await context.records.inspect(container, logger: logger) {
                     if inspect.networkSettings?.networks?[name] == nil {
                         try await context.engine.connectNetwork(
