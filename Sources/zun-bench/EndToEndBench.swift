@@ -46,11 +46,15 @@ struct EndToEndBench: AsyncParsableCommand {
             return logger
         }()
         let location: StoreLocation
+        // The SQLite store lives in a directory of its own, removed after the run.
+        var scratch: String?
+        defer { if let scratch { try? FileManager.default.removeItem(atPath: scratch) } }
         if let database {
             location = try StoreLocation(database)
         } else {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zun-bench-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            scratch = dir
             location = try StoreLocation(dir + "/zun.sqlite")
         }
         let backend = database == nil ? "SQLite" : "PostgreSQL"

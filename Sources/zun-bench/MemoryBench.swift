@@ -36,6 +36,7 @@ struct MemoryBench: AsyncParsableCommand {
         }()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zun-bench-mem-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/zun.sqlite"
         let seeding = ContinuousClock.now
         try await seed(path: path, logger: logger)
