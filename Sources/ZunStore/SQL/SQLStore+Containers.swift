@@ -210,7 +210,7 @@ extension SQLStore {
             VALUES (\(bind: c.uuid), \(bind: c.name), \(bind: c.projectID), \(bind: c.userID), \(bind: c.image),
                     \(bind: c.status.rawValue), \(bind: c.taskState?.rawValue), \(bind: c.host), \(bind: c.memory),
                     \(bind: c.cpu), \(bind: c.disk), \(bind: c.autoRemove ? 1 : 0), \(bind: c.createdAt.timeIntervalSince1970),
-                    \(bind: c.updatedAt?.timeIntervalSince1970), \(bind: try json(c)))
+                    \(bind: c.updatedAt?.timeIntervalSince1970), \(bind: try Self.encodeContainer(c)))
             """)
     }
 
@@ -220,7 +220,7 @@ extension SQLStore {
                                  image = \(bind: c.image), status = \(bind: c.status.rawValue),
                                  task_state = \(bind: c.taskState?.rawValue), host = \(bind: c.host), memory = \(bind: c.memory),
                                  cpu = \(bind: c.cpu), disk = \(bind: c.disk), auto_remove = \(bind: c.autoRemove ? 1 : 0),
-                                 updated_at = \(bind: c.updatedAt?.timeIntervalSince1970), data = \(bind: try json(c))
+                                 updated_at = \(bind: c.updatedAt?.timeIntervalSince1970), data = \(bind: try Self.encodeContainer(c))
             WHERE uuid = \(bind: c.uuid)
             """)
     }
@@ -231,6 +231,16 @@ extension SQLStore {
         case "memory": return "CAST(memory AS INTEGER)"
         default: return "COALESCE(\(key), '')"
         }
+    }
+
+    /// The record's `data` text. What it decodes to is remembered: the create's record is read next by the host's
+    /// handler and by the transaction of its reports, and the reports' record by the API's reads, so the text
+    /// written is the text read. (A decode of it could differ in the last bit of a date, which no reader can tell
+    /// from the written value.)
+    static func encodeContainer(_ container: Container) throws -> String {
+        let text = try json(container)
+        decodedContainers.remember(container, for: text)
+        return text
     }
 
     static func decodeContainer(_ row: any SQLRow) throws -> Container {

@@ -28,6 +28,12 @@ final class DecodedRecordCache<Value: Sendable>: Sendable {
         }
         if let hit { return hit }
         let value = try decode(text)
+        remember(value, for: text)
+        return value
+    }
+
+    /// Remembers what `text` decodes to, known without decoding it (the value it was encoded from).
+    func remember(_ value: Value, for text: String) {
         generations.withLockedValue { g in
             if g.current.count >= capacity {
                 g.previous = g.current
@@ -35,6 +41,5 @@ final class DecodedRecordCache<Value: Sendable>: Sendable {
             }
             g.current[text] = value
         }
-        return value
     }
 }
