@@ -36,6 +36,40 @@ struct GroupCommitTests {
         try await reopened.close()
     }
 
+    /// Transactions that queue while a batch's bodies run join that batch's COMMIT (one fsync for all of them),
+    /// rather than waiting for the next.
+    @Test func transactionsQueuedWhileABatchRunsJoinItsCommit() async throws {
+        try await TestSupport.withStore(.sqlite) { store in
+            let gate = AsyncStream.makeStream(of: Void.self)
+            let before = store.counters.snapshot
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Holds the writer until the others are queued behind it.
+                group.addTask {
+                    try await store.writeReports { _ in
+                        for await _ in gate.stream { break }
+                    }
+                }
+                _ = try await TestSupport.eventually(timeout: .seconds(10), interval: .milliseconds(10)) {
+                    (store.counters.snapshot - before).transactions == 1 ? true : nil
+                }
+                for i in 0..<2 {
+                    group.addTask { try await store.createContainer(TestSupport.container("joiner\(i)"), action: nil, task: nil) }
+                }
+                _ = try await TestSupport.eventually(timeout: .seconds(10), interval: .milliseconds(10)) {
+                    (store.counters.snapshot - before).transactions == 3 ? true : nil
+                }
+                // A create queues right after it is counted, with nothing to wait for in between.
+                try await Task.sleep(for: .milliseconds(200))
+                gate.continuation.yield()
+                try await group.waitForAll()
+            }
+            let counted = store.counters.snapshot - before
+            #expect(counted.transactions == 3)
+            #expect(counted.commits == 1, "the two creates joined the running batch's commit")
+            #expect(try await store.listContainers(.init()).count == 2)
+        }
+    }
+
     /// The writer's counters (BENCHMARKS.md reads them): the time it was held covers every transaction's
     /// statements and COMMIT, and the time in COMMIT is a part of it. PostgreSQL has no single writer: zero.
     @Test(arguments: TestSupport.Backend.allCases)
