@@ -214,15 +214,26 @@ extension SQLStore {
             """)
     }
 
-    func writeContainer(_ c: Container, _ db: any SQLDatabase) async throws {
-        try await db.run("""
-            UPDATE container SET name = \(bind: c.name), project_id = \(bind: c.projectID), user_id = \(bind: c.userID),
-                                 image = \(bind: c.image), status = \(bind: c.status.rawValue),
-                                 task_state = \(bind: c.taskState?.rawValue), host = \(bind: c.host), memory = \(bind: c.memory),
-                                 cpu = \(bind: c.cpu), disk = \(bind: c.disk), auto_remove = \(bind: c.autoRemove ? 1 : 0),
-                                 updated_at = \(bind: c.updatedAt?.timeIntervalSince1970), data = \(bind: try Self.encodeContainer(c))
-            WHERE uuid = \(bind: c.uuid)
-            """)
+    /// Writes `c` over its row. Given the record as it was read (`previous`), only the columns that changed are
+    /// set besides `updated_at` and `data`: SQLite rewrites the entry of every index on a column an `UPDATE`
+    /// sets, changed or not, and a report (a create and start, say) changes none of the indexed ones, whose
+    /// keys (name, host) would each cost a page of their own at the commit.
+    func writeContainer(_ c: Container, previous p: Container? = nil, _ db: any SQLDatabase) async throws {
+        var set: [SQLQueryString] = []
+        if p?.name != c.name { set.append("name = \(bind: c.name)") }
+        if p?.projectID != c.projectID { set.append("project_id = \(bind: c.projectID)") }
+        if p?.userID != c.userID { set.append("user_id = \(bind: c.userID)") }
+        if p?.image != c.image { set.append("image = \(bind: c.image)") }
+        if p?.status != c.status { set.append("status = \(bind: c.status.rawValue)") }
+        if p.map({ $0.taskState != c.taskState }) ?? true { set.append("task_state = \(bind: c.taskState?.rawValue)") }
+        if p.map({ $0.host != c.host }) ?? true { set.append("host = \(bind: c.host)") }
+        if p.map({ $0.memory != c.memory }) ?? true { set.append("memory = \(bind: c.memory)") }
+        if p?.cpu != c.cpu { set.append("cpu = \(bind: c.cpu)") }
+        if p.map({ $0.disk != c.disk }) ?? true { set.append("disk = \(bind: c.disk)") }
+        if p?.autoRemove != c.autoRemove { set.append("auto_remove = \(bind: c.autoRemove ? 1 : 0)") }
+        set.append("updated_at = \(bind: c.updatedAt?.timeIntervalSince1970)")
+        set.append("data = \(bind: try Self.encodeContainer(c))")
+        try await db.run("UPDATE container SET \(set.joined(separator: ", ")) WHERE uuid = \(bind: c.uuid)")
     }
 
     static func sortExpression(_ key: String) -> String {

@@ -42,6 +42,8 @@ final class SQLReportWriter: ReportWriter, Sendable {
         /// Containers changed and not yet written: several reports on one container cost one write (and one
         /// encoding of its record), made before the transaction commits.
         var changed: [String] = []
+        /// The changed containers as they were read, so that their write sets only the columns that changed.
+        var asRead: [String: Container] = [:]
         /// Action ids by container uuid and request id (nil: no such action).
         var actionIDs: [String: Int64?] = [:]
         /// Events started and not yet written, in order: an event that also finishes in this transaction is
@@ -90,6 +92,7 @@ final class SQLReportWriter: ReportWriter, Sendable {
         let moved = container.host != host
         if moved { try await store.overlayChanged(SQLStore.networkUUIDs(container), db) }
         state.withLockedValue { [container] state in
+            if state.asRead[uuid] == nil, case .some(.some(let read)) = state.containers[uuid] { state.asRead[uuid] = read }
             state.containers[uuid] = .some(container)
             if !state.changed.contains(uuid) { state.changed.append(uuid) }
             state.effects.taskHosts.formUnion(tasks.map(\.host))
@@ -105,10 +108,13 @@ final class SQLReportWriter: ReportWriter, Sendable {
             try await insertEvent(started, finished: nil)
         }
         let changed = state.withLockedValue { state in
-            defer { state.changed = [] }
-            return state.changed.compactMap { state.containers[$0] ?? nil }
+            defer {
+                state.changed = []
+                state.asRead = [:]
+            }
+            return state.changed.compactMap { uuid in (state.containers[uuid] ?? nil).map { ($0, state.asRead[uuid]) } }
         }
-        for container in changed { try await store.writeContainer(container, db) }
+        for (container, asRead) in changed { try await store.writeContainer(container, previous: asRead, db) }
     }
 
     func task(id: Int64) async throws -> ComputeTask? {
