@@ -246,8 +246,8 @@ extension SQLStore {
 
     /// The record's `data` text. What it decodes to is remembered: the create's record is read next by the host's
     /// handler and by the transaction of its reports, and the reports' record by the API's reads, so the text
-    /// written is the text read. (A decode of it could differ in the last bit of a date, which no reader can tell
-    /// from the written value.)
+    /// written is the text read. (Decoding the text could give a date one bit off the value's, as dates are kept
+    /// as seconds since 1970 in a `Double`; either is the same record to every reader.)
     static func encodeContainer(_ container: Container) throws -> String {
         let text = try json(container)
         decodedContainers.remember(container, for: text)
