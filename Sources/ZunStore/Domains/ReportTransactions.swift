@@ -21,7 +21,8 @@ public protocol ReportWriter: Sendable {
     func updateContainer(
         uuid: String, actions: [ContainerAction], tasks: [ComputeTask], _ change: @escaping @Sendable (inout Container) throws -> Void
     ) async throws -> Container?
-    func task(id: Int64) async throws -> ComputeTask?
+    /// The host a task is for, nil when there is no such task (a report's ownership check reads no more).
+    func taskHost(id: Int64) async throws -> String?
     func tasks(containerUUID: String) async throws -> [ComputeTask]
     /// As `TaskQueue.finishTask`.
     func finishTask(id: Int64, error: String?, at: Date) async throws

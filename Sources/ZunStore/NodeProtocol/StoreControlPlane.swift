@@ -311,8 +311,8 @@ public struct StoreControlPlane: ControlPlane {
 
     private func requireOwnTask(_ id: Int64, _ writer: any ReportWriter) async throws {
         // A task moves only between hosts while pending (a reschedule); a claimed one stays the claimer's.
-        guard let task = try await writer.task(id: id) else { throw ZunError.resourceNotFound("Task", "\(id)") }
-        guard task.host == host else { throw restricted("report on a task of another host", attempted: "task \(id)") }
+        guard let taskHost = try await writer.taskHost(id: id) else { throw ZunError.resourceNotFound("Task", "\(id)") }
+        guard taskHost == host else { throw restricted("report on a task of another host", attempted: "task \(id)") }
     }
 
     /// The 403 of a node acting beyond its host, logged with what it attempted.

@@ -117,8 +117,8 @@ final class SQLReportWriter: ReportWriter, Sendable {
         for (container, asRead) in changed { try await store.writeContainer(container, previous: asRead, db) }
     }
 
-    func task(id: Int64) async throws -> ComputeTask? {
-        try await SQLStore.task(id: id, db)
+    func taskHost(id: Int64) async throws -> String? {
+        try await db.run("SELECT host FROM task WHERE id = \(bind: id)").first.flatMap { try $0.string("host") }
     }
 
     func tasks(containerUUID: String) async throws -> [ComputeTask] {
