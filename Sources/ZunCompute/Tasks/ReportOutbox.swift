@@ -18,10 +18,14 @@ final class ReportOutbox: Sendable {
     let controlPlane: any ControlPlane
     let linger: Duration
 
+    /// A posted report, and who is told once the control plane answered for it (applied or refused).
+    private struct Posted {
+        var report: NodeReport
+        var whenDelivered: (@Sendable () async -> Void)?
+    }
+
     private struct State {
-        var queued: [NodeReport] = []
-        /// Told when the queued report at their index was delivered (applied or refused).
-        var deliveryWatchers: [Int: @Sendable () async -> Void] = [:]
+        var queued: [Posted] = []
         /// A refusal of a posted report, sent by the linger, for the next caller to see.
         var refusal: ZunError?
         /// Whether the linger is counting for what is queued.
@@ -43,8 +47,7 @@ final class ReportOutbox: Sendable {
     /// plane has answered for it (whether it applied or refused it), not when it could not be delivered.
     func post(_ report: NodeReport, whenDelivered: (@Sendable () async -> Void)? = nil) {
         let arm = state.withLockedValue { state in
-            if let whenDelivered { state.deliveryWatchers[state.queued.count] = whenDelivered }
-            state.queued.append(report)
+            state.queued.append(Posted(report: report, whenDelivered: whenDelivered))
             defer { state.lingering = true }
             return !state.lingering
         }
@@ -80,16 +83,15 @@ final class ReportOutbox: Sendable {
     @discardableResult
     private func deliver(including report: NodeReport?, keepingRefusal: Bool = false) async throws -> Container? {
         try await delivering.withLock {
-            let (posted, watchers, earlier) = state.withLockedValue { state in
+            let (posted, earlier) = state.withLockedValue { state in
                 defer {
                     state.queued = []
-                    state.deliveryWatchers = [:]
                     state.lingering = false
                     if !keepingRefusal { state.refusal = nil }
                 }
-                return (state.queued, state.deliveryWatchers, keepingRefusal ? nil : state.refusal)
+                return (state.queued, keepingRefusal ? nil : state.refusal)
             }
-            let batch = report.map { posted + [$0] } ?? posted
+            let batch = posted.map(\.report) + (report.map { [$0] } ?? [])
             guard !batch.isEmpty else {
                 if let earlier { throw earlier }
                 return nil
@@ -99,15 +101,10 @@ final class ReportOutbox: Sendable {
                 outcomes = try await controlPlane.submit(batch)
             } catch {
                 // Not delivered: the posted reports go again with the next attempt, ahead of anything newer.
-                state.withLockedValue { state in
-                    state.deliveryWatchers = watchers.merging(
-                        state.deliveryWatchers.map { ($0.key + posted.count, $0.value) }, uniquingKeysWith: { first, _ in first }
-                    )
-                    state.queued = posted + state.queued
-                }
+                state.withLockedValue { $0.queued = posted + $0.queued }
                 throw error
             }
-            for index in watchers.keys.sorted() { await watchers[index]?() }
+            for delivered in posted { await delivered.whenDelivered?() }
             var refusal = earlier
             for outcome in outcomes.prefix(posted.count) {
                 if case .refused(let error) = outcome, refusal == nil { refusal = error.zunError }
