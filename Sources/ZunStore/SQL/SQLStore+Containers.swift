@@ -225,11 +225,11 @@ extension SQLStore {
         if p?.userID != c.userID { set.append("user_id = \(bind: c.userID)") }
         if p?.image != c.image { set.append("image = \(bind: c.image)") }
         if p?.status != c.status { set.append("status = \(bind: c.status.rawValue)") }
-        if p.map({ $0.taskState != c.taskState }) ?? true { set.append("task_state = \(bind: c.taskState?.rawValue)") }
-        if p.map({ $0.host != c.host }) ?? true { set.append("host = \(bind: c.host)") }
-        if p.map({ $0.memory != c.memory }) ?? true { set.append("memory = \(bind: c.memory)") }
+        if p?.taskState != c.taskState { set.append("task_state = \(bind: c.taskState?.rawValue)") }
+        if p?.host != c.host { set.append("host = \(bind: c.host)") }
+        if p?.memory != c.memory { set.append("memory = \(bind: c.memory)") }
         if p?.cpu != c.cpu { set.append("cpu = \(bind: c.cpu)") }
-        if p.map({ $0.disk != c.disk }) ?? true { set.append("disk = \(bind: c.disk)") }
+        if p?.disk != c.disk { set.append("disk = \(bind: c.disk)") }
         if p?.autoRemove != c.autoRemove { set.append("auto_remove = \(bind: c.autoRemove ? 1 : 0)") }
         set.append("updated_at = \(bind: c.updatedAt?.timeIntervalSince1970)")
         set.append("data = \(bind: try Self.encodeContainer(c))")

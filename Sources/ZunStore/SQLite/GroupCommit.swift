@@ -87,11 +87,12 @@ final class GroupCommit: Sendable {
         let ran = NIOLockedValueBox(batch)
         do {
             try await execute { db in
+                var next = batch
                 if batch.count == 1 {
                     // A lone body needs no savepoint: should it fail, the whole transaction fails with it.
                     try await batch[0].work(db)
+                    next = []
                 }
-                var next = batch.count == 1 ? [] : batch
                 var index = 0
                 while true {
                     for item in next {
