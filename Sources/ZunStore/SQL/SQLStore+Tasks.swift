@@ -65,7 +65,7 @@ extension SQLStore {
                   AND (t.state = 'pending' OR (t.state = 'running' AND t.lease_until < \(bind: now.timeIntervalSince1970)))
                 """ + kindFilter + """
                   AND NOT EXISTS (SELECT 1 FROM task p WHERE p.container_uuid = t.container_uuid AND p.id < t.id
-                                  AND p.state IN ('pending', 'running'))
+                                  AND \(unsafeRaw: Self.unfinished("p.state")))
                 ORDER BY t.id LIMIT \(literal: limit)\(unsafeRaw: self.dialect.skipLocked)
                 """)
             var room = open
@@ -125,9 +125,9 @@ extension SQLStore {
         }
     }
 
-    /// The condition of the index of a host's unfinished tasks (migration 15), on `column` (`t.state` for a query
-    /// that names the table `t`). A query by host says it word for word: SQLite uses a partial index only for a
-    /// query whose conditions include the index's own.
+    /// A task not yet finished, on `column` (`t.state` for a query that names the table `t`): the condition of the
+    /// index of a host's unfinished tasks (migration 15). Every query says it this way, word for word: SQLite uses
+    /// a partial index only for a query whose conditions include the index's own.
     static func unfinished(_ column: String = "state") -> String { "\(column) IN ('pending', 'running')" }
 
     public func tasks(containerUUID: String) async throws -> [ComputeTask] {
@@ -158,7 +158,7 @@ extension SQLStore {
 
     public func unfinishedTasks() async throws -> [ComputeTask] {
         try await backend.readEach { db in
-            try await db.run("SELECT * FROM task WHERE state IN ('pending', 'running') ORDER BY id").map(Self.decodeTask)
+            try await db.run("SELECT * FROM task WHERE \(unsafeRaw: Self.unfinished()) ORDER BY id").map(Self.decodeTask)
         }
     }
 
@@ -167,7 +167,7 @@ extension SQLStore {
             try await db.run("""
                 SELECT task.*, s.id AS service_id, \(unsafeRaw: Self.serviceLastHeard) AS service_seen
                 FROM task LEFT JOIN zun_service AS s ON s.host = task.host AND s."binary" = \(bind: ZunService.computeBinary)
-                WHERE task.state IN ('pending', 'running') AND (s.id IS NULL OR \(Self.serviceNotUp(now: now, downAfter: downAfter)))
+                WHERE \(unsafeRaw: Self.unfinished("task.state")) AND (s.id IS NULL OR \(Self.serviceNotUp(now: now, downAfter: downAfter)))
                 ORDER BY task.id
                 """)
         }
@@ -220,7 +220,7 @@ extension SQLStore {
             let rows = try await db.run(
                 """
                 UPDATE task SET state = 'failed', finished_at = \(bind: at.timeIntervalSince1970), error = \(bind: error), lease_until = NULL
-                WHERE id = \(bind: id) AND host = \(bind: fromHost) AND state IN ('pending', 'running') RETURNING id
+                WHERE id = \(bind: id) AND host = \(bind: fromHost) AND \(unsafeRaw: Self.unfinished()) RETURNING id
                 """
             )
             return !rows.isEmpty
