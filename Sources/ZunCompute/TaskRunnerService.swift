@@ -48,17 +48,17 @@ struct TaskRunnerService: Service {
                     slots: free, owner: owner, leaseSeconds: agent.configuration.taskLease, waitSeconds: wait.seconds,
                     running: inFlight.withLockedValue { Array($0.keys) }, recover: recover
                 )
-                let tasks: [ComputeTask]
+                let claimed: ClaimedTasks
                 do {
-                    let claimed = ContinuousClock.now
-                    tasks = try await cancelWhenGracefulShutdown { try await agent.controlPlane.claimTasks(request) }
+                    let asked = ContinuousClock.now
+                    claimed = try await cancelWhenGracefulShutdown { try await agent.controlPlane.claimTasks(request) }
                     recover = false
                     // Work right after a wait that ran out was found by the idle poll, not by a wake-up.
-                    if !tasks.isEmpty, lastClaimRanOut {
+                    if !claimed.tasks.isEmpty, lastClaimRanOut {
                         agent.idlePollFinds.withLockedValue { $0 += 1 }
                         agent.logger.debug("the idle poll found work: a wake-up was lost")
                     }
-                    lastClaimRanOut = tasks.isEmpty && ContinuousClock.now - claimed >= wait * 0.95
+                    lastClaimRanOut = claimed.tasks.isEmpty && ContinuousClock.now - asked >= wait * 0.95
                 } catch {
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
                     agent.logger.error("claiming tasks failed", metadata: [LogKey.error: "\(error)"])
@@ -66,12 +66,13 @@ struct TaskRunnerService: Service {
                     try? await Task.sleep(for: .seconds(1))
                     continue
                 }
-                for task in tasks {
+                for task in claimed.tasks {
                     let lane = task.kind.lane
+                    let record = claimed.container(of: task)
                     running.withLockedValue { $0[lane, default: 0] += 1 }
                     inFlight.withLockedValue { $0[task.id ?? 0] = "\(task.kind.rawValue) \(task.containerUUID)" }
                     group.addTask {
-                        await executor.run(task)
+                        await executor.run(task, claimedRecord: record)
                         running.withLockedValue { $0[lane, default: 0] -= 1 }
                         inFlight.withLockedValue { $0[task.id ?? 0] = nil }
                         freed.continuation.yield()

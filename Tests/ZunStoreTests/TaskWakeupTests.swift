@@ -21,7 +21,7 @@ struct TaskWakeupTests {
         try await TestSupport.withStore(backend) { store in
             let plane = StoreControlPlane(host: "h1", store: store, logger: TestSupport.logger)
             let request = TaskClaimRequest(slots: [.graceful: 4, .operations: 4], owner: "h1/test", leaseSeconds: 60, waitSeconds: 0)
-            #expect(try await plane.claimTasks(request).isEmpty)
+            #expect(try await plane.claimTasks(request).tasks.isEmpty)
             // The claim found nothing; before its wait is armed, a task is committed.
             let container = TestSupport.container("late")
             try await store.createContainer(container, action: nil, task: Self.task(for: container))
@@ -29,7 +29,7 @@ struct TaskWakeupTests {
             await store.waitForTasks(host: "h1", timeout: Self.long)
             let waited = ContinuousClock.now - start
             #expect(waited < Self.bound, "the wake-up was kept for the wait armed after it: \(waited)")
-            #expect(try await plane.claimTasks(request).map(\.containerUUID) == [container.uuid])
+            #expect(try await plane.claimTasks(request).tasks.map(\.containerUUID) == [container.uuid])
         }
     }
 
@@ -44,12 +44,12 @@ struct TaskWakeupTests {
             let poll = Task { try await plane.claimTasks(request) }
             try await Task.sleep(for: .milliseconds(200))
             try await store.createContainer(container, action: nil, task: Self.task(for: container))
-            let claimed = try await poll.value
+            let claimed = try await poll.value.tasks
             #expect(claimed.map(\.containerUUID) == [container.uuid])
             #expect(claimed.first?.state == .running && claimed.first?.leaseOwner == "h1/test")
 
             let short = TaskClaimRequest(slots: [.graceful: 4, .operations: 4], owner: "h1/test", leaseSeconds: 60, waitSeconds: 0.2)
-            #expect(try await plane.claimTasks(short).isEmpty)
+            #expect(try await plane.claimTasks(short).tasks.isEmpty)
             #expect(await store.waitForTasks(host: "h1", timeout: .milliseconds(50)) == false)
 
             // Across HTTP (an API replica) the woken poll answers empty and leaves the task pending: its host may
@@ -59,7 +59,7 @@ struct TaskWakeupTests {
             let remotePoll = Task { try await remote.claimTasks(request) }
             try await Task.sleep(for: .milliseconds(200))
             try await store.createContainer(other, action: nil, task: Self.task(for: other))
-            #expect(try await remotePoll.value.isEmpty)
+            #expect(try await remotePoll.value.tasks.isEmpty)
             #expect(try await store.tasks(containerUUID: other.uuid).map(\.state) == [.pending])
         }
     }

@@ -62,11 +62,11 @@ public final class HTTPControlPlane: ControlPlane, Sendable {
         _ = try await send(.POST, "/heartbeat", body: heartbeat)
     }
 
-    public func claimTasks(_ request: TaskClaimRequest) async throws -> [ComputeTask] {
+    public func claimTasks(_ request: TaskClaimRequest) async throws -> ClaimedTasks {
         let answer = try await send(
             .POST, "/tasks/claim", body: request, timeout: Self.callTimeout + .milliseconds(Int64(request.waitSeconds * 1000)), via: pollClient
         )
-        return try decode(ClaimedTasks.self, answer).tasks
+        return try decode(ClaimedTasks.self, answer)
     }
 
     public func submit(_ reports: [NodeReport]) async throws -> [NodeReportOutcome] {

@@ -11,7 +11,8 @@ struct TaskExecutor: Sendable {
     let agent: ComputeAgent
     var controlPlane: any ControlPlane { agent.controlPlane }
 
-    func run(_ task: ComputeTask) async {
+    /// Runs `task`; `claimedRecord` is its container as the claim read it, where the claim carried it.
+    func run(_ task: ComputeTask, claimedRecord: Container? = nil) async {
         var logger = agent.logger
         logger[metadataKey: LogKey.taskID] = "\(task.id ?? 0)"
         logger[metadataKey: LogKey.taskKind] = "\(task.kind.rawValue)"
@@ -22,7 +23,8 @@ struct TaskExecutor: Sendable {
         // The task's reports travel through its outbox; the linger sends what waits there during a long step.
         let reports = ReportOutbox(controlPlane: controlPlane, linger: agent.configuration.reportLinger)
         let context = TaskContext(
-            agent: agent, reports: reports, containerUUID: task.containerUUID, requestID: task.payload.requestID, logger: logger
+            agent: agent, reports: reports, containerUUID: task.containerUUID, requestID: task.payload.requestID, logger: logger,
+            claimedRecord: claimedRecord
         )
         await withDiscardingTaskGroup { group in
             group.addTask { await reports.lingerLoop() }

@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ZunCore
 
 /// Runs one container operation's task on this host (docs/architecture.md, "Adding an operation").
@@ -24,9 +25,16 @@ struct TaskContext: Sendable {
     let records: ContainerStateWriter
     let recorder: ActionRecorder
     let logger: Logger
+    /// The container's record as the claim read it, for the task's first read; taken once, so that a later
+    /// read asks the control plane again.
+    private let claimedRecord: NIOLockedValueBox<Container?>
 
-    init(agent: ComputeAgent, reports: ReportOutbox, containerUUID: String, requestID: String, logger: Logger) {
+    init(
+        agent: ComputeAgent, reports: ReportOutbox, containerUUID: String, requestID: String, logger: Logger,
+        claimedRecord: Container? = nil
+    ) {
         self.agent = agent
+        self.claimedRecord = NIOLockedValueBox(claimedRecord)
         self.reports = reports
         self.records = ContainerStateWriter(agent: agent, outbox: reports)
         self.recorder = ActionRecorder(reports: reports, clock: agent.clock, containerUUID: containerUUID, requestID: requestID)
@@ -39,7 +47,8 @@ struct TaskContext: Sendable {
 
     /// The task's container, or nil when it is gone (a retried task whose work finished).
     func container(_ task: ComputeTask) async throws -> Container? {
-        try await controlPlane.container(uuid: task.containerUUID)
+        if let claimed = claimedRecord.withLockedValue({ record in defer { record = nil }; return record }) { return claimed }
+        return try await controlPlane.container(uuid: task.containerUUID)
     }
 
     /// Records an operation failure: the container goes to `Error` with the failure's reason, the action fails.

@@ -18,8 +18,9 @@ public protocol ControlPlane: Sendable {
     /// Reports the host alive.
     func heartbeat(_ heartbeat: NodeHeartbeat) async throws
 
-    /// Claims runnable tasks of the host, waiting up to `request.wait` for one when there is none.
-    func claimTasks(_ request: TaskClaimRequest) async throws -> [ComputeTask]
+    /// Claims runnable tasks of the host, waiting up to `request.wait` for one when there is none; with them,
+    /// their containers' records.
+    func claimTasks(_ request: TaskClaimRequest) async throws -> ClaimedTasks
     /// Applies reports in order; each one's outcome, in the same order. A transport may carry several callers'
     /// reports in one request.
     func submit(_ reports: [NodeReport]) async throws -> [NodeReportOutcome]

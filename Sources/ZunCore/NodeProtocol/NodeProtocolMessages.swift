@@ -19,10 +19,31 @@ public struct NodeIdentity: Codable, Sendable, Equatable {
     }
 }
 
-/// The answer of `POST /node/v1/tasks/claim`.
+/// The answer of `POST /node/v1/tasks/claim`: the tasks claimed, and the records of their containers as read
+/// right after the claim, so that each task's handler starts from its record without asking for it
+/// (docs/node-protocol.md, "Tasks").
 public struct ClaimedTasks: Codable, Sendable {
     public var tasks: [ComputeTask]
-    public init(tasks: [ComputeTask]) { self.tasks = tasks }
+    /// The claimed tasks' containers placed on this host; one missing is gone (or moved), and its handler
+    /// reads it to find that out.
+    public var containers: [Container]
+
+    public init(tasks: [ComputeTask], containers: [Container] = []) {
+        self.tasks = tasks
+        self.containers = containers
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        tasks = try values.decode([ComputeTask].self, forKey: .tasks)
+        // An API replica of an earlier version sends no records.
+        containers = try values.decodeIfPresent([Container].self, forKey: .containers) ?? []
+    }
+
+    /// The record claimed with `task`, if the answer carried it.
+    public func container(of task: ComputeTask) -> Container? {
+        containers.first { $0.uuid == task.containerUUID }
+    }
 }
 
 /// The body of `POST /node/v1/reports`.

@@ -16,6 +16,9 @@ public protocol ContainerRecords: Sendable {
 
     func container(uuid: String) async throws -> Container?
 
+    /// The containers with these uuids that exist, in no particular order.
+    func containers(uuids: [String]) async throws -> [Container]
+
     /// Containers with this exact name; scoped to a project unless `projectID` is nil.
     func containers(named name: String, projectID: String?) async throws -> [Container]
 

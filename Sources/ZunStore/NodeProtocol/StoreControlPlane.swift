@@ -83,17 +83,25 @@ public struct StoreControlPlane: ControlPlane {
     /// answers empty, and the caller asks again at once. Work is claimed only at the start of a request, when
     /// the caller has just shown it is there: a long-poll whose agent died while it waited (its connection
     /// gone unnoticed) claims nothing, so the task stays pending and the reaper can move it off a dead host.
-    public func claimTasks(_ request: TaskClaimRequest) async throws -> [ComputeTask] {
+    public func claimTasks(_ request: TaskClaimRequest) async throws -> ClaimedTasks {
         if request.recover { try await recoverLostClaims(owner: request.owner, running: Set(request.running)) }
         let claimed = try await claimBatch(request)
         let wait = min(max(request.waitSeconds, 0), TaskClaimRequest.maximumWait)
-        guard claimed.isEmpty, wait > 0 else { return claimed }
+        guard claimed.isEmpty, wait > 0 else { return try await withRecords(claimed) }
         // Woken by a task written for this host: claim it now and answer with it, rather than answer empty and
         // have the agent ask again (one claim per task fewer). A wait that ran out answers empty, so the agent's
         // next claim is its idle poll, which it counts.
         let woken = await store.waitForTasks(host: host, timeout: .milliseconds(Int64(wait * 1000)))
-        guard woken, claimsWhenWoken else { return [] }
-        return try await claimBatch(request)
+        guard woken, claimsWhenWoken else { return ClaimedTasks(tasks: []) }
+        return try await withRecords(try await claimBatch(request))
+    }
+
+    /// The claimed tasks with their containers' records, read once for the batch after the claim committed: a
+    /// handler would otherwise read its record first thing, one request each over HTTP. Only this host's.
+    private func withRecords(_ tasks: [ComputeTask]) async throws -> ClaimedTasks {
+        guard !tasks.isEmpty else { return ClaimedTasks(tasks: []) }
+        let records = try await store.containers(uuids: Array(Set(tasks.map(\.containerUUID))))
+        return ClaimedTasks(tasks: tasks, containers: records.filter { $0.host == host })
     }
 
     /// Claims up to each lane's free slots (at most `maximumBatch` in all), in one transaction.

@@ -89,6 +89,19 @@ extension SQLStore {
         }
     }
 
+    public func containers(uuids: [String]) async throws -> [Container] {
+        guard !uuids.isEmpty else { return [] }
+        return try await backend.readEach { db in
+            var found: [Container] = []
+            // In chunks, below either database's limit on bound parameters.
+            for start in stride(from: 0, to: uuids.count, by: 500) {
+                let chunk = uuids[start..<min(start + 500, uuids.count)]
+                found += try await db.run("SELECT data FROM container WHERE uuid IN (\(binds: Array(chunk)))").map(Self.decodeContainer)
+            }
+            return found
+        }
+    }
+
     public func containers(named name: String, projectID: String?) async throws -> [Container] {
         try await backend.readEach { db in
             var query: SQLQueryString = "SELECT data FROM container WHERE name = \(bind: name)"

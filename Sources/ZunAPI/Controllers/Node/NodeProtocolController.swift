@@ -129,8 +129,7 @@ struct NodeProtocolController {
         let plane = try controlPlane(context)
         // A shutting-down replica ends its long-polls at once (the wait ends on cancellation, keeping what was
         // claimed), so that it stops within moments and the nodes poll another replica.
-        let tasks = try await cancelWhenGracefulShutdown { try await plane.claimTasks(claim) }
-        return try Self.encode(ClaimedTasks(tasks: tasks))
+        return try Self.encode(try await cancelWhenGracefulShutdown { try await plane.claimTasks(claim) })
     }
 
     @Sendable func reports(_ request: Request, context: ZunRequestContext) async throws -> Response {

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import ZunCore
+import ZunStore
+import ZunTestSupport
+
+/// A claim answers with the claimed tasks' container records, so that a node's handlers start without asking
+/// for them (docs/node-protocol.md, "Tasks"): this host's records only, as they were after the claim.
+struct ClaimedRecordsTests {
+    static func task(_ container: Container, host: String) -> ComputeTask {
+        ComputeTask(host: host, containerUUID: container.uuid, kind: .create, payload: .init(requestID: "req-\(container.uuid.prefix(6))"), createdAt: Date())
+    }
+
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aClaimCarriesTheRecordsOfItsTasksOnThisHostOnly(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            let plane = StoreControlPlane(host: "h1", store: store, logger: TestSupport.logger)
+            let request = TaskClaimRequest(slots: [.graceful: 4, .operations: 4], owner: "h1/test", leaseSeconds: 60, waitSeconds: 0)
+            let first = TestSupport.container("first")
+            let second = TestSupport.container("second")
+            // A task of h1 whose container the store places elsewhere (moved by an operator, say): the task is
+            // claimed, and its record is not h1's to see.
+            let elsewhere = TestSupport.container("elsewhere", host: "h2")
+            for container in [first, second] {
+                try await store.createContainer(container, action: nil, task: Self.task(container, host: "h1"))
+            }
+            try await store.createContainer(elsewhere, action: nil, task: Self.task(elsewhere, host: "h1"))
+
+            let claimed = try await plane.claimTasks(request)
+            #expect(Set(claimed.tasks.map(\.containerUUID)) == [first.uuid, second.uuid, elsewhere.uuid])
+            #expect(Set(claimed.containers.map(\.uuid)) == [first.uuid, second.uuid])
+            #expect(claimed.container(of: claimed.tasks.first { $0.containerUUID == first.uuid }!)?.name == "first")
+            #expect(claimed.container(of: claimed.tasks.first { $0.containerUUID == elsewhere.uuid }!) == nil)
+
+            // Nothing claimed, no records.
+            #expect(try await plane.claimTasks(request).containers.isEmpty)
+        }
+    }
+
+    /// An API replica of an earlier version answers without records: the node reads each itself.
+    @Test func anAnswerWithoutRecordsDecodes() throws {
+        let json = #"{"tasks": []}"#
+        let answer = try JSONDecoder().decode(ClaimedTasks.self, from: Data(json.utf8))
+        #expect(answer.tasks.isEmpty && answer.containers.isEmpty)
+    }
+}
