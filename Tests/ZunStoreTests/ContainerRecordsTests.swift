@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 import ZunCore
 import ZunStore
@@ -76,7 +77,10 @@ struct ContainerRecordsTests {
                     group.addTask {
                         let c = Container(uuid: UUID().uuidString.lowercased(), name: "c\(i)", projectID: "p", userID: "u", image: "busybox", cpu: 0.1, memory: "100", createdAt: Date())
                         let placement = Placement(
-                            candidates: ["small"], fits: { node, usage, _ in usage.memoryMB + 100 <= node.memTotal },
+                            candidates: ["small"],
+                            fits: { node, usage, service in
+                                service?.host == "small" && service?.binary == ZunService.computeBinary && usage.memoryMB + 100 <= node.memTotal
+                            },
                             records: { host in
                                 (ContainerAction(action: "create", containerUUID: c.uuid, requestID: "r\(i)", userID: "u", projectID: "p", startTime: Date()),
                                  ComputeTask(host: host, containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r\(i)"), createdAt: Date()))
@@ -89,6 +93,41 @@ struct ContainerRecordsTests {
             #expect(placed.filter { $0.host == "small" }.count == 10)
             #expect(placed.filter { $0.status == .error && $0.statusReason == "full" }.count == 10)
             #expect(try await store.hostUsage()["small"]?.memoryMB == 1000)
+        }
+    }
+
+    /// A placement sees each candidate's usage (zero for an empty host) and its service record, or none when
+    /// the host has no `zun-compute` service.
+    @Test(arguments: TestSupport.Backend.allCases)
+    func aPlacementSeesEachCandidatesUsageAndService(_ backend: TestSupport.Backend) async throws {
+        try await TestSupport.withStore(backend) { store in
+            try await TestSupport.seedHost(store, host: "served")
+            var bare = ComputeNode(uuid: UUID().uuidString.lowercased(), hostname: "bare")
+            bare.memTotal = 8192
+            try await store.saveComputeNode(bare)
+            let seen = NIOLockedValueBox<[String: (HostUsage, ZunService?)]>([:])
+            func place(_ name: String, on host: String) async throws -> Container {
+                let c = Container(uuid: UUID().uuidString.lowercased(), name: name, projectID: "p", userID: "u", image: "busybox", cpu: 0.5, memory: "64", createdAt: Date())
+                let placement = Placement(
+                    candidates: [host],
+                    fits: { node, usage, service in
+                        seen.withLockedValue { $0[node.hostname] = (usage, service) }
+                        return true
+                    },
+                    records: { host in
+                        (ContainerAction(action: "create", containerUUID: c.uuid, requestID: "r-\(name)", userID: "u", projectID: "p", startTime: Date()),
+                         ComputeTask(host: host, containerUUID: c.uuid, kind: .create, payload: .init(requestID: "r-\(name)"), createdAt: Date()))
+                    }, noHostReason: "full")
+                return try await store.createContainer(c, placement: placement)
+            }
+            _ = try await place("first", on: "served")
+            #expect(seen.withLockedValue { $0["served"]?.0.containers } == 0)
+            #expect(seen.withLockedValue { $0["served"]?.1?.host } == "served")
+            _ = try await place("second", on: "served")
+            let usage = try #require(seen.withLockedValue { $0["served"]?.0 })
+            #expect(usage.containers == 1 && usage.memoryMB == 64 && usage.cpu == 0.5)
+            _ = try await place("third", on: "bare")
+            #expect(seen.withLockedValue { $0["bare"] != nil && $0["bare"]!.1 == nil })
         }
     }
 }

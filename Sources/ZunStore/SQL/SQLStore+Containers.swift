@@ -69,8 +69,8 @@ extension SQLStore {
             if rowLocks { try await db.run("SAVEPOINT candidate") }
             let nodes = try await db.run("SELECT data FROM compute_node WHERE hostname = \(bind: host)\(unsafeRaw: dialect.forUpdate)")
             if let row = nodes.first {
-                let service = try await Self.service(host: host, binary: ZunService.computeBinary, db)
-                if placement.fits(try Self.decodeNode(row), try await Self.usage(onHost: host, db), service) {
+                let (usage, service) = try await Self.usageAndService(onHost: host, db)
+                if placement.fits(try Self.decodeNode(row), usage, service) {
                     if rowLocks { try await db.run("RELEASE candidate") }
                     return host
                 }
@@ -199,14 +199,23 @@ extension SQLStore {
         }
     }
 
-    static let usageSelect = """
-        SELECT host, SUM(cpu) AS cpu, SUM(CAST(memory AS INTEGER)) AS memory, SUM(COALESCE(disk, 0)) AS disk,
-               COUNT(*) AS n
-        FROM container WHERE host IS NOT NULL AND status NOT IN ('Deleted', 'Error')
-        """
+    /// What a host's usage sums, and which containers count towards it.
+    static let usageSums = "SUM(cpu) AS cpu, SUM(CAST(memory AS INTEGER)) AS memory, SUM(COALESCE(disk, 0)) AS disk, COUNT(*) AS n"
+    static let countsTowardsUsage = "status NOT IN ('Deleted', 'Error')"
 
-    static func usage(onHost host: String, _ db: any SQLDatabase) async throws -> HostUsage {
-        try await db.run("\(unsafeRaw: usageSelect) AND host = \(bind: host) GROUP BY host").first.map(decodeUsage) ?? HostUsage()
+    static let usageSelect = "SELECT host, \(usageSums) FROM container WHERE host IS NOT NULL AND \(countsTowardsUsage)"
+
+    /// A host's usage and its `zun-compute` service record, in one statement: a placement reads both for each
+    /// candidate, after locking its node row (one round trip fewer per create on PostgreSQL). The sums have a
+    /// row even for a host with no containers; the service's columns are null when it has no record.
+    static func usageAndService(onHost host: String, _ db: any SQLDatabase) async throws -> (HostUsage, ZunService?) {
+        guard let row = try await db.run("""
+            SELECT u.cpu, u.memory, u.disk, u.n, s.*
+            FROM (SELECT \(unsafeRaw: usageSums) FROM container WHERE host = \(bind: host) AND \(unsafeRaw: countsTowardsUsage)) u
+            LEFT JOIN zun_service s ON s.host = \(bind: host) AND s."binary" = \(bind: ZunService.computeBinary)
+            """).first else { return (HostUsage(), nil) }
+        let service = try row.string("binary") == nil ? nil : try decodeService(row)
+        return (try decodeUsage(row), service)
     }
 
     static func decodeUsage(_ row: any SQLRow) throws -> HostUsage {
