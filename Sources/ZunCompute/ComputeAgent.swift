@@ -42,8 +42,10 @@ public struct ComputeAgent: Sendable {
         /// update runs every 60 s); a change of capacity is sent at the next heartbeat.
         public var inventoryCountsInterval: TimeInterval = 60
         /// How long a task's progress reports may wait to travel with its next report (`ReportOutbox`): the
-        /// longest a task state or event shows late, and what lets a quick create and start be one write.
-        public var reportLinger: Duration = .milliseconds(200)
+        /// longest a task state or event shows late, and what lets a quick create and start be one write. An
+        /// image pull sends them at its start; this bounds the rest. 200 ms split a quick task's reports in two
+        /// on a saturated host, where awaits alone take that long (BENCHMARKS.md, "eighth pass").
+        public var reportLinger: Duration = .seconds(2)
 
         public init(
             hostName: String, availabilityZone: String = "nova", heartbeatInterval: Duration = .seconds(5),

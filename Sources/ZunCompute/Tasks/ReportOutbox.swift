@@ -7,8 +7,9 @@ import ZunCore
 /// A step's progress (its task state, the start and end of its event, what the engine says after it) needs
 /// no answer, so it is *posted*: queued, and sent with the next report that does need one, at the latest
 /// with the task's end. A create and start on a quick engine thus reaches the control plane as one request,
-/// written in one transaction. What waits in the queue is sent anyway once it has waited `linger`, so that
-/// a long step (an image pull) shows its task state while it runs.
+/// written in one transaction. A step known to be long (an image pull) sends what is posted when it starts
+/// (`sendPosted`); anything else waiting is sent once it has waited `linger`, so that a step slow for another
+/// reason shows its task state while it runs.
 ///
 /// Order is kept: a report is applied after every report posted before it. Reads of the container (through
 /// the control plane) see only what was sent, which handlers allow for. A posted report the control plane
@@ -64,6 +65,13 @@ final class ReportOutbox: Sendable {
     /// Sends everything posted.
     func flush() async throws {
         try await deliver(including: nil)
+    }
+
+    /// Sends what is posted now, as the linger would: for a step the handler knows is long (an image pull),
+    /// whose progress should show from its start. A refusal is kept for the handler's next report; reports
+    /// that could not be delivered stay queued.
+    func sendPosted() async {
+        _ = try? await deliver(including: nil, keepingRefusal: true)
     }
 
     /// Sends what was posted once it has waited `linger`, until cancelled (the task ended). Runs beside the

@@ -8,6 +8,9 @@ import ZunCore
 /// `prepare`, the engine create (or the one an earlier try made), the hooks' `complete`.
 struct EngineContainerBuilder: Sendable {
     let context: TaskContext
+    /// The task state of the operation building (`container_creating`, `container_rebuilding`): shown again
+    /// once an image pull, which shows `image_pulling`, is over.
+    let taskState: ContainerTaskState?
     var engine: any ContainerEngine { context.engine }
     var logger: Logger { context.logger }
 
@@ -37,10 +40,10 @@ struct EngineContainerBuilder: Sendable {
         let policy = ImagePullPolicy.effective(requested: container.imagePullPolicy, image: reference)
         switch policy {
         case .always:
-            try await pull(reference)
+            try await pull(reference, for: container)
         case .ifNotPresent:
             if let image = try await engine.inspectImage(reference.description, logger: logger) { return image }
-            try await pull(reference)
+            try await pull(reference, for: container)
         case .never:
             break
         }
@@ -53,6 +56,34 @@ struct EngineContainerBuilder: Sendable {
         }
         return image
     }
+
+    /// Pulls `reference` for `container`, the record showing `image_pulling` meanwhile (as Zun's does), then the
+    /// operation's own task state. A real pull takes seconds to minutes: one still going after
+    /// `Self.pullShownAfter` sends what is posted, rather than waiting for the outbox's linger. A pull over by
+    /// then (an image a registry mirror had, a hollow engine's) sends nothing of its own.
+    private func pull(_ reference: ImageReference, for container: Container) async throws {
+        try await context.records.setTaskState(container.uuid, .imagePulling)
+        let reports = context.reports
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: Self.pullShownAfter)
+                await reports.sendPosted()
+            }
+            do {
+                try await pull(reference)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            // Over: the timer goes; a send it began finishes first (the reports stay in order either way).
+            group.cancelAll()
+            while let _ = try? await group.next() {}
+        }
+        try await context.records.setTaskState(container.uuid, taskState)
+    }
+
+    /// How long a pull runs before its `image_pulling` is sent.
+    static let pullShownAfter: Duration = .milliseconds(200)
 
     private func pull(_ reference: ImageReference) async throws {
         let timeout = context.agent.configuration.imagePullTimeout

@@ -23,7 +23,7 @@ struct CreateHandler: TaskHandler {
         do {
             try await context.recorder.event(operation) {
                 try await context.records.setTaskState(container.uuid, operation.task?.taskState)
-                let inspect = try await EngineContainerBuilder(context: context).build(container)
+                let inspect = try await EngineContainerBuilder(context: context, taskState: operation.task?.taskState).build(container)
                 try await context.records.refreshFromEngine(container.uuid, inspect: inspect)
             }
         } catch where TaskFailure.isOperationFailure(error) {

@@ -13,7 +13,7 @@ struct RebuildHandler: TaskHandler {
 
     func run(_ task: ComputeTask, in context: TaskContext) async throws {
         guard let container = try await context.container(task) else { return }
-        let builder = EngineContainerBuilder(context: context)
+        let builder = EngineContainerBuilder(context: context, taskState: operation.task?.taskState)
         let fresh = {
             var fresh = container
             fresh.containerID = nil
