@@ -5,12 +5,8 @@ import ZunStore
 import ZunTestSupport
 
 /// A claim answers with the claimed tasks' container records, so that a node's handlers start without asking
-/// for them (docs/node-protocol.md, "Tasks"): this host's records only, as they were after the claim.
+/// for them (docs/node-protocol.md, "Endpoints"): this host's records only, as they were after the claim.
 struct ClaimedRecordsTests {
-    static func task(_ container: Container, host: String) -> ComputeTask {
-        ComputeTask(host: host, containerUUID: container.uuid, kind: .create, payload: .init(requestID: "req-\(container.uuid.prefix(6))"), createdAt: Date())
-    }
-
     @Test(arguments: TestSupport.Backend.allCases)
     func aClaimCarriesTheRecordsOfItsTasksOnThisHostOnly(_ backend: TestSupport.Backend) async throws {
         try await TestSupport.withStore(backend) { store in
@@ -22,9 +18,9 @@ struct ClaimedRecordsTests {
             // claimed, and its record is not h1's to see.
             let elsewhere = TestSupport.container("elsewhere", host: "h2")
             for container in [first, second] {
-                try await store.createContainer(container, action: nil, task: Self.task(container, host: "h1"))
+                try await store.createContainer(container, action: nil, task: TestSupport.createTask(for: container))
             }
-            try await store.createContainer(elsewhere, action: nil, task: Self.task(elsewhere, host: "h1"))
+            try await store.createContainer(elsewhere, action: nil, task: TestSupport.createTask(for: elsewhere))
 
             let claimed = try await plane.claimTasks(request)
             #expect(Set(claimed.tasks.map(\.containerUUID)) == [first.uuid, second.uuid, elsewhere.uuid])
@@ -49,7 +45,7 @@ struct ClaimedRecordsTests {
             func create(_ name: String) async throws {
                 var container = TestSupport.container(name)
                 container.networks = [NetworkAttachment(networkUUID: network.uuid, portUUID: UUID().uuidString.lowercased())]
-                try await store.createContainer(container, action: nil, task: Self.task(container, host: "h1"))
+                try await store.createContainer(container, action: nil, task: TestSupport.createTask(for: container))
             }
 
             try await create("first")

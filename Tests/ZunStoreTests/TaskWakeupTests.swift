@@ -10,10 +10,6 @@ struct TaskWakeupTests {
     static let long: Duration = .seconds(20)
     static let bound: Duration = .milliseconds(100)
 
-    static func task(for container: Container) -> ComputeTask {
-        ComputeTask(host: "h1", containerUUID: container.uuid, kind: .create, payload: .init(requestID: "req-\(container.uuid.prefix(6))"), createdAt: Date())
-    }
-
     /// The window between a claim that found nothing and its wait being armed: a task committed there ends the
     /// wait at once, and the next claim takes it.
     @Test(arguments: TestSupport.Backend.allCases)
@@ -24,7 +20,7 @@ struct TaskWakeupTests {
             #expect(try await plane.claimTasks(request).tasks.isEmpty)
             // The claim found nothing; before its wait is armed, a task is committed.
             let container = TestSupport.container("late")
-            try await store.createContainer(container, action: nil, task: Self.task(for: container))
+            try await store.createContainer(container, action: nil, task: TestSupport.createTask(for: container))
             let start = ContinuousClock.now
             await store.waitForTasks(host: "h1", timeout: Self.long)
             let waited = ContinuousClock.now - start
@@ -43,7 +39,7 @@ struct TaskWakeupTests {
             let container = TestSupport.container("answered")
             let poll = Task { try await plane.claimTasks(request) }
             try await Task.sleep(for: .milliseconds(200))
-            try await store.createContainer(container, action: nil, task: Self.task(for: container))
+            try await store.createContainer(container, action: nil, task: TestSupport.createTask(for: container))
             let claimed = try await poll.value.tasks
             #expect(claimed.map(\.containerUUID) == [container.uuid])
             #expect(claimed.first?.state == .running && claimed.first?.leaseOwner == "h1/test")
@@ -58,7 +54,7 @@ struct TaskWakeupTests {
             let other = TestSupport.container("unanswered")
             let remotePoll = Task { try await remote.claimTasks(request) }
             try await Task.sleep(for: .milliseconds(200))
-            try await store.createContainer(other, action: nil, task: Self.task(for: other))
+            try await store.createContainer(other, action: nil, task: TestSupport.createTask(for: other))
             #expect(try await remotePoll.value.tasks.isEmpty)
             #expect(try await store.tasks(containerUUID: other.uuid).map(\.state) == [.pending])
         }
@@ -79,7 +75,7 @@ struct TaskWakeupTests {
                 }
                 // Let the wait be armed first (a commit before it would be kept for it anyway).
                 try await Task.sleep(for: .milliseconds(200))
-                try await writing.createContainer(container, action: nil, task: Self.task(for: container))
+                try await writing.createContainer(container, action: nil, task: TestSupport.createTask(for: container))
                 let committed = ContinuousClock.now
                 let waited = await waiter.value - committed
                 print("task wake-up across API processes: woken \(waited) after the commit returned")

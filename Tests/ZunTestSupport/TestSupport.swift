@@ -107,6 +107,11 @@ public enum TestSupport {
         return c
     }
 
+    /// A pending `create` task of `container` for `host`, with a request id of its own.
+    public static func createTask(for container: Container, host: String = "h1") -> ComputeTask {
+        ComputeTask(host: host, containerUUID: container.uuid, kind: .create, payload: .init(requestID: "req-\(container.uuid.prefix(6))"), createdAt: Date())
+    }
+
     /// Records a compute node and a live `zun-compute` service for `host`.
     public static func seedHost(
         _ store: any ZunStore, host: String, cpus: Int = 4, memTotal: Int = 8192, runtimes: [String] = ["runc"],

@@ -21,7 +21,7 @@ public struct NodeIdentity: Codable, Sendable, Equatable {
 
 /// The answer of `POST /node/v1/tasks/claim`: the tasks claimed, and the records of their containers as read
 /// right after the claim, so that each task's handler starts from its record without asking for it
-/// (docs/node-protocol.md, "Tasks").
+/// (docs/node-protocol.md, "Endpoints").
 public struct ClaimedTasks: Codable, Sendable {
     public var tasks: [ComputeTask]
     /// The claimed tasks' containers placed on this host; one missing is gone (or moved), and its handler
