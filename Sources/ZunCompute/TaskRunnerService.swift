@@ -69,11 +69,10 @@ struct TaskRunnerService: Service {
                 for task in claimed.tasks {
                     let lane = task.kind.lane
                     let record = claimed.container(of: task)
-                    let networks = claimed.networks(of: record)
                     running.withLockedValue { $0[lane, default: 0] += 1 }
                     inFlight.withLockedValue { $0[task.id ?? 0] = "\(task.kind.rawValue) \(task.containerUUID)" }
                     group.addTask {
-                        await executor.run(task, claimedRecord: record, claimedNetworks: networks)
+                        await executor.run(task, claimedRecord: record)
                         running.withLockedValue { $0[lane, default: 0] -= 1 }
                         inFlight.withLockedValue { $0[task.id ?? 0] = nil }
                         freed.continuation.yield()

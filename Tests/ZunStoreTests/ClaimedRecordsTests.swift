@@ -33,42 +33,10 @@ struct ClaimedRecordsTests {
         }
     }
 
-    /// Across HTTP, a claim also carries the networks of its containers' ports that the host has not realized
-    /// yet, and stops carrying one once the host recorded it realized.
-    @Test(arguments: TestSupport.Backend.allCases)
-    func aClaimCarriesTheNetworksTheHostHasNotRealized(_ backend: TestSupport.Backend) async throws {
-        try await TestSupport.withStore(backend) { store in
-            let pool = SubnetPool(pool: IPv4Subnet("10.61.0.0/16")!, prefixLength: 24)
-            let network = try await store.projectDefaultNetwork(projectID: "p1", userID: "u", pool: pool)
-            let plane = StoreControlPlane(host: "h1", store: store, logger: TestSupport.logger, claimsCarryNetworks: true)
-            let request = TaskClaimRequest(slots: [.graceful: 4, .operations: 4], owner: "h1/test", leaseSeconds: 60, waitSeconds: 0)
-            func create(_ name: String) async throws {
-                var container = TestSupport.container(name)
-                container.networks = [NetworkAttachment(networkUUID: network.uuid, portUUID: UUID().uuidString.lowercased())]
-                try await store.createContainer(container, action: nil, task: TestSupport.createTask(for: container))
-            }
-
-            try await create("first")
-            let first = try await plane.claimTasks(request)
-            #expect(first.networks.map(\.uuid) == [network.uuid])
-            #expect(first.networks(of: first.containers.first).keys.sorted() == [network.uuid])
-
-            _ = try await plane.submit([.networkRealized(uuid: network.uuid, dockerID: "d1", overlay: false)]).map { try $0.get() }
-            try await create("second")
-            let second = try await plane.claimTasks(request)
-            #expect(second.containers.count == 1 && second.networks.isEmpty)
-
-            // In process the host reads a network itself, as cheaply: the claim carries none.
-            try await create("third")
-            let local = try await StoreControlPlane(host: "h1", store: store, logger: TestSupport.logger).claimTasks(request)
-            #expect(local.containers.count == 1 && local.networks.isEmpty)
-        }
-    }
-
     /// An API replica of an earlier version answers without records: the node reads each itself.
     @Test func anAnswerWithoutRecordsDecodes() throws {
         let json = #"{"tasks": []}"#
         let answer = try JSONDecoder().decode(ClaimedTasks.self, from: Data(json.utf8))
-        #expect(answer.tasks.isEmpty && answer.containers.isEmpty && answer.networks.isEmpty)
+        #expect(answer.tasks.isEmpty && answer.containers.isEmpty)
     }
 }

@@ -26,19 +26,14 @@ public struct StoreControlPlane: ControlPlane {
     /// waiting on the API (its connection looks open), and a claim made for it would hold the task, running
     /// under a dead host's lease, where the dead-host reaper would have moved it to another host.
     let claimsWhenWoken: Bool
-    /// Whether a claim's answer carries the networks its containers' ports are on that the host has not
-    /// realized: across HTTP, where the host would otherwise ask for each in a request of its own. In process
-    /// the host's read is the same read, so the claim does not make it for every batch.
-    let claimsCarryNetworks: Bool
 
     public init(
         host: String, store: any ZunStore, clock: any WallClock = SystemWallClock(), logger: Logger,
         serviceDownTime: TimeInterval? = nil, recordHeartbeat: (@Sendable (Heartbeat) async throws -> Void)? = nil,
-        claimsWhenWoken: Bool = true, claimsCarryNetworks: Bool = false
+        claimsWhenWoken: Bool = true
     ) {
         self.serviceDownTime = serviceDownTime
         self.claimsWhenWoken = claimsWhenWoken
-        self.claimsCarryNetworks = claimsCarryNetworks
         self.host = host
         self.store = store
         self.clock = clock
@@ -105,11 +100,8 @@ public struct StoreControlPlane: ControlPlane {
     /// handler would otherwise read its record first thing, one request each over HTTP. Only this host's.
     private func withRecords(_ tasks: [ComputeTask]) async throws -> ClaimedTasks {
         guard !tasks.isEmpty else { return ClaimedTasks(tasks: []) }
-        let records = try await store.containers(uuids: Array(Set(tasks.map(\.containerUUID)))).filter { $0.host == host }
-        guard claimsCarryNetworks else { return ClaimedTasks(tasks: tasks, containers: records) }
-        let networkUUIDs = Set(records.flatMap { ($0.networks ?? []).map(\.networkUUID) })
-        let networks = try await store.networks(uuids: Array(networkUUIDs), notRealizedOn: host)
-        return ClaimedTasks(tasks: tasks, containers: records, networks: networks)
+        let records = try await store.containers(uuids: Array(Set(tasks.map(\.containerUUID))))
+        return ClaimedTasks(tasks: tasks, containers: records.filter { $0.host == host })
     }
 
     /// Claims up to each lane's free slots (at most `maximumBatch` in all), in one transaction.

@@ -100,16 +100,6 @@ extension SQLStore {
         }
     }
 
-    public func networks(uuids: [String], notRealizedOn host: String) async throws -> [Network] {
-        guard !uuids.isEmpty else { return [] }
-        return try await backend.readEach { db in
-            try await db.run("""
-                SELECT data, vni FROM network n WHERE uuid IN (\(binds: uuids))
-                  AND NOT EXISTS (SELECT 1 FROM network_host r WHERE r.network_uuid = n.uuid AND r.host = \(bind: host))
-                """).map(Self.decodeNetwork)
-        }
-    }
-
     public func networks(named name: String, visibleTo projectID: String?) async throws -> [Network] {
         try await backend.readEach { db in
             if let projectID {

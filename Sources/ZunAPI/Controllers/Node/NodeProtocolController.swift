@@ -195,14 +195,13 @@ struct NodeProtocolController {
     // MARK: Support
 
     /// The control plane of the credential's host; heartbeats go to this replica's buffer. A woken long-poll
-    /// answers empty and the node claims anew: the node may have died while its poll waited here. A claim's
-    /// answer carries the networks the node would otherwise ask for.
+    /// answers empty and the node claims anew: the node may have died while its poll waited here.
     func controlPlane(_ context: ZunRequestContext) throws -> StoreControlPlane {
         let heartbeats = dependencies.heartbeats
         return StoreControlPlane(
             host: try Self.node(context), store: dependencies.store, clock: dependencies.clock, logger: context.logger,
             serviceDownTime: dependencies.configuration.serviceDownTime, recordHeartbeat: { heartbeats.record($0) },
-            claimsWhenWoken: false, claimsCarryNetworks: true
+            claimsWhenWoken: false
         )
     }
 
