@@ -46,7 +46,8 @@ struct TaskRunnerService: Service {
                     * Double.random(in: 0.75...1)
                 let request = TaskClaimRequest(
                     slots: free, owner: owner, leaseSeconds: agent.configuration.taskLease, waitSeconds: wait.seconds,
-                    running: inFlight.withLockedValue { Array($0.keys) }, recover: recover
+                    running: inFlight.withLockedValue { Array($0.keys) }, recover: recover,
+                    realizedNetworks: await agent.networks.realizedUUIDs
                 )
                 let claimed: ClaimedTasks
                 do {
@@ -69,10 +70,11 @@ struct TaskRunnerService: Service {
                 for task in claimed.tasks {
                     let lane = task.kind.lane
                     let record = claimed.container(of: task)
+                    let networks = claimed.networks(of: record)
                     running.withLockedValue { $0[lane, default: 0] += 1 }
                     inFlight.withLockedValue { $0[task.id ?? 0] = "\(task.kind.rawValue) \(task.containerUUID)" }
                     group.addTask {
-                        await executor.run(task, claimedRecord: record)
+                        await executor.run(task, claimedRecord: record, claimedNetworks: networks)
                         running.withLockedValue { $0[lane, default: 0] -= 1 }
                         inFlight.withLockedValue { $0[task.id ?? 0] = nil }
                         freed.continuation.yield()

@@ -35,24 +35,28 @@ public actor HostNetworks {
         self.logger = logger
     }
 
+    /// The networks this host made its copy of (a claim names them, so that its answer carries the others).
+    var realizedUUIDs: [String] { Array(realized) }
+
     /// The engine network of `networkUUID` on this host, made if missing; returns its name. A realization
     /// that was not recorded yet is posted to `reports`, the outbox of the task that needs the network.
-    func ensure(_ networkUUID: String, reports: ReportOutbox) async throws -> String {
-        let name = try await ensureRealized(networkUUID)
+    func ensure(_ networkUUID: String, known: Network? = nil, reports: ReportOutbox) async throws -> String {
+        let name = try await ensureRealized(networkUUID, known: known)
         if let report = unrecorded[networkUUID] {
             reports.post(report) { await self.delivered(report, of: networkUUID) }
         }
         return name
     }
 
-    private func ensureRealized(_ networkUUID: String) async throws -> String {
+    /// - Parameter known: the network's record when the caller has it (a claim carried it), else it is read.
+    private func ensureRealized(_ networkUUID: String, known: Network? = nil) async throws -> String {
         if realized.contains(networkUUID) {
             let name = Network.dockerName(networkUUID)
             if try await engine.inspectNetwork(name, logger: logger) != nil { return name }
             realized.remove(networkUUID)  // removed behind our back: make it again
         }
         if let running = inFlight[networkUUID] { return try await running.value }
-        let task = Task { try await self.realize(networkUUID) }
+        let task = Task { try await self.realize(networkUUID, known: known) }
         inFlight[networkUUID] = task
         defer { inFlight[networkUUID] = nil }
         let name = try await task.value
@@ -64,10 +68,10 @@ public actor HostNetworks {
         if unrecorded[networkUUID] == report { unrecorded[networkUUID] = nil }
     }
 
-    private func realize(_ uuid: String) async throws -> String {
-        guard let network = try await controlPlane.network(uuid: uuid) else {
-            throw ZunError.resourceNotFound("Network", uuid)
-        }
+    private func realize(_ uuid: String, known: Network?) async throws -> String {
+        let read: Network?
+        if let known { read = known } else { read = try await controlPlane.network(uuid: uuid) }
+        guard let network = read else { throw ZunError.resourceNotFound("Network", uuid) }
         var attempt = 0
         while true {
             do {

@@ -11,8 +11,9 @@ struct TaskExecutor: Sendable {
     let agent: ComputeAgent
     var controlPlane: any ControlPlane { agent.controlPlane }
 
-    /// Runs `task`; `claimedRecord` is its container as the claim read it, where the claim carried it.
-    func run(_ task: ComputeTask, claimedRecord: Container? = nil) async {
+    /// Runs `task`; `claimedRecord` is its container as the claim read it, and `claimedNetworks` the networks
+    /// of its ports the claim carried.
+    func run(_ task: ComputeTask, claimedRecord: Container? = nil, claimedNetworks: [String: Network] = [:]) async {
         var logger = agent.logger
         logger[metadataKey: LogKey.taskID] = "\(task.id ?? 0)"
         logger[metadataKey: LogKey.taskKind] = "\(task.kind.rawValue)"
@@ -24,7 +25,7 @@ struct TaskExecutor: Sendable {
         let reports = ReportOutbox(controlPlane: controlPlane, linger: agent.configuration.reportLinger)
         let context = TaskContext(
             agent: agent, reports: reports, containerUUID: task.containerUUID, requestID: task.payload.requestID, logger: logger,
-            claimedRecord: claimedRecord
+            claimedRecord: claimedRecord, claimedNetworks: claimedNetworks
         )
         await withDiscardingTaskGroup { group in
             group.addTask { await reports.lingerLoop() }

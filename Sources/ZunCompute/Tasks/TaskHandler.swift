@@ -28,12 +28,15 @@ struct TaskContext: Sendable {
     /// The container's record as the claim read it, for the task's first read; taken once, so that a later
     /// read asks the control plane again.
     private let claimedRecord: NIOLockedValueBox<Container?>
+    /// Networks of the container's ports the claim carried (those the host had not realized), by uuid.
+    let claimedNetworks: [String: Network]
 
     init(
         agent: ComputeAgent, reports: ReportOutbox, containerUUID: String, requestID: String, logger: Logger,
-        claimedRecord: Container? = nil
+        claimedRecord: Container? = nil, claimedNetworks: [String: Network] = [:]
     ) {
         self.agent = agent
+        self.claimedNetworks = claimedNetworks
         self.claimedRecord = NIOLockedValueBox(claimedRecord)
         self.reports = reports
         self.records = ContainerStateWriter(agent: agent, outbox: reports)

@@ -95,10 +95,14 @@ public struct TaskClaimRequest: Codable, Sendable, Equatable {
     /// claimed again: an earlier claim's answer was lost on its way (a replica died mid-answer).
     public var running: [Int64]
     public var recover: Bool
+    /// The networks this host has its own copy of. Over HTTP the answer carries the records of the claimed
+    /// containers' other networks, which the host would otherwise ask for; nil (an agent of an earlier
+    /// version) carries none.
+    public var realizedNetworks: [String]?
 
     public init(
         slots: [ComputeTask.Lane: Int], owner: String, leaseSeconds: Double, waitSeconds: Double,
-        running: [Int64] = [], recover: Bool = false
+        running: [Int64] = [], recover: Bool = false, realizedNetworks: [String]? = nil
     ) {
         self.slots = slots
         self.owner = owner
@@ -106,6 +110,7 @@ public struct TaskClaimRequest: Codable, Sendable, Equatable {
         self.waitSeconds = waitSeconds
         self.running = running
         self.recover = recover
+        self.realizedNetworks = realizedNetworks
     }
 
     /// The most a claim may wait, so that a proxy or a load balancer does not cut the request.

@@ -27,10 +27,15 @@ public struct ClaimedTasks: Codable, Sendable {
     /// The claimed tasks' containers placed on this host; one missing is gone (or moved), and its handler
     /// reads it to find that out.
     public var containers: [Container]
+    /// Over HTTP, the networks of those containers' ports that the claim did not name as realized on the host
+    /// (`TaskClaimRequest.realizedNetworks`): a host making its copy of a network for the first time needs the
+    /// record, and would otherwise ask for it.
+    public var networks: [Network]
 
-    public init(tasks: [ComputeTask], containers: [Container] = []) {
+    public init(tasks: [ComputeTask], containers: [Container] = [], networks: [Network] = []) {
         self.tasks = tasks
         self.containers = containers
+        self.networks = networks
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,11 +43,18 @@ public struct ClaimedTasks: Codable, Sendable {
         tasks = try values.decode([ComputeTask].self, forKey: .tasks)
         // An API replica of an earlier version sends no records.
         containers = try values.decodeIfPresent([Container].self, forKey: .containers) ?? []
+        networks = try values.decodeIfPresent([Network].self, forKey: .networks) ?? []
     }
 
     /// The record claimed with `task`, if the answer carried it.
     public func container(of task: ComputeTask) -> Container? {
         containers.first { $0.uuid == task.containerUUID }
+    }
+
+    /// The networks the answer carried for a container's ports, by uuid.
+    public func networks(of container: Container?) -> [String: Network] {
+        let wanted = Set((container?.networks ?? []).map(\.networkUUID))
+        return Dictionary(networks.filter { wanted.contains($0.uuid) }.map { ($0.uuid, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }
 

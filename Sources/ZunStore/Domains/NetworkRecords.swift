@@ -10,6 +10,8 @@ public protocol NetworkRecords: Sendable {
     /// one named `default` (concurrent first users converge on one record).
     func projectDefaultNetwork(projectID: String, userID: String, pool: SubnetPool) async throws -> Network
     func network(uuid: String) async throws -> Network?
+    /// The networks with these uuids that exist, in no particular order.
+    func networks(uuids: [String]) async throws -> [Network]
     /// The ports of a network whose containers are on other hosts than `host` that take part in overlays (they
     /// reported an underlay address), as `host` programs them into its VXLAN device. With `aliveSince`, only
     /// hosts seen up since then and not forced down: a host declared down drops out of every overlay.

@@ -26,14 +26,19 @@ public struct StoreControlPlane: ControlPlane {
     /// waiting on the API (its connection looks open), and a claim made for it would hold the task, running
     /// under a dead host's lease, where the dead-host reaper would have moved it to another host.
     let claimsWhenWoken: Bool
+    /// Whether a claim's answer carries the networks its containers' ports are on that the claim did not name
+    /// as realized on the host: across HTTP, where the host would otherwise ask for each in a request of its
+    /// own. In process the host's read is the same read.
+    let claimsCarryNetworks: Bool
 
     public init(
         host: String, store: any ZunStore, clock: any WallClock = SystemWallClock(), logger: Logger,
         serviceDownTime: TimeInterval? = nil, recordHeartbeat: (@Sendable (Heartbeat) async throws -> Void)? = nil,
-        claimsWhenWoken: Bool = true
+        claimsWhenWoken: Bool = true, claimsCarryNetworks: Bool = false
     ) {
         self.serviceDownTime = serviceDownTime
         self.claimsWhenWoken = claimsWhenWoken
+        self.claimsCarryNetworks = claimsCarryNetworks
         self.host = host
         self.store = store
         self.clock = clock
@@ -87,21 +92,28 @@ public struct StoreControlPlane: ControlPlane {
         if request.recover { try await recoverLostClaims(owner: request.owner, running: Set(request.running)) }
         let claimed = try await claimBatch(request)
         let wait = min(max(request.waitSeconds, 0), TaskClaimRequest.maximumWait)
-        guard claimed.isEmpty, wait > 0 else { return try await withRecords(claimed) }
+        guard claimed.isEmpty, wait > 0 else { return try await withRecords(claimed, request) }
         // Woken by a task written for this host: claim it now and answer with it, rather than answer empty and
         // have the agent ask again (one claim per task fewer). A wait that ran out answers empty, so the agent's
         // next claim is its idle poll, which it counts.
         let woken = await store.waitForTasks(host: host, timeout: .milliseconds(Int64(wait * 1000)))
         guard woken, claimsWhenWoken else { return ClaimedTasks(tasks: []) }
-        return try await withRecords(try await claimBatch(request))
+        return try await withRecords(try await claimBatch(request), request)
     }
 
     /// The claimed tasks with their containers' records, read once for the batch after the claim committed: a
-    /// handler would otherwise read its record first thing, one request each over HTTP. Only this host's.
-    private func withRecords(_ tasks: [ComputeTask]) async throws -> ClaimedTasks {
+    /// handler would otherwise read its record first thing, one request each over HTTP. Only this host's. With
+    /// them, where wanted, the networks of those records the host has not realized: none to read on a host that
+    /// has its networks already, the usual case.
+    private func withRecords(_ tasks: [ComputeTask], _ request: TaskClaimRequest) async throws -> ClaimedTasks {
         guard !tasks.isEmpty else { return ClaimedTasks(tasks: []) }
-        let records = try await store.containers(uuids: Array(Set(tasks.map(\.containerUUID))))
-        return ClaimedTasks(tasks: tasks, containers: records.filter { $0.host == host })
+        let records = try await store.containers(uuids: Array(Set(tasks.map(\.containerUUID)))).filter { $0.host == host }
+        guard claimsCarryNetworks, let realized = request.realizedNetworks.map(Set.init) else {
+            return ClaimedTasks(tasks: tasks, containers: records)
+        }
+        let missing = Set(records.flatMap { ($0.networks ?? []).map(\.networkUUID) }).subtracting(realized)
+        let networks = missing.isEmpty ? [] : try await store.networks(uuids: Array(missing))
+        return ClaimedTasks(tasks: tasks, containers: records, networks: networks)
     }
 
     /// Claims up to each lane's free slots (at most `maximumBatch` in all), in one transaction.

@@ -100,6 +100,13 @@ extension SQLStore {
         }
     }
 
+    public func networks(uuids: [String]) async throws -> [Network] {
+        guard !uuids.isEmpty else { return [] }
+        return try await backend.readEach { db in
+            try await db.run("SELECT data, vni FROM network WHERE uuid IN (\(binds: uuids))").map(Self.decodeNetwork)
+        }
+    }
+
     public func networks(named name: String, visibleTo projectID: String?) async throws -> [Network] {
         try await backend.readEach { db in
             if let projectID {

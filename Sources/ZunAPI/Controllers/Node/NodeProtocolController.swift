@@ -124,8 +124,9 @@ struct NodeProtocolController {
     @Sendable func claim(_ request: Request, context: ZunRequestContext) async throws -> Response {
         let claim = try await Self.decode(TaskClaimRequest.self, request)
         guard claim.slots.values.allSatisfy({ (0...TaskClaimRequest.maximumBatch).contains($0) }), claim.running.count <= 10_000,
-              claim.leaseSeconds.isFinite, claim.waitSeconds.isFinite, claim.owner.utf8.count <= 255
-        else { throw ZunError.invalidValue("The claim's slots, lease, wait, owner or running tasks are out of bounds.") }
+              claim.leaseSeconds.isFinite, claim.waitSeconds.isFinite, claim.owner.utf8.count <= 255,
+              (claim.realizedNetworks ?? []).count <= 10_000, (claim.realizedNetworks ?? []).allSatisfy({ $0.utf8.count <= 64 })
+        else { throw ZunError.invalidValue("The claim's slots, lease, wait, owner, running tasks or realized networks are out of bounds.") }
         let plane = try controlPlane(context)
         // A shutting-down replica ends its long-polls at once (the wait ends on cancellation, keeping what was
         // claimed), so that it stops within moments and the nodes poll another replica.
@@ -195,13 +196,14 @@ struct NodeProtocolController {
     // MARK: Support
 
     /// The control plane of the credential's host; heartbeats go to this replica's buffer. A woken long-poll
-    /// answers empty and the node claims anew: the node may have died while its poll waited here.
+    /// answers empty and the node claims anew: the node may have died while its poll waited here. A claim's
+    /// answer carries the networks the node would otherwise ask for.
     func controlPlane(_ context: ZunRequestContext) throws -> StoreControlPlane {
         let heartbeats = dependencies.heartbeats
         return StoreControlPlane(
             host: try Self.node(context), store: dependencies.store, clock: dependencies.clock, logger: context.logger,
             serviceDownTime: dependencies.configuration.serviceDownTime, recordHeartbeat: { heartbeats.record($0) },
-            claimsWhenWoken: false
+            claimsWhenWoken: false, claimsCarryNetworks: true
         )
     }
 

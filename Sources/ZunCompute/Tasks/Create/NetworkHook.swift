@@ -7,7 +7,9 @@ import ZunCore
 struct NetworkHook: ContainerHook {
     func prepare(_ container: Container, in context: TaskContext) async throws {
         for attachment in container.networks ?? [] {
-            _ = try await context.agent.networks.ensure(attachment.networkUUID, reports: context.reports)
+            _ = try await context.agent.networks.ensure(
+                attachment.networkUUID, known: context.claimedNetworks[attachment.networkUUID], reports: context.reports
+            )
         }
     }
 
