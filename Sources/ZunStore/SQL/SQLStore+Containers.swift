@@ -93,9 +93,7 @@ extension SQLStore {
         guard !uuids.isEmpty else { return [] }
         return try await backend.readEach { db in
             var found: [Container] = []
-            // In chunks, below either database's limit on bound parameters.
-            for start in stride(from: 0, to: uuids.count, by: 500) {
-                let chunk = uuids[start..<min(start + 500, uuids.count)]
+            for chunk in Self.statementChunks(uuids) {
                 found += try await db.run("SELECT data FROM container WHERE uuid IN (\(binds: Array(chunk)))").map(Self.decodeContainer)
             }
             return found

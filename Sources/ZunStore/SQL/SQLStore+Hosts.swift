@@ -78,8 +78,7 @@ extension SQLStore {
         try await backend.transaction { db in
             let stamp = self.clock.now.timeIntervalSince1970
             // 500 rows (3,500 values) per statement: under SQLite's and PostgreSQL's limits on bound values.
-            for start in stride(from: 0, to: beats.count, by: 500) {
-                let chunk = beats[start..<min(start + 500, beats.count)]
+            for chunk in Self.statementChunks(beats) {
                 var query = SQLQueryString("""
                     INSERT INTO zun_service (host, "binary", availability_zone, endpoint, report_count, last_seen_up,
                                              created_at, updated_at, changed_at) VALUES
@@ -146,12 +145,10 @@ extension SQLStore {
         guard !hosts.isEmpty else { return [:] }
         return try await backend.read { db in
             var seen: [String: Date] = [:]
-            // 500 hosts per statement: under both databases' limits on bound values.
-            for start in stride(from: 0, to: hosts.count, by: 500) {
-                let chunk = Array(hosts[start..<min(start + 500, hosts.count)])
+            for chunk in Self.statementChunks(hosts) {
                 for row in try await db.run("""
                     SELECT host, last_seen_up FROM zun_service
-                    WHERE "binary" = \(bind: ZunService.computeBinary) AND host IN (\(binds: chunk))
+                    WHERE "binary" = \(bind: ZunService.computeBinary) AND host IN (\(binds: Array(chunk)))
                     """) {
                     if let host = try row.string("host"), let stamp = try row.double("last_seen_up") {
                         seen[host] = Date(timeIntervalSince1970: stamp)

@@ -103,7 +103,11 @@ extension SQLStore {
     public func networks(uuids: [String]) async throws -> [Network] {
         guard !uuids.isEmpty else { return [] }
         return try await backend.readEach { db in
-            try await db.run("SELECT data, vni FROM network WHERE uuid IN (\(binds: uuids))").map(Self.decodeNetwork)
+            var found: [Network] = []
+            for chunk in Self.statementChunks(uuids) {
+                found += try await db.run("SELECT data, vni FROM network WHERE uuid IN (\(binds: Array(chunk)))").map(Self.decodeNetwork)
+            }
+            return found
         }
     }
 

@@ -37,6 +37,12 @@ public final class SQLStore: ZunStore {
 
     static let migrationLockKey = 0x7a756e  // "zun"
 
+    /// `items` in runs of 500, one statement each: 500 bound values (or rows of a few) stay under both
+    /// databases' limits on the values one statement binds.
+    static func statementChunks<T>(_ items: [T]) -> [ArraySlice<T>] {
+        stride(from: 0, to: items.count, by: 500).map { items[$0..<min($0 + 500, items.count)] }
+    }
+
     /// Applies every migration step not yet applied, in one transaction.
     func migrate() async throws {
         try await backend.transaction { db in
