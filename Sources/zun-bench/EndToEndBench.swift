@@ -63,32 +63,34 @@ struct EndToEndBench: AsyncParsableCommand {
             var template = ComputeAgent.Configuration(hostName: "", heartbeatInterval: .seconds(heartbeat), syncInterval: .seconds(120))
             template.idlePollInterval = .seconds(60)
             let registering = ContinuousClock.now
-            // Heartbeats are held in memory and written once a second in one statement, as an API replica holds
-            // those of the hosts it serves (5,000 hosts every 3 s are 1,700 a second).
-            let heartbeats = HeartbeatBuffer(store: store, logger: logger)
-            let planes = (0..<hosts).map { index in
-                StoreControlPlane(
-                    host: String(format: "hollow-%05d", index), store: store, logger: logger, recordHeartbeat: { heartbeats.record($0) }
-                )
-            }
-            let agents = HollowFleet.agents(
-                planes: planes, template: template, cpus: 16, memoryMB: 65536, latencies: .uniform(.milliseconds(engineLatencyMs)), logger: logger
-            )
-            try await HollowFleet.register(agents)
-            emit("registered \(hosts) hosts in \(LatencySummary.format(ContinuousClock.now - registering))")
             var configuration = APIConfiguration()
             configuration.serviceDownTime = TimeInterval(3 * heartbeat)
             // One project creates every container: the benchmark measures the write path, not quotas.
             configuration.quotasEnforced = false
             // One project's default network holds every container: give it room for 65,534.
             configuration.subnetPool = SubnetPool(pool: SubnetPool.default.pool, prefixLength: 16)
-            let app = Application(
-                router: try ZunAPIRouter.build(APIDependencies(store: store, nodes: InProcessNodes(agents), configuration: configuration)),
-                configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger
+            // The hosts reach the store in process, as `zun dev`'s agent does, and their heartbeats go to the
+            // API's buffer, written once a second in one statement (5,000 hosts every 3 s are 1,700 a second).
+            var dependencies = APIDependencies(store: store, nodes: InProcessNodes([]), configuration: configuration)
+            let heartbeats = dependencies.heartbeats
+            let planes = (0..<hosts).map { index in
+                StoreControlPlane(
+                    host: String(format: "hollow-%05d", index), store: store, logger: logger,
+                    recordHeartbeat: { heartbeats.record($0) }
+                )
+            }
+            let agents = HollowFleet.agents(
+                planes: planes, template: template, cpus: 16, memoryMB: 65536, latencies: .uniform(.milliseconds(engineLatencyMs)), logger: logger
+            )
+            dependencies.nodes = InProcessNodes(agents)
+            try await HollowFleet.register(agents)
+            emit("registered \(hosts) hosts in \(LatencySummary.format(ContinuousClock.now - registering))")
+            // The API as `zun dev` serves it: each connection on its channel's event loop.
+            let app = try ZunAPIRouter.application(
+                dependencies, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger
             )
             let agentServices = acceptOnly ? [] : agents.flatMap(\.services)
-            let services: [ServiceGroupConfiguration.ServiceConfiguration] =
-                agentServices.map { .init(service: $0) } + [.init(service: heartbeats), .init(service: app)]
+            let services: [ServiceGroupConfiguration.ServiceConfiguration] = agentServices.map { .init(service: $0) } + [.init(service: app)]
             let group = ServiceGroup(configuration: .init(services: services, logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
@@ -116,13 +118,15 @@ struct EndToEndBench: AsyncParsableCommand {
         }
         // Where the writes go: transactions per container by the store method that asked for them.
         for (operation, count) in writes.byOperation.sorted(by: { $0.value > $1.value }) {
-            emit(String(format: "  %6.2f per container  %@", Double(count) / Double(containers), operation))
+            let waited = (writes.waitedByOperation[operation] ?? .zero) / count
+            emit(String(format: "  %6.2f per container  %@ (waited for on average %@)", Double(count) / Double(containers), operation, LatencySummary.format(waited)))
         }
     }
 
     private func load(store: any ZunStore, counters: StoreCounters, agents: [ComputeAgent]) async throws {
         let api = self.api
         let writesBefore = counters.snapshot
+        let cpuBefore = try HeartbeatsBench.cpuSeconds(pid: getpid())
         let next = Counter()
         let posted = Posted()
         let start = Date()
@@ -146,13 +150,20 @@ struct EndToEndBench: AsyncParsableCommand {
             emitWrites(counters.snapshot - writesBefore, over: acceptedIn)
             return
         }
-        // Wait for every container to be recorded Running.
-        var all: [Container] = []
-        while true {
-            all = try await store.listContainers(.init(limit: containers + 10))
-            if all.count >= containers, all.allSatisfy({ $0.status == .running || $0.status == .error }) { break }
+        // Wait until no container is still on its way to Running, asking for one row at a time, so that the wait
+        // costs the CPU figure below next to nothing; then read them all once.
+        func stillStarting() async throws -> Bool {
+            for status in [ContainerStatus.creating, .created]
+            where try await !store.listContainers(.init(filters: ["status": status.rawValue], limit: 1)).isEmpty {
+                return true
+            }
+            return false
+        }
+        while try await stillStarting() {
             try await Task.sleep(for: .milliseconds(250))
         }
+        let cpu = try HeartbeatsBench.cpuSeconds(pid: getpid()) - cpuBefore
+        let all = try await store.listContainers(.init(limit: containers + 10))
         let sentAt = await posted.sent
         let running = all.filter { $0.status == .running }
         let lastRunning = running.compactMap(\.startedAt).max() ?? start
@@ -163,6 +174,7 @@ struct EndToEndBench: AsyncParsableCommand {
         emit("Running: \(running.count), Error: \(all.count - running.count)")
         emit(String(format: "throughput: %.0f containers/s (POST of the first to Running of the last: %.2f s)", Double(running.count) / total, total))
         emit("POST → Running latency: \(LatencySummary(latencies))")
+        emit(String(format: "CPU of the process (API, agents, store and the %d clients): %.1f s, %.2f ms per container", concurrency, cpu, 1000 * cpu / Double(containers)))
         emitWrites(counters.snapshot - writesBefore, over: .seconds(total))
         emit("claims that found work only after their wait ran out (lost wake-ups): \(agents.reduce(0) { $0 + $1.idlePollFinds.withLockedValue { $0 } })")
         let perHost = Dictionary(grouping: running, by: { $0.host ?? "" }).mapValues(\.count)

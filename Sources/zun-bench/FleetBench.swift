@@ -198,7 +198,7 @@ struct FleetBench: AsyncParsableCommand {
     func get(_ base: String, _ path: String) async throws -> (UInt, ByteBuffer) {
         var request = HTTPClientRequest(url: base + path)
         for (name, value) in Self.admin { request.headers.add(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await BenchAPI.client.execute(request, timeout: .seconds(60))
         return (response.status.code, try await response.body.collect(upTo: 256 << 20))
     }
 
@@ -208,7 +208,7 @@ struct FleetBench: AsyncParsableCommand {
         for (name, value) in Self.admin { request.headers.add(name: name, value: value) }
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await BenchAPI.client.execute(request, timeout: .seconds(60))
         return (response.status.code, try await response.body.collect(upTo: 1 << 20))
     }
 

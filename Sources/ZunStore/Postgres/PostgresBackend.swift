@@ -27,6 +27,8 @@ final class PostgresBackend: SQLBackend {
     @discardableResult
     func transaction<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         counters.transactionStarted(operation)
+        let asked = ContinuousClock.now
+        defer { counters.transactionFinished(operation, after: ContinuousClock.now - asked) }
         let result = try await Self.withDeadline(operationTimeout) {
             try await self.withDatabase { db in try await SQLTransaction.run(on: db, begin: "BEGIN", body) }
         }

@@ -66,6 +66,8 @@ final class SQLiteBackend: SQLBackend {
     func transaction<T: Sendable>(named operation: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let (mutex, db, counters) = (self.mutex, self.db, self.counters)
         counters.transactionStarted(operation)
+        let asked = ContinuousClock.now
+        defer { counters.transactionFinished(operation, after: ContinuousClock.now - asked) }
         let writer = self.writer
         return try await groupCommit.transaction(body) { batch in
             try await mutex.withLock {

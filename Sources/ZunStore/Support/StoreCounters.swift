@@ -14,12 +14,17 @@ public final class StoreCounters: Sendable {
         /// a run's time, the writer is what bounds it. Zero on PostgreSQL.
         public var writerHeld: Duration = .zero
         public var writerCommitting: Duration = .zero
+        /// How long the callers of each store method waited for their write transactions, in all (queueing for
+        /// the writer or a connection, the body, the commit): divided by `byOperation`, the mean.
+        public var waitedByOperation: [String: Duration] = [:]
 
         public static func - (later: Snapshot, earlier: Snapshot) -> Snapshot {
             Snapshot(
                 transactions: later.transactions - earlier.transactions, commits: later.commits - earlier.commits,
                 byOperation: later.byOperation.merging(earlier.byOperation.mapValues { -$0 }, uniquingKeysWith: +).filter { $0.value != 0 },
-                writerHeld: later.writerHeld - earlier.writerHeld, writerCommitting: later.writerCommitting - earlier.writerCommitting
+                writerHeld: later.writerHeld - earlier.writerHeld, writerCommitting: later.writerCommitting - earlier.writerCommitting,
+                waitedByOperation: later.waitedByOperation.merging(earlier.waitedByOperation.mapValues { .zero - $0 }, uniquingKeysWith: +)
+                    .filter { $0.value != .zero }
             )
         }
     }
@@ -35,6 +40,10 @@ public final class StoreCounters: Sendable {
             counts.transactions += 1
             counts.byOperation[operation, default: 0] += 1
         }
+    }
+
+    func transactionFinished(_ operation: String, after waited: Duration) {
+        counts.withLockedValue { $0.waitedByOperation[operation, default: .zero] += waited }
     }
 
     func committed() { counts.withLockedValue { $0.commits += 1 } }
