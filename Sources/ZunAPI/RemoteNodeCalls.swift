@@ -44,6 +44,18 @@ struct RemoteNodeCalls: NodeLocalCalls {
     let secret: String
     let timeout: Duration
 
+    /// The API's client for node endpoints. `HTTPClient.shared` keeps at most 8 connections to a host and queues
+    /// further calls inside the client, where their timeout already runs: a ninth exec, log or archive call to
+    /// one host waited for one of the eight, and could fail as "host not up". An agent serves each call on its
+    /// own connection, so the pool lets as many run at once as callers make, up to `connectionsPerHost`.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    static let connectionsPerHost = 256
+
     func logs(of container: Container, options: LogOptions) async throws -> String {
         let reply = try await call(.GET, container, "logs", query: NodeCallProtocol.query(options))
         guard case .string(let text) = reply else { throw ZunError.internalError("node endpoint of \(host) sent no logs") }
@@ -159,7 +171,7 @@ struct RemoteNodeCalls: NodeLocalCalls {
         request.headers.add(name: NodeCallProtocol.tokenHeader, value: secret)
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
+            response = try await Self.client.execute(request, timeout: .init(timeout))
         } catch {
             throw ZunError.hostNotUp(host)
         }

@@ -5,6 +5,14 @@ import NIOCore
 import NIOHTTP1
 import ZunTestSupport
 
+/// The tests' client for API processes: a connection per concurrent call (`HTTPClient.shared` keeps 8 per host
+/// and queues the rest, so a test of more than 8 calls at once would test the client instead).
+let liveAPIClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}()
+
 /// One HTTP call to an API process listening on 127.0.0.1, at microversion 1.40, as `identity` (the noauth
 /// headers; nil is the dev admin).
 func liveAPICall(
@@ -26,7 +34,7 @@ func liveAPICall(
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))
     }
-    let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
+    let response = try await liveAPIClient.execute(request, timeout: .init(timeout))
     let body = try await response.body.collect(upTo: 64 << 20)
     let data = Data(body.readableBytesView)
     let parsed = data.isEmpty ? nil : try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])

@@ -44,6 +44,32 @@ struct ClusterTests {
         }
     }
 
+    /// An API replica makes a call to the node's endpoint for each exec, log or archive call, and more than 8 run
+    /// at once on one host (`HTTPClient.shared` kept 8 connections per host and queued the rest, their timeouts
+    /// running meanwhile). Each exec leaves a marker while it sleeps and counts the markers before removing its own.
+    @Test func moreThanEightExecsRunAtOnceOnOneHost() async throws {
+        try await ClusterFixture.run { cluster in
+            try await cluster.startAPI()
+            try await cluster.startCompute("a", engine: 1)
+            let uuid = try #require(try await cluster.create(Self.sleeper)["uuid"] as? String)
+            _ = try await cluster.waitForAll([uuid], in: ["Running"])
+            let script = "touch /tmp/exec.$$; sleep 4; ls /tmp | grep -c exec; rm /tmp/exec.$$"
+            let command = try #require("sh -c '\(script)'".addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        let reply = try await cluster.call(cluster.apiURLs[0], .POST, "/v1/containers/\(uuid)/execute?run=true&command=\(command)")
+                        #expect(reply.status.code == 200, "\(reply.json ?? "")")
+                        return Int((reply.object["output"] as? String ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(counts.count == 12)
+            #expect((counts.max() ?? 0) > 8, "execs seen running at once: \(counts)")
+        }
+    }
+
     /// The seed's open question (kuryr's global scope): here a network is a record, and each host makes its
     /// own copy on first use, with the record's subnet. Nothing is synced between hosts.
     @Test func aNetworkCreatedOnceIsRealizedOnBothHostsOnFirstUseWithTheSameSubnet() async throws {
