@@ -83,7 +83,14 @@ struct ContainerActionsEngineTests {
             let actions = Set(try await h.store.actions(containerUUID: uuid).map(\.action))
             #expect(actions == ["create", "pause", "unpause", "reboot", "kill"])
             for action in try await h.store.actions(containerUUID: uuid) where action.action != "create" {
-                let events = try await h.store.events(actionID: action.id!)
+                // The status can show Stopped before the kill's task reports its event: the state sync may see the
+                // engine's exit first. The event follows within the task.
+                var events = try await h.store.events(actionID: action.id!)
+                let deadline = ContinuousClock.now + .seconds(15)
+                while events.first?.result == nil, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                    events = try await h.store.events(actionID: action.id!)
+                }
                 #expect(events.first?.event == "compute__do_container_\(action.action)")
                 #expect(events.first?.result == "Success")
             }
