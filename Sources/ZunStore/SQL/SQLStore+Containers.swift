@@ -90,14 +90,7 @@ extension SQLStore {
     }
 
     public func containers(uuids: [String]) async throws -> [Container] {
-        guard !uuids.isEmpty else { return [] }
-        return try await backend.readEach { db in
-            var found: [Container] = []
-            for chunk in Self.statementChunks(uuids) {
-                found += try await db.run("SELECT data FROM container WHERE uuid IN (\(binds: Array(chunk)))").map(Self.decodeContainer)
-            }
-            return found
-        }
+        try await records(keyedBy: uuids, { "SELECT data FROM container WHERE uuid IN (\(binds: $0))" }, decode: Self.decodeContainer)
     }
 
     public func containers(named name: String, projectID: String?) async throws -> [Container] {

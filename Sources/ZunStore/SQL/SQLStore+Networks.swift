@@ -101,14 +101,7 @@ extension SQLStore {
     }
 
     public func networks(uuids: [String]) async throws -> [Network] {
-        guard !uuids.isEmpty else { return [] }
-        return try await backend.readEach { db in
-            var found: [Network] = []
-            for chunk in Self.statementChunks(uuids) {
-                found += try await db.run("SELECT data, vni FROM network WHERE uuid IN (\(binds: Array(chunk)))").map(Self.decodeNetwork)
-            }
-            return found
-        }
+        try await records(keyedBy: uuids, { "SELECT data, vni FROM network WHERE uuid IN (\(binds: $0))" }, decode: Self.decodeNetwork)
     }
 
     public func networks(named name: String, visibleTo projectID: String?) async throws -> [Network] {

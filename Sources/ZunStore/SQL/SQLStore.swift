@@ -43,6 +43,20 @@ public final class SQLStore: ZunStore {
         stride(from: 0, to: items.count, by: 500).map { items[$0..<min($0 + 500, items.count)] }
     }
 
+    /// The records whose key is one of `keys`, read on a reader in statements of `statementChunks`: `select`
+    /// makes the statement for a chunk of keys, `decode` a record of each row.
+    func records<T: Sendable>(
+        keyedBy keys: [String], _ select: @escaping @Sendable ([String]) -> SQLQueryString,
+        decode: @escaping @Sendable (any SQLRow) throws -> T
+    ) async throws -> [T] {
+        guard !keys.isEmpty else { return [] }
+        return try await backend.readEach { db in
+            var found: [T] = []
+            for chunk in Self.statementChunks(keys) { found += try await db.run(select(Array(chunk))).map(decode) }
+            return found
+        }
+    }
+
     /// Applies every migration step not yet applied, in one transaction.
     func migrate() async throws {
         try await backend.transaction { db in
