@@ -60,23 +60,6 @@ struct TaskWakeupTests {
         }
     }
 
-    /// One commit wakes its host once. On PostgreSQL the task's NOTIFY also comes back to the process that
-    /// committed it; waking the host there as well left it marked, so its next wait ended at once with nothing to
-    /// claim (two empty claims per task).
-    @Test(arguments: TestSupport.Backend.allCases)
-    func aCommittedTaskWakesItsHostOnce(_ backend: TestSupport.Backend) async throws {
-        try await TestSupport.withStore(backend) { store in
-            let first = Task { await store.waitForTasks(host: "h1", timeout: Self.long) }
-            try await Task.sleep(for: .milliseconds(200))
-            let container = TestSupport.container("once")
-            try await store.createContainer(container, action: nil, task: TestSupport.createTask(for: container))
-            #expect(await first.value)
-            // Time for any echo of that commit to arrive; then a new wait has nothing to wake it.
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(await store.waitForTasks(host: "h1", timeout: .milliseconds(300)) == false)
-        }
-    }
-
     /// A wait armed on one API process ends when another process commits a task (PostgreSQL's NOTIFY), at once
     /// rather than at the wait's 20 s end. The bound is wider than above: the notification crosses the database
     /// and a second connection, with every other suite running beside this one on two cores (it measures a few

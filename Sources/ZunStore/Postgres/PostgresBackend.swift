@@ -107,12 +107,7 @@ final class PostgresBackend: SQLBackend {
         try await db.run("WITH written AS (" + insert + " RETURNING host) SELECT pg_notify(\(bind: Self.channel), host) FROM written")
     }
 
-    /// Nothing to do here either: the `NOTIFY` sent with the task comes back to this process's `LISTEN` loop, and
-    /// wakes the host's long-poll held here as one held by another replica. Waking it here as well woke it twice:
-    /// the second signal, finding no waiter, left the host marked, so its next long-poll answered at once with
-    /// nothing, and the agent asked again: two empty claims (two probes, and over HTTP a request) per task
-    /// (BENCHMARKS.md, "ninth pass").
-    func taskCommitted(host: String) {}
+    func taskCommitted(host: String) { wakeups.signal(host: host) }
 
     func waitForTasks(host: String, timeout: Duration) async -> Bool {
         await wakeups.wait(host: host, timeout: timeout)
